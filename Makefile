@@ -1,0 +1,32 @@
+# telecnn: `make demo` and `make test` each do all set-up on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test bench lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	MPLBACKEND=Agg $(BIN)/telecnn detect-events --sim monza --seed 7 --plot demo/events.png --out demo/events.csv
+
+test: venv
+	MPLBACKEND=Agg $(BIN)/python -m pytest -q
+
+bench: venv
+	mkdir -p bench; for f in scripts/bench_*.py; do echo "== $$f"; MPLBACKEND=Agg $(BIN)/python $$f || exit 1; done
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache runs demo

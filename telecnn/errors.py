@@ -1,0 +1,19 @@
+"""The project's one error type: bad input a user can fix, reported as one clear line."""
+
+from __future__ import annotations
+
+
+class TelecnnError(ValueError):
+    """Bad input or an unusable resource (file, session, checkpoint), with a one-line message.
+
+    A subclass of :class:`ValueError`, so library callers can catch either; the CLI turns it
+    into one line on stderr and exit code 2.
+    """
+
+
+class DataNotFoundError(TelecnnError, FileNotFoundError):
+    """A file or data set the user pointed at (or that we looked for) is not there."""
+
+
+class CheckpointError(TelecnnError):
+    """A checkpoint that is corrupt, not ours, or of another model than expected."""

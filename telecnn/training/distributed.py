@@ -1,0 +1,66 @@
+"""DistributedDataParallel set-up for runs under ``torchrun`` (gloo on CPU, nccl on CUDA)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process stands: its rank, the world size, and whether it writes outputs."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.world_size > 1
+
+
+def init_distributed(device: torch.device) -> DistContext:
+    """Join the process group when launched by ``torchrun`` (``WORLD_SIZE`` > 1); else a no-op."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size <= 1:
+        return DistContext()
+    if not dist.is_initialized():
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        dist.init_process_group(backend=backend)
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if device.type == "cuda":
+        torch.cuda.set_device(local_rank)
+    return DistContext(dist.get_rank(), dist.get_world_size(), local_rank)
+
+
+def local_device(device: torch.device, ctx: DistContext) -> torch.device:
+    """The device of this rank: ``cuda:LOCAL_RANK`` in a multi-GPU run, else ``device``."""
+    if device.type == "cuda" and ctx.enabled:
+        return torch.device("cuda", ctx.local_rank)
+    return device
+
+
+def all_reduce_sum(values: torch.Tensor, ctx: DistContext) -> torch.Tensor:
+    """Sum a tensor over ranks (identity when not distributed)."""
+    if ctx.enabled:
+        dist.all_reduce(values, op=dist.ReduceOp.SUM)
+    return values
+
+
+def barrier(ctx: DistContext) -> None:
+    """Wait for every rank (no-op when not distributed)."""
+    if ctx.enabled:
+        dist.barrier()
+
+
+def shutdown(ctx: DistContext) -> None:
+    """Leave the process group."""
+    if ctx.enabled and dist.is_initialized():
+        dist.destroy_process_group()

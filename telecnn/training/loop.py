@@ -1,0 +1,203 @@
+"""The project's one training loop, used by the image classifier and the telemetry detector.
+
+A straight path: for each epoch, train over the batches the caller yields, evaluate, record the
+history, and write an atomic checkpoint holding everything needed to resume. Under ``torchrun``
+the model is wrapped in DistributedDataParallel, metrics are summed over ranks, and only rank 0
+writes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from telecnn.atomic import write_json
+from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from telecnn.training.distributed import DistContext, all_reduce_sum, barrier
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+CorrectFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Evaluate = Callable[[nn.Module], dict[str, float]]
+
+
+@dataclass
+class RunSpec:
+    """What a checkpoint records about a run besides the weights."""
+
+    kind: str
+    model_name: str
+    model_config: dict[str, Any]
+    run_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        return None if self.run_dir is None else self.run_dir / CHECKPOINT_NAME
+
+
+@dataclass
+class Progress:
+    """Where a run stands: the next epoch to train and the history so far."""
+
+    start_epoch: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def resume(
+    path: str | Path,
+    spec: RunSpec,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any | None,
+) -> Progress:
+    """Restore model, optimizer and scheduler from a run's checkpoint; return where to continue."""
+    state = load_checkpoint(path, kind=spec.kind)
+    if state.get("model_name") != spec.model_name or state.get("model_config") != spec.model_config:
+        raise CheckpointError(
+            f"{path} was trained as {state.get('model_name')} {state.get('model_config')}, "
+            f"not {spec.model_name} {spec.model_config}"
+        )
+    if "optimizer_state" not in state:
+        raise CheckpointError(f"{path} holds weights only and cannot be resumed")
+    model.load_state_dict(state["model_state"])
+    optimizer.load_state_dict(state["optimizer_state"])
+    if scheduler is not None and state.get("scheduler_state") is not None:
+        scheduler.load_state_dict(state["scheduler_state"])
+    return Progress(int(state["epoch"]), list(state.get("history", [])))
+
+
+def fit(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train_batches: Callable[[int], Iterable[Batch]],
+    loss_fn: LossFn,
+    epochs: int,
+    *,
+    scheduler: Any | None = None,
+    steps_per_epoch: int | None = None,
+    evaluate: Evaluate | None = None,
+    correct_fn: CorrectFn | None = None,
+    spec: RunSpec | None = None,
+    progress: Progress | None = None,
+    ctx: DistContext | None = None,
+    step_scheduler_per_batch: bool = False,
+    show_progress: bool = True,
+) -> list[dict[str, float]]:
+    """Train ``model`` until ``epochs`` epochs are done and return the per-epoch history.
+
+    ``train_batches(epoch)`` yields ``(inputs, targets)`` already on the model's device (and,
+    under DDP, already this rank's shard). ``correct_fn(outputs, targets)`` returns how many
+    samples of the batch were right, giving ``train_acc``. ``evaluate(model)`` returns held-out
+    metrics (``test_loss``, ``test_acc``, ...) added to each epoch's record.
+    """
+    if epochs < 1:
+        raise TelecnnError(f"epochs must be at least 1, got {epochs}")
+    ctx = ctx or DistContext()
+    progress = progress or Progress()
+    history = list(progress.history)
+    net: nn.Module = model
+    if ctx.enabled:
+        device_ids = [ctx.local_rank] if next(model.parameters()).is_cuda else None
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+    device = next(model.parameters()).device
+
+    for epoch in range(progress.start_epoch, epochs):
+        started = time.perf_counter()
+        net.train()
+        totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
+        bar = tqdm(
+            train_batches(epoch),
+            total=steps_per_epoch,
+            desc=f"epoch {epoch + 1}/{epochs}",
+            unit="batch",
+            leave=False,
+            disable=not (show_progress and ctx.is_main),
+            file=sys.stderr,
+        )
+        for inputs, targets in bar:
+            optimizer.zero_grad(set_to_none=True)
+            outputs = net(inputs)
+            loss = loss_fn(outputs, targets)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None and step_scheduler_per_batch:
+                scheduler.step()
+            with torch.no_grad():
+                n = inputs.shape[0]
+                totals[0] += loss.detach().double() * n
+                totals[2] += n
+                if correct_fn is not None:
+                    totals[1] += correct_fn(outputs.detach(), targets).double()
+            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        bar.close()
+        if scheduler is not None and not step_scheduler_per_batch:
+            scheduler.step()
+        totals = all_reduce_sum(totals, ctx)
+        seconds = time.perf_counter() - started
+        samples = max(totals[2].item(), 1.0)
+        record: dict[str, float] = {
+            "epoch": epoch + 1,
+            "train_loss": totals[0].item() / samples,
+            "lr": optimizer.param_groups[0]["lr"],
+            "train_seconds": seconds,
+            "samples_per_second": samples / seconds,
+        }
+        if correct_fn is not None:
+            record["train_acc"] = totals[1].item() / samples
+        if evaluate is not None and ctx.is_main:
+            record.update(evaluate(model))
+        history.append(record)
+        if ctx.is_main:
+            tqdm.write(_format_record(record, epochs), file=sys.stderr)
+            if spec is not None and spec.run_dir is not None:
+                _write_epoch(spec, model, optimizer, scheduler, epoch + 1, history)
+        barrier(ctx)
+    return history
+
+
+def _write_epoch(
+    spec: RunSpec,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any | None,
+    epoch: int,
+    history: list[dict[str, float]],
+) -> None:
+    """Checkpoint and history of one finished epoch, both written atomically."""
+    assert spec.run_dir is not None
+    save_checkpoint(
+        spec.run_dir / CHECKPOINT_NAME,
+        {
+            "kind": spec.kind,
+            "model_name": spec.model_name,
+            "model_config": spec.model_config,
+            "model_state": model.state_dict(),
+            "optimizer_state": optimizer.state_dict(),
+            "scheduler_state": None if scheduler is None else scheduler.state_dict(),
+            "epoch": epoch,
+            "history": history,
+            "extra": spec.extra,
+        },
+    )
+    write_json(spec.run_dir / "history.json", history)
+
+
+def _format_record(record: dict[str, float], epochs: int) -> str:
+    """One readable line per epoch."""
+    parts = [f"epoch {int(record['epoch']):>3}/{epochs}"]
+    for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
+        if key in record:
+            value = record[key]
+            parts.append(f"{key} {value * 100:.2f}%" if key.endswith("acc") else f"{key} {value:.4f}")
+    parts.append(f"{record['train_seconds']:.1f}s")
+    return "  ".join(parts)

@@ -1,0 +1,32 @@
+"""Shared test settings: where the real data lives (``../shared`` beside the clone)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TELECNN_SHARED", REPO.parent / "shared"))
+F1_DATA = SHARED / "data" / "f1"
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.fixture(scope="session")
+def f1_data() -> Path:
+    """The real telemetry of ``../shared/data/f1`` (CI lays it beside the clone)."""
+    if not F1_DATA.is_dir():
+        pytest.fail(f"real telemetry not found at {F1_DATA}: ../shared must sit beside the repo")
+    return F1_DATA
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_dir() -> Path:
+    """Debian's FashionMNIST files (``.ci/run`` installs dataset-fashion-mnist)."""
+    if not (FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
+        pytest.fail(f"FashionMNIST not found in {FASHION_MNIST}: apt-get install dataset-fashion-mnist")
+    return FASHION_MNIST
