@@ -1,0 +1,109 @@
+"""The telemetry vocabulary shared by every source, the rules and the CNN detector.
+
+A lap is a pandas DataFrame with fastf1's column names (``Time`` in seconds from lap start) plus
+:class:`LapMeta`; events come back as a DataFrame with :data:`EVENT_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+#: The six car channels, as fastf1 names them, in the detector's input order.
+CHANNELS: tuple[str, ...] = ("Speed", "RPM", "nGear", "Throttle", "Brake", "DRS")
+#: Position channels, kept when a source has them.
+POSITION_CHANNELS: tuple[str, ...] = ("Distance", "X", "Y", "Z")
+#: How each channel is resampled (fastf1's own split): continuous ones are interpolated,
+#: discrete ones take the previous sample's value.
+CHANNEL_KIND: dict[str, str] = {
+    "Speed": "continuous",
+    "RPM": "continuous",
+    "Throttle": "continuous",
+    "Distance": "continuous",
+    "X": "continuous",
+    "Y": "continuous",
+    "Z": "continuous",
+    "nGear": "discrete",
+    "Brake": "discrete",
+    "DRS": "discrete",
+}
+#: fastf1 DRS codes meaning the flap is open (8 is "eligible", 0/1 off).
+DRS_OPEN_CODES: frozenset[int] = frozenset({10, 12, 14})
+
+#: The event taxonomy, in the detector's output order.
+EVENT_TYPES: tuple[str, ...] = (
+    "braking",
+    "lift_coast",
+    "drs",
+    "upshift",
+    "downshift",
+    "wheelspin",
+    "lockup",
+)
+#: Events that happen at one sample (start == end) rather than over a run of samples.
+POINT_EVENTS: frozenset[str] = frozenset({"upshift", "downshift"})
+#: Events that no channel shows directly: only the simulator labels them.
+SIM_ONLY_EVENTS: frozenset[str] = frozenset({"wheelspin", "lockup"})
+#: The columns every events DataFrame has, in order (per-type extras may follow).
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event",
+    "start_time",
+    "end_time",
+    "start_distance",
+    "end_distance",
+    "confidence",
+)
+
+
+@dataclass(frozen=True)
+class LapMeta:
+    """Where a lap comes from: session, driver, lap number, lap time and the source kind."""
+
+    year: int | None = None
+    event: str | None = None
+    session: str | None = None
+    driver: str | None = None
+    lap_number: int | None = None
+    lap_time: float | None = None
+    source: str = "unknown"
+    circuit: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def label(self) -> str:
+        """A short human label such as ``VER lap 12``."""
+        who = self.driver or self.circuit or self.source
+        return f"{who} lap {self.lap_number}" if self.lap_number is not None else str(who)
+
+    def with_notes(self, *notes: str) -> LapMeta:
+        """A copy with more notes (gaps filled, channels missing...)."""
+        return replace(self, notes=self.notes + tuple(notes))
+
+
+@dataclass
+class Lap:
+    """One lap: samples with fastf1 column names, metadata and (simulator only) true events."""
+
+    data: pd.DataFrame
+    meta: LapMeta = field(default_factory=LapMeta)
+    truth: pd.DataFrame | None = None
+
+    @property
+    def channels(self) -> list[str]:
+        """The car channels this lap has, in :data:`CHANNELS` order."""
+        return [c for c in CHANNELS if c in self.data.columns]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def empty_events() -> pd.DataFrame:
+    """An events DataFrame with no rows and the standard columns."""
+    return pd.DataFrame({c: pd.Series(dtype="object" if c == "event" else "float64")
+                         for c in EVENT_COLUMNS})
+
+
+def meta_dict(meta: LapMeta) -> dict[str, Any]:
+    """LapMeta as a plain dict (for tables and JSON)."""
+    return {k: v for k, v in meta.__dict__.items() if k != "notes"}
