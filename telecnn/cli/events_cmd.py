@@ -1,9 +1,241 @@
-"""CLI commands for events (placeholder until filled)."""
+"""CLI commands for the event detector: ``detect-events``, ``train-events``, ``eval-events``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from telecnn.cli.errors import UserError
+from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+
+#: Above this many laps the per-lap tables become one summary row per lap.
+FULL_TABLE_LAPS = 5
+
+
+def _channels(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def _check_out(path: Path | None) -> None:
+    if path is not None and path.suffix.lower() not in (".csv", ".json", ".parquet"):
+        raise UserError(f"--out {path}: use a .csv, .json or .parquet file")
+
+
+@click.command("detect-events")
+@source_options
+@click.option(
+    "--detector",
+    type=click.Choice(["cnn", "rules"]),
+    default="cnn",
+    show_default=True,
+    help="The CNN or the rule detector (the baseline).",
+)
+@click.option(
+    "--channels",
+    help="Comma-separated channels to read, e.g. Speed or Speed,Throttle "
+    "(default: every channel the lap and the model have).",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="A detector checkpoint or run folder (default: the shipped model).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write all events to .csv, .json (a list of records) or .parquet.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    help="Figure of the (first) lap's channels with the events shaded, and its track map.",
+)
+@click.option("--batch-size", default=64, show_default=True, help="Laps per forward pass.")
+def detect_events(
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    out: Path | None,
+    plot: Path | None,
+    batch_size: int,
+    **options: object,
+) -> None:
+    """Find braking zones, lifts, DRS, shifts, wheelspin and lock-ups on laps.
+
+    Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
+    (the embedded simulator; needs no network). Prints a table per lap.
+    """
+    from telecnn.telemetry.detector.api import detect_many, events_table
+
+    _check_out(out)
+    laps = laps_from_options(**pop_source(options))
+    chans = _channels(channels)
+    found = detect_many(
+        laps,
+        detector=detector,
+        channels=chans,
+        model=model_path,
+        batch_size=batch_size,
+        progress=len(laps) > 1,
+    )
+    click.echo(events_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS))
+    if out is not None:
+        from telecnn.telemetry.detector.api import write_events
+
+        write_events(out, laps, found)
+        click.echo(f"wrote {out}")
+    if plot is not None:
+        from telecnn.atomic import save_figure
+        from telecnn.telemetry.plots import plot_lap
+
+        save_figure(plot_lap(laps[0], found[0]), plot)
+        click.echo(f"wrote {plot}")
+
+
+@click.command("train-events")
+@click.option("--sim-laps", default=2000, show_default=True, help="Simulated laps to train on.")
+@click.option(
+    "--circuits", multiple=True, help="Simulator circuits (repeat or comma-separate; default: all)."
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Real laps (fastf1 exports) to add, labelled by the rules.",
+)
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    help="fastf1 sessions YEAR/EVENT/SESSION to add (every lap of --driver).",
+)
+@click.option("--driver", "drivers", multiple=True, help="Drivers for --session (default: all).")
+@click.option("--cache", type=click.Path(file_okay=False), help="fastf1 cache folder.")
+@click.option("--offline", is_flag=True, help="fastf1 offline mode (cache only).")
+@click.option("--channels", help="Comma-separated input channels (default: all six).")
+@click.option("--epochs", default=8, show_default=True)
+@click.option("--batch-size", default=32, show_default=True)
+@click.option("--lr", default=3e-3, show_default=True)
+@click.option("--width", default=32, show_default=True, help="Channels of the conv trunk.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+@click.option(
+    "--out",
+    "run_dir",
+    type=click.Path(path_type=Path),
+    default=Path("runs/events"),
+    show_default=True,
+    help="Run folder: checkpoint.pt and history.json each epoch.",
+)
+@click.option("--resume", "resume_run", is_flag=True, help="Continue the run in --out.")
+def train_events(
+    sim_laps: int,
+    circuits: tuple[str, ...],
+    files: tuple[str, ...],
+    sessions: tuple[str, ...],
+    drivers: tuple[str, ...],
+    cache: str | None,
+    offline: bool,
+    channels: str | None,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    width: int,
+    seed: int,
+    device: str,
+    run_dir: Path,
+    resume_run: bool,
+) -> None:
+    """Train the event CNN on simulated laps (exact labels) plus real laps (rule labels).
+
+    Works under torchrun (DDP): each rank trains on its share; rank 0 writes the checkpoint.
+    """
+    from telecnn.telemetry.detector.train import TrainConfig, train_detector
+    from telecnn.telemetry.schema import CHANNELS
+
+    names = tuple(c.strip() for arg in circuits for c in arg.split(",") if c.strip()) or None
+    real = []
+    for spec in sessions:
+        real += laps_from_options(
+            session=spec, driver=drivers or ("all",), lap="all", cache=cache, offline=offline
+        )
+    if files:
+        real += laps_from_options(files=files, driver=drivers)
+    config = TrainConfig(
+        sim_laps=sim_laps,
+        circuits=names,
+        channels=tuple(_channels(channels) or CHANNELS),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        width=width,
+        seed=seed,
+        device=device,
+    )
+    _, history = train_detector(config, run_dir, real_laps=real, resume_run=resume_run)
+    last = history[-1] if history else {}
+    click.echo(
+        f"trained {len(history)} epochs; checkpoint {run_dir / 'checkpoint.pt'}; "
+        + ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith("val_f1"))
+    )
+
+
+@click.command("eval-events")
+@source_options
+@click.option("--detector", type=click.Choice(["cnn", "rules"]), default="cnn", show_default=True)
+@click.option("--channels", help="Channels the detector may read (labels always use all).")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    help="A detector checkpoint or run folder (default: the shipped model).",
+)
+@click.option("--out", type=click.Path(path_type=Path), help="Write the scores as JSON.")
+def eval_events(
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    out: Path | None,
+    **options: object,
+) -> None:
+    """Score a detector against the rule labels (and the simulator's truth) of laps.
+
+    Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
+    interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
+    """
+    from telecnn.atomic import write_json
+    from telecnn.telemetry.detector.api import evaluate_laps
+    from telecnn.telemetry.detector.evaluate import format_scores, scores_table
+
+    laps = laps_from_options(**pop_source(options))
+    scores = evaluate_laps(
+        laps,
+        detector=detector,
+        channels=_channels(channels),
+        model=model_path,
+        progress=len(laps) > 1,
+    )
+    click.echo(f"{len(laps)} laps, detector {detector}" + (f" on {channels}" if channels else ""))
+    click.echo(format_scores(scores))
+    if out is not None:
+        write_json(
+            out,
+            {
+                "laps": len(laps),
+                "detector": detector,
+                "channels": channels,
+                "scores": scores_table(scores),
+            },
+        )
+        click.echo(f"wrote {out}")
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the root group."""
+    for command in (detect_events, train_events, eval_events):
+        group.add_command(command)

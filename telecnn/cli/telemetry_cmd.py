@@ -1,9 +1,82 @@
-"""CLI commands for telemetry (placeholder until filled)."""
+"""``telecnn telemetry``: simulate laps and show a lap's channels and rule events."""
 
 from __future__ import annotations
 
 import click
 
+from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the root group."""
+    """Add the ``telemetry`` command group to the root group."""
+    group.add_command(telemetry)
+
+
+@click.group()
+def telemetry() -> None:
+    """Laps from fastf1, files or the simulator, and the rule event detector."""
+
+
+@telemetry.command()
+@click.option("--circuit", required=True, metavar="NAME", help="monza, barcelona or monaco.")
+@click.option("--laps", "n_laps", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--mode", type=click.Choice(["mixed", "quali", "race"]), default="mixed",
+              show_default=True, help="Qualifying-like laps, race laps (fuel, traffic, DRS trains) or both.")
+@click.option("--feed", type=click.Choice(["car", "merged"]), default="car", show_default=True,
+              help="car: fastf1 car data (~3.7 Hz); merged: with position samples (~7-8 Hz).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="laps.csv, .parquet or .json (one row per sample, Driver and LapNumber columns).")
+@click.option("--truth", type=click.Path(dir_okay=False),
+              help="Also write the true events (with a LapNumber column) to this file.")
+def simulate(circuit: str, n_laps: int, seed: int, mode: str, feed: str, out: str, truth: str | None) -> None:
+    """Simulate laps on a built-in circuit and write them in the multi-lap file format."""
+    import pandas as pd
+
+    from telecnn.telemetry.simulate import simulate_laps
+    from telecnn.telemetry.sources.files import write_frame, write_laps
+
+    laps = simulate_laps(circuit, n_laps, seed=seed, mode=mode, feed=feed, progress=True)
+    write_laps(laps, out)
+    if truth:
+        frames = [lap.truth.assign(LapNumber=lap.meta.lap_number) for lap in laps]
+        write_frame(pd.concat(frames, ignore_index=True), truth)
+    samples = sum(len(lap) for lap in laps)
+    best = min(lap.meta.lap_time for lap in laps)
+    click.echo(f"wrote {n_laps} laps of {circuit} ({samples} samples, fastest {best:.3f} s) to {out}")
+    if truth:
+        click.echo(f"wrote the true events to {truth}")
+
+
+@telemetry.command()
+@source_options
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Save the first lap's channels, rule events and track map (png, pdf, svg).")
+@click.option("--speed-rules", is_flag=True, help="Use the speed-only braking baseline instead.")
+@click.option("--max-rows", type=click.IntRange(1), default=60, show_default=True,
+              help="Most events printed per lap.")
+def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -> None:
+    """Print each lap's rule events; optionally plot the first lap.
+
+    Give one source: --session SPEC --driver D, --file F or --sim CIRCUIT.
+    """
+    from telecnn.telemetry.rules import rule_events, speed_rule_events
+    from telecnn.telemetry.tables import count_line, format_events, lap_header
+
+    laps = laps_from_options(**pop_source(kwargs))
+    detect = speed_rule_events if speed_rules else rule_events
+    first_events = None
+    for lap in laps:
+        events = detect(lap)
+        if first_events is None:
+            first_events = events
+        click.echo(lap_header(lap))
+        click.echo(f"  events: {count_line(events)}")
+        click.echo(format_events(events, max_rows=max_rows))
+    if plot:
+        from telecnn.atomic import save_figure
+        from telecnn.telemetry.plots import plot_lap
+
+        save_figure(plot_lap(laps[0], first_events), plot)
+        more = f" (first of {len(laps)} laps)" if len(laps) > 1 else ""
+        click.echo(f"wrote {plot}{more}")

@@ -1,0 +1,71 @@
+"""Train the default event detector shipped in ``telecnn/telemetry/assets/detector.pt``.
+
+Simulated laps only (never ../shared/data: that is for measuring), reproducible by seed:
+
+    .venv/bin/python scripts/train_default_detector.py            # a few minutes on 2 CPU cores
+
+The run folder keeps the resumable per-epoch checkpoint; the asset keeps only the weights and
+what detection needs (channels, normalisation, grid rate, thresholds).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from telecnn.telemetry.detector.detect import KIND
+from telecnn.telemetry.detector.model import MODEL_NAME
+from telecnn.telemetry.detector.train import TrainConfig, train_detector
+from telecnn.training import load_checkpoint, save_checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+ASSET = REPO / "telecnn" / "telemetry" / "assets" / "detector.pt"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sim-laps", type=int, default=TrainConfig.sim_laps)
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "default-detector")
+    parser.add_argument("--out", type=Path, default=ASSET)
+    parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    args = parser.parse_args()
+
+    torch.manual_seed(args.seed)
+    config = TrainConfig(sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed)
+    train_detector(config, args.run_dir, resume_run=args.resume)
+    state = load_checkpoint(args.run_dir / "checkpoint.pt", kind=KIND)
+    assert state["model_name"] == MODEL_NAME
+    save_checkpoint(
+        args.out,
+        {
+            "kind": KIND,
+            "model_name": MODEL_NAME,
+            "model_config": state["model_config"],
+            "model_state": state["model_state"],
+            "epoch": state["epoch"],
+            "history": state["history"],
+            "extra": {
+                **state["extra"],
+                "training": {
+                    "seed": args.seed,
+                    "sim_laps": args.sim_laps,
+                    "data": "simulated laps only",
+                },
+            },
+        },
+    )
+    size = args.out.stat().st_size
+    print(f"wrote {args.out} ({size / 1024:.0f} KiB) after {state['epoch']} epochs")
+    last = state["history"][-1]
+    print(
+        "held-out simulated F1: "
+        + ", ".join(f"{k[7:]} {v:.3f}" for k, v in last.items() if k.startswith("val_f1_"))
+    )
+
+
+if __name__ == "__main__":
+    main()

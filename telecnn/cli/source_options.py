@@ -1,0 +1,71 @@
+"""The lap-source options shared by ``telemetry show``, ``detect-events`` and friends.
+
+``@source_options`` adds ``--session/--driver/--lap/--file/--sim/--sim-laps/--seed/--cache/
+--offline`` to a command; :func:`laps_from_options` turns their values into laps (through
+:func:`telecnn.telemetry.sources.load_laps`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+SOURCE_KEYS = ("session", "driver", "lap", "files", "sim", "sim_laps", "seed", "cache", "offline")
+
+
+def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a click command with the shared lap-source options."""
+    options = [
+        click.option("--session", metavar="YEAR/EVENT/SESSION",
+                     help="A fastf1 session, e.g. 2024/Hungary/Q or 2024/13/R (FP1-3, SQ, S, Q, R)."),
+        click.option("--driver", multiple=True, metavar="CODE",
+                     help="Driver code(s), e.g. VER; repeat or comma-separate; 'all' for everyone."),
+        click.option("--lap", metavar="fastest|all|N",
+                     help="Which laps: fastest (sessions' default), all (files' default) or numbers like 3,5-7."),
+        click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False),
+                     help="Exported telemetry (CSV, Parquet, JSON); repeat for several files."),
+        click.option("--sim", metavar="CIRCUIT",
+                     help="Simulate laps on a built-in circuit (monza, barcelona, monaco)."),
+        click.option("--sim-laps", type=click.IntRange(1), default=1, show_default=True,
+                     help="How many laps to simulate with --sim."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed."),
+        click.option("--cache", type=click.Path(file_okay=False),
+                     help="fastf1 cache folder (default ~/.cache/telecnn/fastf1)."),
+        click.option("--offline", is_flag=True, help="Use only fastf1's cache, no network."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def pop_source(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the source options out of a command's keyword arguments."""
+    return {key: kwargs.pop(key) for key in SOURCE_KEYS if key in kwargs}
+
+
+def laps_from_options(
+    session: str | None = None,
+    driver: tuple[str, ...] = (),
+    lap: str | None = None,
+    files: tuple[str, ...] = (),
+    sim: str | None = None,
+    sim_laps: int = 1,
+    seed: int = 0,
+    cache: str | None = None,
+    offline: bool = False,
+    progress: bool = True,
+) -> list[Any]:
+    """Load the laps the shared options describe (exactly one of --session, --file, --sim)."""
+    from telecnn.cli.errors import UserError
+    from telecnn.telemetry.sources import load_laps
+
+    if session and not driver:
+        raise UserError("--session needs --driver (a code such as VER, several, or all)")
+    if (driver and not (session or files)) or (offline and not session):
+        raise UserError("--driver and --offline go with --session (--driver also with --file)")
+    return load_laps(
+        session=session, drivers=list(driver) or None, laps=lap, files=list(files), sim=sim,
+        sim_laps=sim_laps, seed=seed, cache=cache, offline=offline, progress=progress,
+    )

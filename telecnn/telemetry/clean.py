@@ -1,0 +1,193 @@
+"""Normalising any telemetry frame into the one lap representation.
+
+``Time`` becomes seconds from lap start (from timedeltas, timedelta strings or seconds, with
+``SessionTime`` or ``Date`` as fallbacks), rows are time-sorted with duplicate times dropped,
+``Brake`` becomes 0/1, NaN gaps are filled by each channel's kind (short ones silently, long ones
+with a note), all-NaN and missing channels are reported, and ``Distance`` is integrated from
+``Speed`` when absent. Everything noteworthy lands in ``LapMeta.notes``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
+
+#: NaN gaps up to this long (seconds) are filled without a note.
+SHORT_GAP_S = 1.0
+#: Times going backwards by more than this mean several laps were mixed into one frame.
+LAP_RESET_S = 5.0
+KNOWN = (*CHANNELS, *POSITION_CHANNELS)
+_INT_CHANNELS = ("nGear", "Brake", "DRS")
+
+
+def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = False) -> Lap:
+    """Turn a telemetry frame (fastf1 column names, any case) into a clean :class:`Lap`.
+
+    With ``strict`` unsorted or duplicate times raise instead of being fixed with a note.
+    Raises :class:`TelecnnError` for an empty lap, no usable time column, no recognisable
+    telemetry columns, or times that reset (several laps in one frame).
+    """
+    meta = meta or LapMeta()
+    if not isinstance(frame, pd.DataFrame):
+        raise TelecnnError(f"expected a DataFrame of telemetry, got {type(frame).__name__}")
+    if len(frame) == 0:
+        raise TelecnnError(f"empty lap: {meta.label()} has no samples")
+    frame = _canonical_names(frame)
+    channels = [c for c in KNOWN if c in frame.columns]
+    if not any(c in channels for c in (*CHANNELS, "Distance", "X", "Y")):
+        found = ", ".join(map(str, frame.columns[:12])) or "none"
+        raise TelecnnError(
+            "no recognisable telemetry columns (expected some of "
+            f"{', '.join(CHANNELS)}, Distance, X, Y); found: {found}"
+        )
+    notes: list[str] = []
+    data = pd.DataFrame({"Time": lap_seconds(frame)})
+    for name in channels:
+        data[name] = _numeric(frame[name], name).to_numpy()
+    data = _order(data, notes, strict)
+    for name in channels:
+        if data[name].isna().all():
+            data = data.drop(columns=name)
+            notes.append(f"{name} is all NaN: dropped")
+        elif data[name].isna().any():
+            data[name] = _fill(data["Time"].to_numpy(), data[name], name, notes)
+    missing = [c for c in CHANNELS if c not in data.columns]
+    if len(missing) == len(CHANNELS) and not {"Distance", "X", "Y"} & set(data.columns):
+        raise TelecnnError(f"no usable channels: {'; '.join(notes)}")
+    if missing:
+        notes.append(f"missing channels: {', '.join(missing)}")
+    if "Distance" not in data.columns and "Speed" in data.columns:
+        data["Distance"] = distance_from_speed(data["Time"].to_numpy(), data["Speed"].to_numpy())
+    for name in _INT_CHANNELS:
+        if name in data.columns:
+            data[name] = data[name].round().astype(np.int64)
+    _note_time_gaps(data["Time"].to_numpy(), notes)
+    meta = meta.with_notes(*notes)
+    return Lap(data.reset_index(drop=True), meta)
+
+
+def lap_seconds(frame: pd.DataFrame) -> np.ndarray:
+    """Seconds from lap start: ``Time`` as is (timedelta, string or seconds), else ``SessionTime``
+    or ``Date`` relative to the first sample."""
+    for name, relative in (("Time", False), ("SessionTime", True), ("Date", True)):
+        if name in frame.columns:
+            seconds = _to_seconds(frame[name], name)
+            if relative:
+                seconds = seconds - np.nanmin(seconds)
+            return seconds
+    raise TelecnnError(
+        "no time column: expected Time (seconds or timedelta from lap start), SessionTime or Date"
+    )
+
+
+def distance_from_speed(times: np.ndarray, speed_kmh: np.ndarray) -> np.ndarray:
+    """Distance in metres from the first sample, integrating speed (trapezoids), like fastf1."""
+    v = np.asarray(speed_kmh, dtype=float) / 3.6
+    steps = np.diff(times) * (v[1:] + v[:-1]) / 2
+    return np.concatenate(([0.0], np.cumsum(steps)))
+
+
+def _canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
+    lookup = {c.lower(): c for c in (*KNOWN, "Time", "SessionTime", "Date")}
+    renames = {}
+    for col in frame.columns:
+        canon = lookup.get(str(col).lower())
+        if canon and canon != col and canon not in frame.columns:
+            renames[col] = canon
+    return frame.rename(columns=renames) if renames else frame
+
+
+def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_timedelta64_dtype(col):
+        return col.dt.total_seconds().to_numpy(dtype=float)
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return (col - col.min()).dt.total_seconds().to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy(dtype=float)
+    numeric = pd.to_numeric(col, errors="coerce")
+    if numeric.notna().sum() >= max(1, int(0.9 * col.notna().sum())):
+        return numeric.to_numpy(dtype=float)
+    for parse in (pd.to_timedelta, pd.to_datetime):
+        try:
+            parsed = parse(col, errors="raise")
+        except (ValueError, TypeError):
+            continue
+        return _to_seconds(parsed, name)
+    raise TelecnnError(f"cannot read {name} as seconds, timedeltas or dates (e.g. {col.iloc[0]!r})")
+
+
+def _numeric(col: pd.Series, name: str) -> pd.Series:
+    if name == "Brake":
+        if pd.api.types.is_bool_dtype(col) or col.dtype == object:
+            lowered = col.astype(str).str.lower()
+            col = col.where(~lowered.isin(["true", "false"]), lowered == "true")
+        values = pd.to_numeric(col, errors="coerce").astype(float)
+        scale = 100.0 if values.max(skipna=True) > 1.0 else 1.0
+        return (values / scale > 0.01).astype(float).where(values.notna())
+    return pd.to_numeric(col, errors="coerce").astype(float)
+
+
+def _order(data: pd.DataFrame, notes: list[str], strict: bool) -> pd.DataFrame:
+    t = data["Time"].to_numpy()
+    if np.isnan(t).all():
+        raise TelecnnError("no valid times: the time column is empty or unreadable")
+    if np.isnan(t).any():
+        notes.append(f"{int(np.isnan(t).sum())} samples without a time: dropped")
+        data = data[~np.isnan(t)]
+        t = data["Time"].to_numpy()
+    back = np.diff(t)
+    # a few big backward jumps in otherwise rising times: laps glued together (shuffled rows
+    # go back at about every other step and are simply sorted)
+    if len(back) and back.min() < -LAP_RESET_S and (back < 0).sum() <= 3:
+        at = int(np.argmin(back)) + 1
+        raise TelecnnError(
+            f"times jump back by {-back.min():.1f} s at row {at}: several laps in one frame? "
+            "give Driver and LapNumber columns or one lap per file"
+        )
+    if len(back) and back.min() < 0:
+        if strict:
+            raise TelecnnError(f"times are not sorted (row {int(np.argmin(back)) + 1} goes back)")
+        notes.append(f"{int((back < 0).sum())} out-of-order samples: sorted by time")
+        data = data.sort_values("Time", kind="stable")
+    dup = data["Time"].duplicated(keep="first").to_numpy()
+    if dup.any():
+        if strict:
+            raise TelecnnError(f"{int(dup.sum())} duplicate times")
+        notes.append(f"{int(dup.sum())} duplicate times: kept the first sample of each")
+        data = data[~dup]
+    if len(data) < 2:
+        raise TelecnnError("a lap needs at least two samples at different times")
+    return data
+
+
+def _fill(times: np.ndarray, col: pd.Series, name: str, notes: list[str]) -> pd.Series:
+    values = col.to_numpy(dtype=float)
+    bad = np.isnan(values)
+    _note_long_gaps(times, bad, name, notes)
+    good = ~bad
+    if CHANNEL_KIND.get(name) == "continuous":
+        filled = np.interp(times, times[good], values[good])
+    else:
+        filled = col.ffill().bfill().to_numpy(dtype=float)
+    return pd.Series(filled, index=col.index)
+
+
+def _note_long_gaps(times: np.ndarray, bad: np.ndarray, name: str, notes: list[str]) -> None:
+    edges = np.diff(np.concatenate(([0], bad.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    for s, e in zip(starts, ends):
+        before = times[s - 1] if s > 0 else times[s]
+        after = times[e + 1] if e + 1 < len(times) else times[e]
+        if after - before > SHORT_GAP_S:
+            notes.append(f"{name}: {after - before:.1f} s NaN gap at {times[s]:.1f} s filled")
+
+
+def _note_time_gaps(times: np.ndarray, notes: list[str]) -> None:
+    if len(times) > 1:
+        step = np.diff(times)
+        if step.max() > 4 * SHORT_GAP_S:
+            at = times[int(np.argmax(step))]
+            notes.append(f"longest time gap {step.max():.1f} s at {at:.1f} s")

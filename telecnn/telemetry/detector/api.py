@@ -1,0 +1,104 @@
+"""What the CLI (and notebooks) call: detect on many laps, tabulate, write, evaluate."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from telecnn.atomic import atomic_path, write_json
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.detector.baseline import rule_detect
+from telecnn.telemetry.detector.detect import Detector, load_detector
+from telecnn.telemetry.detector.evaluate import TypeScore, median_interval, score_lap
+from telecnn.telemetry.detector.features import lap_times
+from telecnn.telemetry.detector.train import reference_events
+from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.tables import count_line, format_events, lap_header
+
+ModelArg = Detector | str | os.PathLike[str] | None
+
+
+def detect_many(
+    laps: Sequence[Lap],
+    detector: str = "cnn",
+    channels: Sequence[str] | None = None,
+    model: ModelArg = None,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> list[pd.DataFrame]:
+    """Events of every lap with the CNN (batched) or the rule detector."""
+    if detector == "rules":
+        bar = tqdm(
+            laps, desc="rules", unit="lap", file=sys.stderr, disable=not progress, leave=False
+        )
+        return [rule_detect(lap, channels) for lap in bar]
+    if detector != "cnn":
+        raise TelecnnError(f"unknown detector {detector!r}: use cnn or rules")
+    net = model if isinstance(model, Detector) else load_detector(model)
+    return net.detect_laps(laps, channels, batch_size, progress)
+
+
+def events_table(laps: Sequence[Lap], found: Sequence[pd.DataFrame], full: bool = True) -> str:
+    """Readable text: per lap a header and every event (``full``), or one count line per lap."""
+    if full:
+        return "\n\n".join(
+            f"{lap_header(lap)}\n  {count_line(events)}\n{format_events(events)}"
+            for lap, events in zip(laps, found, strict=True)
+        )
+    return "\n".join(
+        f"{lap.meta.label():<16} {count_line(events)}"
+        for lap, events in zip(laps, found, strict=True)
+    )
+
+
+def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
+    if len(laps) == 1:
+        return found[0].reset_index(drop=True)
+    parts = []
+    for lap, events in zip(laps, found, strict=True):
+        part = events.copy()
+        part.insert(0, "lap", lap.meta.lap_number)
+        part.insert(0, "driver", lap.meta.driver or lap.meta.circuit or lap.meta.source)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_events(
+    path: str | os.PathLike[str], laps: Sequence[Lap], found: Sequence[pd.DataFrame]
+) -> Path:
+    """Write all events atomically as CSV, JSON (a list of records) or Parquet."""
+    target = Path(path)
+    table = all_events(laps, found)
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        return write_json(target, records)
+    if suffix not in (".csv", ".parquet"):
+        raise TelecnnError(f"cannot write {target.name}: use .csv, .json or .parquet")
+    with atomic_path(target) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False)
+        else:
+            table.to_parquet(tmp, index=False)
+    return target
+
+
+def evaluate_laps(
+    laps: Sequence[Lap],
+    detector: str = "cnn",
+    channels: Sequence[str] | None = None,
+    model: ModelArg = None,
+    progress: bool = False,
+) -> dict[str, TypeScore]:
+    """Per-type scores of a detector against each lap's rule labels (plus simulator truth)."""
+    found = detect_many(laps, detector, channels, model, progress=progress)
+    scores: dict[str, TypeScore] = {}
+    for lap, events in zip(laps, found, strict=True):
+        score_lap(events, reference_events(lap), median_interval(lap_times(lap.data)), scores)
+    return scores

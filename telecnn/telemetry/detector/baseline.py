@@ -1,0 +1,29 @@
+"""The rule baseline on a chosen set of channels (the CNN's comparison point).
+
+With ``Brake`` the exact rules label braking; without it braking comes from the speed-only
+rule (deceleration), so ``channels=["Speed"]`` is the speed-only baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from telecnn.telemetry.detector.features import known_channels
+from telecnn.telemetry.rules import rule_events, speed_rule_events
+from telecnn.telemetry.schema import CHANNELS, Lap
+
+_KEEP = ("Time", "Distance", "X", "Y", "Z")
+
+
+def rule_detect(lap: Lap, channels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rule events of ``lap`` reading only ``channels`` (default: all it has)."""
+    use = known_channels(channels) if channels is not None else CHANNELS
+    data = lap.data[[c for c in lap.data.columns if c in use or c in _KEEP]]
+    events = rule_events(data)
+    if "Brake" not in data and ("Speed" in data or "Distance" in data):
+        braking = speed_rule_events(data)
+        events = pd.concat([e for e in (events, braking) if len(e)] or [events], ignore_index=True)
+        events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
+    return events

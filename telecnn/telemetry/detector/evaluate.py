@@ -1,0 +1,152 @@
+"""Scoring detected events against labelled ones: matching, precision, recall, F1, onset error.
+
+Matching (per lap, per type): an interval event matches a labelled one when their intersection
+over union in time is at least 0.5 after widening both by half the lap's median sample interval
+on each side (so one-sample events have a length); a point event matches within 0.5 s. Matching
+is one-to-one and greedy: the best pair (highest IoU, or smallest time gap) is taken first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
+
+IOU_MIN = 0.5
+POINT_TOLERANCE = 0.5
+
+
+def interval_iou(a: tuple[float, float], b: tuple[float, float], widen: float = 0.0) -> float:
+    """IoU in time of two ``(start, end)`` intervals, each widened by ``widen`` on both sides."""
+    a0, a1, b0, b1 = a[0] - widen, a[1] + widen, b[0] - widen, b[1] + widen
+    inter = max(0.0, min(a1, b1) - max(a0, b0))
+    union = max(a1, b1) - min(a0, b0)
+    return inter / union if union > 0 else float(a0 == b0 and a1 == b1)
+
+
+def match_type(
+    detected: pd.DataFrame, labelled: pd.DataFrame, point: bool, widen: float
+) -> list[tuple[int, int]]:
+    """One-to-one greedy matches ``(detected row, labelled row)`` of events of one type."""
+    pairs: list[tuple[float, int, int]] = []
+    ds = detected[["start_time", "end_time"]].to_numpy(dtype=float)
+    ls = labelled[["start_time", "end_time"]].to_numpy(dtype=float)
+    for i, (d0, d1) in enumerate(ds):
+        for j, (l0, l1) in enumerate(ls):
+            if point:
+                gap = abs(d0 - l0)
+                if gap <= POINT_TOLERANCE:
+                    pairs.append((-gap, i, j))
+            else:
+                iou = interval_iou((d0, d1), (l0, l1), widen)
+                if iou >= IOU_MIN:
+                    pairs.append((iou, i, j))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    used_d: set[int] = set()
+    used_l: set[int] = set()
+    matches = []
+    for _, i, j in pairs:
+        if i not in used_d and j not in used_l:
+            used_d.add(i)
+            used_l.add(j)
+            matches.append((i, j))
+    return sorted(matches)
+
+
+@dataclass
+class TypeScore:
+    """Counts for one event type, summed over laps."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    onset_errors: list[float] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        total = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / total if total else None
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        out: dict[str, float | int | None] = {
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "labelled": self.tp + self.fn,
+            "detected": self.tp + self.fp,
+        }
+        if self.onset_errors:
+            out["median_onset_error_m"] = float(np.median(self.onset_errors))
+        return out
+
+
+def score_lap(
+    detected: pd.DataFrame,
+    labelled: pd.DataFrame,
+    sample_interval: float,
+    scores: dict[str, TypeScore] | None = None,
+    event_types: Iterable[str] = EVENT_TYPES,
+) -> dict[str, TypeScore]:
+    """Add one lap's matches to ``scores`` (per type) and return it.
+
+    ``sample_interval`` is the lap's median sample interval; intervals are widened by half of it.
+    """
+    scores = scores if scores is not None else {}
+    widen = sample_interval / 2
+    for name in event_types:
+        det = detected[detected["event"] == name].reset_index(drop=True)
+        lab = labelled[labelled["event"] == name].reset_index(drop=True)
+        s = scores.setdefault(name, TypeScore())
+        matches = match_type(det, lab, name in POINT_EVENTS, widen)
+        s.tp += len(matches)
+        s.fp += len(det) - len(matches)
+        s.fn += len(lab) - len(matches)
+        if name == "braking":
+            for i, j in matches:
+                err = abs(det.at[i, "start_distance"] - lab.at[j, "start_distance"])
+                if np.isfinite(err):
+                    s.onset_errors.append(float(err))
+    return scores
+
+
+def median_interval(times: np.ndarray) -> float:
+    """Median sample interval of a lap in seconds."""
+    return float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+
+
+def scores_table(scores: dict[str, TypeScore]) -> dict[str, dict]:
+    """The per-type scores as plain dicts (for JSON and printing)."""
+    return {name: s.to_dict() for name, s in scores.items()}
+
+
+def format_scores(scores: dict[str, TypeScore]) -> str:
+    """A readable per-type table of precision, recall, F1 and counts."""
+
+    def pct(v: float | None) -> str:
+        return "   -  " if v is None else f"{v * 100:5.1f}%"
+
+    lines = [
+        f"{'event':<11} {'prec':>6} {'recall':>6} {'F1':>6} {'labels':>7} {'found':>6}  onset err"
+    ]
+    for name, s in scores.items():
+        onset = f"  {np.median(s.onset_errors):.1f} m" if s.onset_errors else ""
+        lines.append(
+            f"{name:<11} {pct(s.precision)} {pct(s.recall)} {pct(s.f1)} "
+            f"{s.tp + s.fn:>7} {s.tp + s.fp:>6}{onset}"
+        )
+    return "\n".join(lines)

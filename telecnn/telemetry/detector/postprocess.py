@@ -1,0 +1,120 @@
+"""From per-sample probabilities to events in the lap's own times and distances.
+
+Interval events: hysteresis (a run of samples with probability >= ``low`` that reaches ``high``
+somewhere), then a minimum number of samples and a minimum duration. Point events (shifts):
+peaks above ``height`` at least ``distance`` seconds apart (:func:`scipy.signal.find_peaks`),
+found on the model's grid when given (where shifts on consecutive samples are separate peaks)
+and placed on the sample each grid point holds. Every event gets a ``confidence``: the mean
+probability over an interval, the peak height for a point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage, signal
+
+from telecnn.telemetry.clean import distance_from_speed
+from telecnn.telemetry.detector.features import previous_index
+from telecnn.telemetry.rules import points_to_events, run_min, runs_to_events
+from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, empty_events
+
+#: Default thresholds per event type (stored in, and read back from, the checkpoint).
+DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
+    "braking": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
+    "lift_coast": {"high": 0.5, "low": 0.35, "min_samples": 2, "min_duration": 0.0},
+    "drs": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
+    "upshift": {"height": 0.5, "distance": 0.15},
+    "downshift": {"height": 0.5, "distance": 0.15},
+    "wheelspin": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
+    "lockup": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
+}
+
+
+def hysteresis_runs(prob: np.ndarray, high: float, low: float) -> list[tuple[int, int]]:
+    """Inclusive ``(i, j)`` runs with ``prob >= low`` throughout and ``>= high`` somewhere."""
+    labels, count = ndimage.label(prob >= low)
+    if count == 0:
+        return []
+    peak = ndimage.maximum(prob, labels, index=np.arange(1, count + 1))
+    runs = []
+    for k, sl in enumerate(ndimage.find_objects(labels)):
+        if peak[k] >= high:
+            runs.append((sl[0].start, sl[0].stop - 1))
+    return runs
+
+
+def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: float) -> np.ndarray:
+    """Indices of the trace's peaks >= ``height`` at least ``distance`` seconds apart
+    (:func:`scipy.signal.find_peaks`; a peak on the first or last point counts too)."""
+    if len(prob) == 0:
+        return np.zeros(0, dtype=np.int64)
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    min_gap = max(1, int(np.ceil(distance / step - 1e-9))) if step > 0 else 1
+    padded = np.concatenate([[-np.inf], prob, [-np.inf]])
+    peaks, _ = signal.find_peaks(padded, height=height, distance=min_gap)
+    return peaks - 1
+
+
+def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
+    if "Distance" in data:
+        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(d).any():
+            return d
+    if "Speed" in data:
+        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
+        return distance_from_speed(times, np.nan_to_num(speed))
+    return np.full(len(times), np.nan)
+
+
+def probabilities_to_events(
+    probs: np.ndarray,
+    times: np.ndarray,
+    distance: np.ndarray | None,
+    speed: np.ndarray | None = None,
+    thresholds: Mapping[str, Mapping[str, float]] | None = None,
+    event_types: tuple[str, ...] = EVENT_TYPES,
+    grid_probs: np.ndarray | None = None,
+    grid_times: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Events from per-sample probabilities ``(E, n)`` of one lap, in the events schema.
+
+    Point events are picked on ``grid_probs`` ``(E, G)`` at ``grid_times`` when given (each
+    grid peak goes to the latest sample at or before it), else on ``probs``. Braking rows
+    carry ``entry_speed`` and ``min_speed`` (km/h) when ``speed`` is given, like the rules'.
+    """
+    thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    parts = []
+    for k, name in enumerate(event_types):
+        p = probs[k]
+        th = thresholds[name]
+        if name in POINT_EVENTS:
+            trace, at = (p, times) if grid_probs is None else (grid_probs[k], grid_times)
+            peaks = point_peaks(trace, at, th["height"], th["distance"])
+            conf = np.zeros(len(p))
+            for i, c in zip(previous_index(times, at[peaks]), trace[peaks], strict=True):
+                conf[i] = max(conf[i], c)
+            parts.append(points_to_events(conf > 0, times, distance, name, confidence=conf))
+            continue
+        mask = np.zeros(len(p), dtype=bool)
+        for i, j in hysteresis_runs(p, th["high"], th["low"]):
+            if times[j] - times[i] >= th["min_duration"]:
+                mask[i : j + 1] = True
+        events = runs_to_events(mask, times, distance, name, int(th["min_samples"]), p)
+        if name == "braking" and speed is not None and len(events):
+            starts = np.searchsorted(times, events["start_time"].to_numpy())
+            ends = np.searchsorted(times, events["end_time"].to_numpy())
+            events["entry_speed"] = speed[starts]
+            events["min_speed"] = run_min(speed, starts, ends)
+        parts.append(events)
+    parts = [e for e in parts if len(e)]
+    if not parts:
+        return empty_events()
+    events = pd.concat(parts, ignore_index=True)
+    rank = {name: i for i, name in enumerate(EVENT_TYPES)}
+    events["_rank"] = events["event"].map(rank)
+    events = events.sort_values(["start_time", "_rank"], kind="stable").drop(columns="_rank")
+    return events.reset_index(drop=True)

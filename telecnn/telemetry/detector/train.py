@@ -1,0 +1,399 @@
+"""Training the event CNN with the project's one loop (:func:`telecnn.training.fit`).
+
+Data: simulated laps, each re-fed at a random rate with timing jitter (3.3-8.5 Hz, integer or
+float speed) so the model meets both real feeds, plus any real laps given. Labels: the rules
+applied to each lap's own channels (exact on simulated channels, and how real laps are
+labelled) and, for simulated laps, the simulator's wheelspin and lock-up truth. Real laps
+carry no wheelspin/lock-up label (those targets get zero weight). Batches are random crops
+of ``crop`` grid samples; channel dropout inside the model teaches it channel subsets.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.detector.detect import KIND, Detector
+from telecnn.telemetry.detector.evaluate import format_scores, median_interval, score_lap
+from telecnn.telemetry.detector.features import (
+    GRID_HZ,
+    Normalisation,
+    grid_targets,
+    known_channels,
+    lap_inputs,
+    lap_times,
+    previous_index,
+    sample_labels,
+)
+from telecnn.telemetry.detector.model import MODEL_NAME, EventCNN, build_model
+from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
+from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
+from telecnn.training import (
+    Progress,
+    RunSpec,
+    fit,
+    init_distributed,
+    local_device,
+    resume,
+    shutdown,
+)
+
+SIM_ONLY_ROWS = [EVENT_TYPES.index(e) for e in sorted(SIM_ONLY_EVENTS)]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a detector training run depends on (all of it reproducible from ``seed``)."""
+
+    sim_laps: int = 2000
+    circuits: tuple[str, ...] | None = None
+    channels: tuple[str, ...] = CHANNELS
+    epochs: int = 8
+    batch_size: int = 32
+    crop: int = 384
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    width: int = 32
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
+    hz: float = GRID_HZ
+    rate_range: tuple[float, float] = (3.3, 8.5)
+    refeed_share: float = 0.3
+    max_speed_lag: float = 0.25
+    val_laps: int = 48
+    seed: int = 0
+    device: str = "cpu"
+    model_config: dict[str, Any] = field(default_factory=dict)
+
+    def build_model_config(self) -> dict[str, Any]:
+        return {
+            "in_channels": len(self.channels),
+            "num_events": len(EVENT_TYPES),
+            "width": self.width,
+            "dilations": list(self.dilations),
+            "kernel_size": 3,
+            "stem_kernel": 5,
+            "channel_dropout": len(self.channels) > 1,
+        }
+
+
+# --- laps and labels -----------------------------------------------------------------------
+
+
+def simulated_laps(n: int, circuits: Sequence[str] | None, seed: int) -> list[Lap]:
+    """``n`` simulated laps spread over ``circuits`` (default: every built-in one) and both feeds
+    (fastf1 car data and merged telemetry), qualifying and race laps mixed; by seed."""
+    from telecnn.telemetry import simulate as sim
+
+    names = [sim.get_circuit(c).name for c in circuits] if circuits else list(sim.CIRCUITS)
+    jobs = [(name, feed) for name in names for feed in sim.FEEDS]
+    laps: list[Lap] = []
+    per = [n // len(jobs) + (i < n % len(jobs)) for i in range(len(jobs))]
+    for i, ((name, feed), count) in enumerate(zip(jobs, per, strict=True)):
+        if count:
+            laps += sim.simulate_laps(name, count, seed=seed * 1009 + i, feed=feed)
+    order = np.random.default_rng(seed).permutation(len(laps))
+    return [laps[i] for i in order]
+
+
+def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) -> Lap:
+    """The lap as a feed of another rate would log it: random rate, jittered intervals.
+
+    Continuous channels are interpolated, discrete ones hold their previous value; half the
+    time ``Speed`` and ``RPM`` are rounded to integers as in fastf1's car data. The truth
+    events of the simulator are carried over by the previous-sample rule.
+    """
+    data = lap.data
+    t = data["Time"].to_numpy(dtype=float)
+    rate = rng.uniform(*rate_range)
+    steps = (1.0 / rate) * rng.uniform(0.6, 1.4, size=int((t[-1] - t[0]) * rate * 1.6) + 8)
+    new_t = t[0] + rng.uniform(0, 1.0 / rate) + np.concatenate([[0.0], np.cumsum(steps)])
+    new_t = np.round(new_t[new_t <= t[-1]], 3)
+    new_t = np.unique(new_t)
+    prev = previous_index(t, new_t)
+    out = {"Time": new_t}
+    integer = rng.random() < 0.5
+    for name in data.columns:
+        if name == "Time":
+            continue
+        values = data[name].to_numpy()
+        if CHANNEL_KIND.get(name, "continuous") == "continuous":
+            v = np.interp(new_t, t, values.astype(float))
+            if integer and name in ("Speed", "RPM"):
+                v = np.round(v)
+            out[name] = v
+        else:
+            out[name] = values[prev]
+    truth = None
+    if lap.truth is not None and len(lap.truth):
+        labels = sample_labels(t, lap.truth)[:, prev]
+        truth = labels_to_events(labels, new_t)
+    return Lap(pd.DataFrame(out), lap.meta, truth)
+
+
+def lag_speed(lap: Lap, lag: float) -> Lap:
+    """The lap with ``Speed`` and ``RPM`` reported ``lag`` seconds late, as a filtered sensor
+    would (the pedal flags are instantaneous); integer channels stay integer."""
+    data = lap.data.copy()
+    t = data["Time"].to_numpy(dtype=float)
+    for name in ("Speed", "RPM"):
+        if name in data:
+            v = data[name].to_numpy(dtype=float)
+            lagged = np.interp(t - lag, t, v)
+            data[name] = np.round(lagged) if np.allclose(v, np.round(v)) else lagged
+    return Lap(data, lap.meta, lap.truth)
+
+
+def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
+    """A simulated lap with a random feed rate (sometimes) and a random speed-sensor lag."""
+    if rng.random() < config.refeed_share:
+        lap = refeed(lap, rng, config.rate_range)
+    if config.max_speed_lag > 0:
+        lap = lag_speed(lap, rng.uniform(0.0, config.max_speed_lag))
+    return lap
+
+
+def labels_to_events(labels: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+    """Interval events of the simulator-only types from per-sample labels ``(E, n)``."""
+    from telecnn.telemetry.rules import runs_to_events
+
+    parts = [runs_to_events(labels[k] > 0, times, None, EVENT_TYPES[k]) for k in SIM_ONLY_ROWS]
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def lap_labels(lap: Lap, simulated: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample labels ``(E, n)`` and per-type weights ``(E,)`` of a lap.
+
+    The rules give the channel-defined types; the simulator's truth gives wheelspin and
+    lock-up (weight 0 on real laps, where nothing labels them).
+    """
+    times = lap_times(lap.data)
+    labels = sample_labels(times, rule_events(lap.data))
+    weights = np.ones(len(EVENT_TYPES), dtype=np.float32)
+    for k in SIM_ONLY_ROWS:
+        labels[k] = 0.0
+        if not simulated:
+            weights[k] = 0.0
+    if simulated and lap.truth is not None and len(lap.truth):
+        truth = lap.truth[lap.truth["event"].isin(SIM_ONLY_EVENTS)]
+        sim_labels = sample_labels(times, truth)
+        labels[SIM_ONLY_ROWS] = sim_labels[SIM_ONLY_ROWS]
+    return labels, weights
+
+
+@dataclass
+class Example:
+    """One lap on the grid: inputs ``(2C, G)``, targets ``(E, G)`` and per-type weights."""
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+
+
+def make_examples(
+    laps: Sequence[Lap], simulated: Sequence[bool], norm: Normalisation, hz: float
+) -> list[Example]:
+    """Grid inputs and targets of every lap."""
+    out = []
+    for lap, sim in zip(laps, simulated, strict=True):
+        labels, weights = lap_labels(lap, sim)
+        x, grid = lap_inputs(lap.data, norm, hz)
+        y = grid_targets(lap_times(lap.data), labels, grid, hz)
+        out.append(Example(x, y, weights))
+    return out
+
+
+def batches(
+    examples: Sequence[Example],
+    batch_size: int,
+    crop: int,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Random crops of ``crop`` grid samples; targets stacked over weights ``(N, 2E, crop)``.
+
+    A crop may hang over either end of its lap by up to a quarter of its length: the model
+    learns that all-zero input (masks 0) is no data, as in the padding of batched detection.
+    """
+    order = rng.permutation(len(examples))
+    over = crop // 4
+    for begin in range(0, len(order) - batch_size + 1, batch_size):
+        xs, ys = [], []
+        for i in order[begin : begin + batch_size]:
+            ex = examples[i]
+            length = ex.x.shape[1]
+            start = int(rng.integers(-over, max(1 - over, length - crop + over + 1)))
+            lo, hi = max(0, start), min(length, start + crop)
+            x = np.zeros((ex.x.shape[0], crop), dtype=np.float32)
+            y = np.zeros((2 * ex.y.shape[0], crop), dtype=np.float32)
+            if hi > lo:
+                x[:, lo - start : hi - start] = ex.x[:, lo:hi]
+                y[: ex.y.shape[0], lo - start : hi - start] = ex.y[:, lo:hi]
+                y[ex.y.shape[0] :, lo - start : hi - start] = ex.w[:, None]
+            xs.append(x)
+            ys.append(y)
+        yield torch.from_numpy(np.stack(xs)).to(device), torch.from_numpy(np.stack(ys)).to(device)
+
+
+#: Extra weight of positive samples per type: the rare point and hidden events need it to be
+#: learnt at all; interval types stay unweighted so their probabilities keep calibrated edges.
+POS_WEIGHT = {"upshift": 5.0, "downshift": 5.0, "wheelspin": 3.0, "lockup": 3.0}
+
+
+def masked_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy over the samples and types whose weight is non-zero."""
+    e = logits.shape[1]
+    y, w = targets[:, :e], targets[:, e:]
+    pos = torch.tensor(
+        [POS_WEIGHT.get(name, 1.0) for name in EVENT_TYPES[:e]], device=logits.device
+    ).view(1, e, 1)
+    loss = F.binary_cross_entropy_with_logits(logits, y, weight=w, reduction="sum", pos_weight=pos)
+    return loss / w.sum().clamp_min(1.0)
+
+
+# --- training ------------------------------------------------------------------------------
+
+
+def prepare_laps(
+    config: TrainConfig, real_laps: Sequence[Lap] = ()
+) -> tuple[list[Lap], list[bool]]:
+    """Re-fed simulated laps followed by the real laps, with their simulated flags."""
+    rng = np.random.default_rng(config.seed)
+    sim = simulated_laps(config.sim_laps, config.circuits, config.seed)
+    laps = [
+        augment(lap, rng, config)
+        for lap in tqdm(sim, desc="preparing laps", unit="lap", file=sys.stderr, leave=False)
+    ]
+    return laps + list(real_laps), [True] * len(laps) + [False] * len(real_laps)
+
+
+def train_detector(
+    config: TrainConfig,
+    run_dir: str | Path | None = None,
+    real_laps: Sequence[Lap] = (),
+    resume_run: bool = False,
+    show_progress: bool = True,
+) -> tuple[Detector, list[dict[str, float]]]:
+    """Train a detector; with ``run_dir`` write an atomic checkpoint every epoch (resumable).
+
+    Under ``torchrun`` each rank trains on its share of the laps and rank 0 writes.
+    """
+    channels = known_channels(config.channels)
+    torch.manual_seed(config.seed)
+    from telecnn.device import pick_device
+
+    ctx = init_distributed(pick_device(config.device))
+    device = local_device(pick_device(config.device), ctx)
+    try:
+        laps, simulated = prepare_laps(config, real_laps)
+        val_n = min(config.val_laps, max(1, config.sim_laps // 10))
+        val_laps, train_laps = laps[:val_n], laps[val_n:]
+        train_sim = simulated[val_n:]
+        spec_path = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None
+        norm = Normalisation.fit([lap.data for lap in train_laps[:400]], channels)
+        if resume_run and spec_path is not None and spec_path.is_file():
+            from telecnn.training import load_checkpoint
+
+            norm = Normalisation.from_dict(
+                load_checkpoint(spec_path, kind=KIND)["extra"]["normalisation"]
+            )
+        mine = [i for i in range(len(train_laps)) if i % ctx.world_size == ctx.rank]
+        examples = make_examples(
+            [train_laps[i] for i in mine], [train_sim[i] for i in mine], norm, config.hz
+        )
+        model_config = config.build_model_config()
+        model = build_model(model_config).to(device)
+        detector = Detector(model, norm, config.hz, dict(DEFAULT_THRESHOLDS), device)
+        spec = RunSpec(
+            KIND,
+            MODEL_NAME,
+            model_config,
+            Path(run_dir) if run_dir is not None else None,
+            detector.extra(),
+        )
+        steps = max(1, len(examples) // config.batch_size)
+        optimizer = torch.optim.AdamW(
+            model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=steps * config.epochs, pct_start=0.15
+        )
+        progress = Progress()
+        if resume_run:
+            if spec_path is None or not spec_path.is_file():
+                raise TelecnnError(f"nothing to resume: no checkpoint in {run_dir}")
+            progress = resume(spec_path, spec, model, optimizer, scheduler)
+
+        def train_batches(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+            rng = np.random.default_rng([config.seed, epoch, ctx.rank])
+            return batches(examples, config.batch_size, config.crop, rng, device)
+
+        def evaluate(net: torch.nn.Module) -> dict[str, float]:
+            was = net.training
+            scores = evaluate_on(detector, val_laps)
+            net.train(was)
+            return {f"val_f1_{k}": v for k, v in scores.items() if not math.isnan(v)}
+
+        history = fit(
+            model,
+            optimizer,
+            train_batches,
+            masked_bce,
+            config.epochs,
+            scheduler=scheduler,
+            steps_per_epoch=steps,
+            evaluate=evaluate,
+            spec=spec,
+            progress=progress,
+            ctx=ctx,
+            step_scheduler_per_batch=True,
+            show_progress=show_progress,
+        )
+        model.eval()
+        return detector, history
+    finally:
+        shutdown(ctx)
+
+
+def evaluate_on(
+    detector: Detector, laps: Sequence[Lap], channels: Sequence[str] | None = None
+) -> dict[str, float]:
+    """F1 per type (0 where undefined) of ``detector`` on laps labelled by rules and truth."""
+    found = detector.detect_laps(laps, channels)
+    scores: dict = {}
+    for lap, events in zip(laps, found, strict=True):
+        labels = reference_events(lap)
+        score_lap(events, labels, median_interval(lap_times(lap.data)), scores)
+    return {k: (s.f1 if s.f1 is not None else math.nan) for k, s in scores.items()}
+
+
+def reference_events(lap: Lap) -> pd.DataFrame:
+    """The labels a lap is scored against: rules on its channels, plus simulator-only truth."""
+    labels = rule_events(lap.data)
+    if lap.truth is not None and len(lap.truth):
+        extra = lap.truth[lap.truth["event"].isin(SIM_ONLY_EVENTS)]
+        if len(extra):
+            labels = pd.concat([labels, extra], ignore_index=True)
+    return labels
+
+
+__all__ = [
+    "TrainConfig",
+    "evaluate_on",
+    "format_scores",
+    "reference_events",
+    "train_detector",
+    "EventCNN",
+]

@@ -1,0 +1,44 @@
+"""Putting a lap on a uniform time grid, channel by channel as :data:`CHANNEL_KIND` says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.schema import CHANNEL_KIND
+
+
+def grid_times(start: float, end: float, hz: float) -> np.ndarray:
+    """Uniform times from ``start`` to ``end`` (inclusive when it falls on the grid) at ``hz``."""
+    if hz <= 0:
+        raise TelecnnError(f"grid rate must be positive, got {hz} Hz")
+    n = int(np.floor((end - start) * hz + 1e-9)) + 1
+    return start + np.arange(max(n, 1)) / hz
+
+
+def resample(times: np.ndarray, values: np.ndarray, new_times: np.ndarray, kind: str) -> np.ndarray:
+    """Resample one channel: ``continuous`` interpolates linearly, ``discrete`` holds the previous
+    sample's value (the first sample's value before it)."""
+    if kind == "continuous":
+        return np.interp(new_times, times, values.astype(float))
+    idx = np.searchsorted(times, new_times, side="right") - 1
+    return values[np.clip(idx, 0, len(values) - 1)]
+
+
+def to_grid(data: pd.DataFrame, hz: float) -> pd.DataFrame:
+    """Resample a clean lap frame (``Time`` in seconds, sorted) onto a uniform grid at ``hz``.
+
+    Columns named in :data:`CHANNEL_KIND` are resampled by their kind; others are dropped.
+    The result has ``Time`` from the lap's first to last sample every ``1/hz`` seconds.
+    """
+    if "Time" not in data.columns or len(data) == 0:
+        raise TelecnnError("cannot resample a lap with no Time samples")
+    times = data["Time"].to_numpy(dtype=float)
+    new_times = grid_times(times[0], times[-1], hz)
+    out = {"Time": new_times}
+    for name in data.columns:
+        kind = CHANNEL_KIND.get(name)
+        if kind is not None:
+            out[name] = resample(times, data[name].to_numpy(), new_times, kind)
+    return pd.DataFrame(out)

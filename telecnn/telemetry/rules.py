@@ -1,0 +1,234 @@
+"""The rule detector: the exact rules that label real laps, plus a speed-only baseline.
+
+Rules (on a lap's samples as they are, no resampling):
+
+- ``braking``: a maximal run of samples with ``Brake`` on;
+- ``drs``: a maximal run with ``DRS`` in {10, 12, 14};
+- ``lift_coast``: a maximal run of at least 2 samples with ``Throttle`` < 10, ``Brake`` off and
+  ``Speed`` >= 150;
+- ``upshift`` / ``downshift``: a point event at the first sample whose ``nGear`` is higher /
+  lower than the previous sample's.
+
+A run of samples i..j spans times t_i..t_j; a point event has start == end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecnn.telemetry.schema import DRS_OPEN_CODES, EVENT_COLUMNS, EVENT_TYPES, Lap
+
+#: lift_coast thresholds.
+LIFT_THROTTLE_BELOW = 10.0
+LIFT_MIN_SPEED = 150.0
+LIFT_MIN_SAMPLES = 2
+#: The speed-only baseline calls a sample braking when the car slows harder than this.
+SPEED_RULE_DECEL_G = 1.5
+G = 9.81
+
+
+def run_bounds(mask: np.ndarray, min_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end indices (inclusive) of every maximal run of True at least ``min_samples`` long."""
+    m = np.asarray(mask, dtype=bool)
+    if m.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    edges = np.diff(np.concatenate(([0], m.view(np.int8), [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1) - 1
+    keep = (ends - starts + 1) >= min_samples
+    return starts[keep], ends[keep]
+
+
+def runs_to_events(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    min_samples: int = 1,
+    confidence: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Events (one row per maximal run of True in ``mask``) in the standard schema.
+
+    ``confidence`` is an optional per-sample score; a run's confidence is its mean (1.0 without).
+    Reused by the CNN detector's post-processing.
+    """
+    return _frame(_run_columns(mask, times, distances, event, min_samples, confidence))
+
+
+def points_to_events(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    confidence: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Point events (start == end) at every True sample of ``mask``."""
+    return _frame(_point_columns(mask, times, distances, event, confidence))
+
+
+def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The rule detector: every event the rules find on a lap, sorted by start time.
+
+    Channels the lap lacks are skipped (no ``Brake``: no braking events, and so on). Extras:
+    ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``from_gear`` and
+    ``to_gear`` for shifts. Also takes a plain dict of column arrays.
+    """
+    return _frame(*rule_parts(_arrays(lap)))
+
+
+def rule_parts(cols: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+    """The rules on column arrays, as one column dict per event type (see :func:`rule_events`)."""
+    t = np.asarray(cols["Time"], dtype=float)
+    d = np.asarray(cols["Distance"], dtype=float) if "Distance" in cols else None
+    speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
+    parts: list[dict[str, Any]] = []
+    if "Brake" in cols:
+        brake = np.asarray(cols["Brake"]) > 0
+        parts.append(_run_columns(brake, t, d, "braking", 1, None, speed))
+    if "DRS" in cols:
+        drs = np.isin(np.asarray(cols["DRS"]), _OPEN)
+        parts.append(_run_columns(drs, t, d, "drs", 1, None))
+    if "Throttle" in cols and "Brake" in cols and speed is not None:
+        lift = (
+            (np.asarray(cols["Throttle"], dtype=float) < LIFT_THROTTLE_BELOW)
+            & (np.asarray(cols["Brake"]) <= 0)
+            & (speed >= LIFT_MIN_SPEED)
+        )
+        parts.append(_run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed))
+    if "nGear" in cols:
+        gear = np.asarray(cols["nGear"], dtype=float)
+        step = np.diff(gear, prepend=gear[:1])
+        for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
+            part = _point_columns(mask, t, d, name, None)
+            idx = np.flatnonzero(mask)
+            part["from_gear"] = gear[idx - 1]
+            part["to_gear"] = gear[idx]
+            parts.append(part)
+    return parts
+
+
+_OPEN = np.array(sorted(DRS_OPEN_CODES))
+
+
+def _arrays(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    data = lap.data if isinstance(lap, Lap) else lap
+    if isinstance(data, pd.DataFrame):
+        return {c: data[c].to_numpy() for c in data.columns}
+    return data
+
+
+def speed_rule_events(lap: Lap | pd.DataFrame, decel_g: float = SPEED_RULE_DECEL_G) -> pd.DataFrame:
+    """Speed-only baseline: ``braking`` where the car slows by more than ``decel_g`` g.
+
+    Sample i counts as braking when the speed drop from i to i+1 exceeds the threshold (the
+    pedal goes on at i, the speed falls after). Without ``Speed`` it is derived from
+    ``Distance`` (or X/Y), so laps with position only work too.
+    """
+    data = lap.data if isinstance(lap, Lap) else lap
+    t = data["Time"].to_numpy(dtype=float)
+    d = data["Distance"].to_numpy(dtype=float) if "Distance" in data else None
+    speed = speed_kmh(data)
+    if speed is None or len(t) < 2:
+        return _frame()
+    accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
+    mask = np.concatenate((accel < -decel_g * G, [False]))
+    return _frame(_run_columns(mask, t, d, "braking", 1, None, speed))
+
+
+def speed_kmh(data: pd.DataFrame) -> np.ndarray | None:
+    """The lap's speed in km/h: ``Speed`` if present, else from ``Distance`` or X/Y (1/10 m)."""
+    if "Speed" in data:
+        return data["Speed"].to_numpy(dtype=float)
+    t = data["Time"].to_numpy(dtype=float)
+    if "Distance" in data:
+        dist = data["Distance"].to_numpy(dtype=float)
+    elif {"X", "Y"} <= set(data.columns):
+        step = np.hypot(np.diff(data["X"].to_numpy(float)), np.diff(data["Y"].to_numpy(float)))
+        dist = np.concatenate(([0.0], np.cumsum(step) / 10.0))
+    else:
+        return None
+    if len(t) < 2:
+        return None
+    return np.gradient(dist, t) * 3.6
+
+
+def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The minimum of ``values`` over each run ``starts[k]..ends[k]`` (inclusive), vectorised."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    padded = np.append(np.asarray(values, dtype=float), np.inf)
+    bounds = np.column_stack((starts, ends + 1)).ravel()
+    return np.minimum.reduceat(padded, bounds)[::2]
+
+
+def _run_columns(mask, times, distances, event, min_samples, confidence, speed=None) -> dict:
+    starts, ends = run_bounds(mask, min_samples)
+    cols = _base_columns(event, times, distances, starts, ends)
+    if confidence is None:
+        cols["confidence"] = np.ones(len(starts))
+    else:
+        c = np.concatenate(([0.0], np.cumsum(np.asarray(confidence, dtype=float))))
+        cols["confidence"] = (c[ends + 1] - c[starts]) / (ends - starts + 1)
+    if speed is not None:
+        cols["entry_speed"] = speed[starts]
+        cols["min_speed"] = run_min(speed, starts, ends)
+    return cols
+
+
+def _point_columns(mask, times, distances, event, confidence) -> dict:
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    cols = _base_columns(event, times, distances, idx, idx)
+    conf = np.ones(len(idx)) if confidence is None else np.asarray(confidence, float)[idx]
+    cols["confidence"] = conf
+    return cols
+
+
+def _base_columns(event, times, distances, starts, ends) -> dict:
+    times = np.asarray(times, dtype=float)
+    dist = None if distances is None else np.asarray(distances, dtype=float)
+    nan = np.full(len(starts), np.nan)
+    return {
+        "event": np.full(len(starts), event, dtype=object),
+        "start_time": times[starts],
+        "end_time": times[ends],
+        "start_distance": nan if dist is None else dist[starts],
+        "end_distance": nan if dist is None else dist[ends],
+    }
+
+
+def _frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """One events DataFrame from column dicts: standard columns first, extras after (NaN where a
+    type has none), sorted by start time then taxonomy order."""
+    extras: list[str] = []
+    for p in parts:
+        extras += [k for k in p if k not in EVENT_COLUMNS and k not in extras]
+    names = list(EVENT_COLUMNS) + extras
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "event" else float) for c in names})
+    cols = {}
+    for name in names:
+        chunks = []
+        for p in parts:
+            n = len(p["event"])
+            chunks.append(p[name] if name in p else np.full(n, np.nan))
+        cols[name] = np.concatenate(chunks) if chunks else np.zeros(0)
+    cols["event"] = cols["event"].astype(object)
+    rank = np.concatenate([_type_rank(p["event"]) for p in parts])
+    order = np.lexsort((rank, cols["start_time"]))
+    return pd.DataFrame({k: v[order] for k, v in cols.items()}, copy=False)
+
+
+_RANK = {name: i for i, name in enumerate(EVENT_TYPES)}
+
+
+def _type_rank(events: np.ndarray) -> np.ndarray:
+    """Taxonomy order of each event name (parts usually hold one type, so this is cheap)."""
+    names = set(events.tolist())
+    if len(names) <= 1:
+        return np.full(len(events), _RANK.get(next(iter(names), ""), len(_RANK)), dtype=np.int64)
+    return np.array([_RANK.get(e, len(_RANK)) for e in events], dtype=np.int64)

@@ -1,0 +1,231 @@
+"""Per-lap variation: the car's setup and conditions, the driver's choices and mistakes.
+
+Every lap draws its own numbers from its own generator (seeded by the simulation seed and the lap
+index), so lap k is the same whatever the batch size or the number of laps asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from telecnn.telemetry.simulate.circuits import STEP_M, geometry, get_circuit, in_zone
+from telecnn.telemetry.simulate.physics import V_CAP, CarBatch, Profile, speed_profile
+
+BASE_MASS = 798.0
+BASE_POWER = 680e3
+GRIP, BRAKE_GRIP, TRACTION = 1.6, 1.6, 1.4
+#: Speeds at 12,000 rpm of gears 1..8 as a share of 8th's.
+GEAR_SPREAD = np.array([0.33, 0.43, 0.52, 0.61, 0.70, 0.79, 0.89, 1.0])
+REV_LIMIT = 12000.0
+
+
+@dataclass
+class LapPlan:
+    """What one lap will be: the numbers drawn for it (scalars) and its masks (per grid point)."""
+
+    quali: bool
+    car: dict[str, float]
+    corner_delta: np.ndarray
+    cap: np.ndarray
+    coast: np.ndarray
+    drs_enabled: np.ndarray
+    drs_delay_m: float
+    drs_code: int
+    drs_base: int
+    upshift: float
+    downshift: float
+    gear_scale: float
+    brake_lead: float
+    intervals: np.ndarray
+    merged: bool
+    wheelspins: list[tuple[int, float, float]]  # grid index, duration s, rpm gain
+    lockups: list[tuple[int, float, float]]  # zone, duration s, depth (share)
+    offset: float
+
+
+@dataclass(frozen=True)
+class Nominal:
+    """A circuit's reference lap (nominal car, qualifying), used to place driver choices."""
+
+    v: np.ndarray
+    brake_starts: np.ndarray  # grid index where braking zones start
+    brake_entry: np.ndarray  # speed there (km/h)
+    exits: np.ndarray  # grid index where slow-corner acceleration starts
+    corner_bumps: np.ndarray  # (corners, points) weight of each corner at each point
+    drs_masks: np.ndarray  # (zones, points)
+    drs_detect: np.ndarray  # (zones, points): the 150 m before each zone (DRS eligible, code 8)
+    drs_start_idx: np.ndarray  # per point: index of its zone's start point (-1 outside)
+    v_start: float
+
+
+@lru_cache(maxsize=None)
+def nominal(name: str) -> Nominal:
+    """The circuit's reference lap and the places where the driver's choices apply (cached)."""
+    c = get_circuit(name)
+    geo = geometry(name)
+    n = len(geo.s)
+    bumps = np.zeros((len(c.corners), n))
+    for k, corner in enumerate(c.corners):
+        arc = corner.radius * np.radians(abs(corner.angle))
+        delta = (geo.s - corner.apex + c.length / 2) % c.length - c.length / 2
+        bumps[k] = np.exp(-0.5 * (delta / (arc / 2 + 15.0)) ** 2)
+    drs = np.array([in_zone(geo.s, a, b) for a, b in c.drs_zones])
+    start_idx = np.full(n, -1)
+    for mask in drs:
+        starts = np.flatnonzero(mask & ~np.roll(mask, 1))
+        first = starts[0]
+        run = np.roll(np.arange(n), -first)
+        inside = np.roll(mask, -first)
+        start_idx[run[inside]] = first
+    detect = np.zeros_like(drs)
+    for shift in range(1, int(150 / STEP_M)):
+        detect |= np.roll(drs, -shift, axis=1)
+    detect &= ~drs
+    ones = np.ones((1, n))
+    car = _car_batch([_nominal_car(c)])
+    prof = None
+    v0 = np.array([60.0])
+    for _ in range(2):  # second pass starts at the speed the first lap ended with
+        prof = speed_profile(
+            geo.curvature, STEP_M, car, ones, ones * V_CAP, drs.any(axis=0)[None], ones < 0, v0
+        )
+        v0 = prof.v[:, -1]
+    assert prof is not None
+    braking = prof.braking[0]
+    starts = np.flatnonzero(braking & ~np.roll(braking, 1))
+    accel = prof.accel[0] > 0
+    exits = np.flatnonzero(accel & ~np.roll(accel, 1) & (prof.v[0] < 170 / 3.6))
+    return Nominal(
+        v=prof.v[0], brake_starts=starts, brake_entry=prof.v[0, starts] * 3.6, exits=exits,
+        corner_bumps=bumps, drs_masks=drs, drs_detect=detect, drs_start_idx=start_idx, v_start=float(v0[0]),
+    )
+
+
+def _nominal_car(c) -> dict[str, float]:
+    return {
+        "mass": BASE_MASS + 5.0, "power": BASE_POWER, "cl_a": c.cl_a, "cd_a": c.cd_a,
+        "grip": GRIP, "brake_grip": BRAKE_GRIP, "traction": TRACTION, "brake_use": 0.95,
+        "engine_brake": 2200.0,
+    }
+
+
+def _car_batch(cars: list[dict[str, float]]) -> CarBatch:
+    return CarBatch(**{k: np.array([car[k] for car in cars]) for k in cars[0]})
+
+
+def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPlan:
+    """Draw one lap's conditions, choices and injected events."""
+    c = get_circuit(name)
+    nom = nominal(name)
+    n = len(nom.v)
+    quali = mode == "quali" or (mode == "mixed" and rng.random() < 0.5)
+    wet = rng.random() < 0.1
+    grip_scale = rng.uniform(0.8, 0.9) if wet else float(np.clip(rng.normal(1.0, 0.025), 0.93, 1.06))
+    fuel = rng.uniform(0, 10) if quali else rng.uniform(0, 100)
+    car = {
+        "mass": BASE_MASS + fuel,
+        "power": BASE_POWER * (rng.uniform(0.97, 1.02) if quali else rng.uniform(0.92, 1.0)),
+        "cl_a": c.cl_a * rng.uniform(0.93, 1.07),
+        "cd_a": c.cd_a * rng.uniform(0.95, 1.05),
+        "grip": GRIP * grip_scale,
+        "brake_grip": BRAKE_GRIP * grip_scale * rng.uniform(0.95, 1.03),
+        "traction": TRACTION * grip_scale,
+        "brake_use": rng.uniform(0.88, 1.0),
+        "engine_brake": rng.uniform(1500.0, 3000.0),
+    }
+    delta = rng.normal(0.0, 0.015, len(c.corners))
+    mistake = rng.random() < 0.08
+    if mistake:
+        delta[rng.integers(len(c.corners))] -= rng.uniform(0.08, 0.15)
+
+    cap = np.full(n, V_CAP)
+    if not quali and rng.random() < 0.15:  # stuck behind a slower car for a while
+        start = rng.integers(n)
+        span = (start + np.arange(int(rng.uniform(300, 900) / STEP_M))) % n
+        cap[span] = nom.v[span] * rng.uniform(0.85, 0.95)
+
+    coast = np.zeros(n, dtype=bool)
+    fast = np.flatnonzero(nom.brake_entry > 230)
+    if len(fast) and rng.random() < (0.08 if quali else 0.4):
+        chosen = rng.choice(fast, size=rng.integers(1, min(3, len(fast)) + 1), replace=False)
+        for k in chosen:
+            seconds = rng.uniform(0.4, 1.6)
+            length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
+            coast[(nom.brake_starts[k] - length + np.arange(length + 2)) % n] = True
+
+    zones = len(nom.drs_masks)
+    enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
+
+    p = rng.dirichlet([30.0, 40.0, 40.0, 30.0])
+    count = 640
+    intervals = rng.choice([0.2, 0.24, 0.28, 0.32], size=count, p=p) + rng.normal(0, 0.002, count)
+
+    spins = []
+    spin_rate = (0.6 if wet else 0.3) if len(nom.exits) else 0.0
+    if rng.random() < spin_rate:
+        for idx in rng.choice(nom.exits, size=min(len(nom.exits), rng.integers(1, 3)), replace=False):
+            spins.append((int(idx), rng.uniform(0.4, 1.2), rng.uniform(700.0, 2500.0)))
+    locks = []
+    heavy = np.flatnonzero(nom.brake_entry > 150)
+    if len(heavy) and rng.random() < (0.8 if mistake else 0.25):
+        zone = int(rng.choice(heavy))
+        locks.append((zone, rng.uniform(0.35, 0.8), rng.uniform(0.15, 0.35)))
+
+    return LapPlan(
+        quali=quali, car=car, corner_delta=delta, cap=cap, coast=coast, drs_enabled=enabled,
+        drs_delay_m=rng.uniform(15.0, 60.0), drs_code=int(rng.choice([10, 12, 14], p=[0.2, 0.6, 0.2])),
+        drs_base=8 if quali else int(rng.choice([0, 1], p=[0.9, 0.1])),
+        upshift=rng.uniform(11500.0, 12100.0), downshift=rng.uniform(6000.0, 7500.0), gear_scale=rng.uniform(0.97, 1.03),
+        brake_lead=rng.uniform(0.0, 0.1), intervals=np.cumsum(intervals),
+        merged=feed == "merged", wheelspins=spins, lockups=locks, offset=rng.uniform(0.0, 0.3),
+    )
+
+
+def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
+    """The physics of a batch of planned laps; also returns the DRS-open mask used for drag."""
+    geo = geometry(name)
+    nom = nominal(name)
+    factor = 1.0 + np.stack([p.corner_delta for p in plans]) @ nom.corner_bumps
+    cap = np.stack([p.cap for p in plans])
+    coast = np.stack([p.coast for p in plans])
+    drs = drs_window(nom, plans)
+    v0 = np.array([nom.v_start * (p.car["power"] / BASE_POWER) ** (1 / 3) for p in plans])
+    prof = speed_profile(geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0)
+    return prof, drs
+
+
+def drs_window(nom: Nominal, plans: list[LapPlan]) -> np.ndarray:
+    """Where each lap's flap may be open: enabled zones, after the driver's reaction distance."""
+    s = np.arange(nom.drs_masks.shape[1]) * STEP_M
+    start_s = np.where(nom.drs_start_idx >= 0, nom.drs_start_idx * STEP_M, 0.0)
+    since = (s - start_s) % (len(s) * STEP_M)
+    out = np.zeros((len(plans), len(s)), dtype=bool)
+    for b, p in enumerate(plans):
+        zones = nom.drs_masks[p.drs_enabled].any(axis=0) if p.drs_enabled.any() else np.zeros(len(s), bool)
+        out[b] = zones & (since >= p.drs_delay_m)
+    return out
+
+
+def drs_codes(nom: Nominal, plans: list[LapPlan], window: np.ndarray, braking: np.ndarray) -> np.ndarray:
+    """fastf1 DRS codes per grid point: open from the window's start until the first braking."""
+    n = window.shape[1]
+    idx = np.arange(n)
+    zone_start = nom.drs_start_idx
+    brake_count = np.cumsum(braking, axis=1)
+    at_start = np.where(zone_start >= 0, brake_count[:, np.clip(zone_start, 0, n - 1)], 0)
+    wraps = (zone_start > idx) & (zone_start >= 0)
+    lap_total = brake_count[:, -1:]
+    since = np.where(wraps, brake_count + lap_total - at_start, brake_count - at_start)
+    is_open = window & (since == 0)
+    codes = np.empty(window.shape, dtype=np.int64)
+    for b, p in enumerate(plans):
+        codes[b] = p.drs_base
+        if not p.quali:  # the detection point: eligible (8) shortly before an enabled zone
+            enabled = nom.drs_masks[p.drs_enabled].any(axis=0)
+            codes[b, nom.drs_detect[p.drs_enabled].any(axis=0)] = 8
+            codes[b, enabled & ~is_open[b] & (since[b] == 0)] = 8
+        codes[b, is_open[b]] = p.drs_code
+    return codes

@@ -1,0 +1,149 @@
+"""Where laps come from: fastf1 sessions, exported files, the simulator, or objects in hand.
+
+:func:`as_lap` turns one object (DataFrame, fastf1 ``Telemetry``/``Lap``, :class:`Lap`) into a
+clean lap; :func:`as_laps` also takes fastf1 ``Laps``/``Session`` and lists; :func:`load_laps`
+picks exactly one source the way the CLI's ``--session/--file/--sim`` options do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.clean import clean_lap
+from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.sources.fastf1_source import (
+    default_cache_dir,
+    lap_from_fastf1,
+    load_session,
+    parse_session_spec,
+    session_laps,
+    telemetry_meta,
+)
+from telecnn.telemetry.sources.files import LapSelection, parse_lap_numbers, read_laps
+
+__all__ = [
+    "as_lap",
+    "as_laps",
+    "default_cache_dir",
+    "load_laps",
+    "load_session",
+    "parse_session_spec",
+    "read_laps",
+    "session_laps",
+]
+
+
+def _fastf1_kind(obj: Any) -> str | None:
+    """``"Telemetry"``, ``"Laps"``, ``"Lap"`` or ``"Session"`` for fastf1 objects, else None."""
+    for cls in type(obj).__mro__:
+        if cls.__module__.startswith("fastf1") and cls.__name__ in ("Telemetry", "Laps", "Lap", "Session"):
+            return cls.__name__
+    return None
+
+
+def as_lap(obj: Any, meta: LapMeta | None = None) -> Lap:
+    """One clean :class:`Lap` from a Lap, a DataFrame, or a fastf1 ``Telemetry``/``Lap``
+    (or a ``Laps`` holding exactly one lap)."""
+    if isinstance(obj, Lap):
+        return obj
+    kind = _fastf1_kind(obj)
+    if kind == "Telemetry":
+        return clean_lap(pd.DataFrame(obj), meta or telemetry_meta(obj))
+    if kind == "Lap":
+        return lap_from_fastf1(obj)
+    if kind == "Laps":
+        if len(obj) != 1:
+            raise TelecnnError(f"a fastf1 Laps with {len(obj)} laps: use as_laps() or pick one lap")
+        return lap_from_fastf1(obj.iloc[0])
+    if kind == "Session":
+        raise TelecnnError("a whole session: use as_laps(session, drivers=...) or pick a lap")
+    if isinstance(obj, pd.DataFrame):
+        return clean_lap(obj, meta or LapMeta(source="dataframe"))
+    if isinstance(obj, (str, Path)):
+        laps = read_laps(obj)
+        if len(laps) != 1:
+            raise TelecnnError(f"{obj} holds {len(laps)} laps: use read_laps() or load_laps()")
+        return laps[0]
+    raise TelecnnError(
+        f"cannot read a lap from {type(obj).__name__}: give a DataFrame, a fastf1 Telemetry or Lap, "
+        "a file path or a telecnn Lap"
+    )
+
+
+def as_laps(
+    obj: Any, drivers: list[str] | str | None = None, laps: LapSelection = "all"
+) -> list[Lap]:
+    """Every lap in ``obj``: a fastf1 ``Session`` or ``Laps`` (with ``drivers``/``laps``), a
+    multi-lap DataFrame with ``Driver``/``LapNumber``, a file, or a list of lap-like objects."""
+    kind = _fastf1_kind(obj)
+    if kind in ("Session", "Laps"):
+        return session_laps(obj, drivers, laps)
+    if isinstance(obj, pd.DataFrame) and kind is None and {"Driver", "LapNumber"} & set(obj.columns):
+        from telecnn.telemetry.sources.files import select_laps, split_laps
+
+        return select_laps(split_laps(obj, LapMeta(source="dataframe")), drivers, laps)
+    if isinstance(obj, (str, Path)):
+        return read_laps(obj, drivers, laps)
+    if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes)):
+        return [as_lap(item) for item in obj]
+    return [as_lap(obj)]
+
+
+def load_laps(
+    session: str | None = None,
+    drivers: Iterable[str] | str | None = None,
+    laps: LapSelection = None,
+    files: Iterable[str | Path] | str | Path | None = None,
+    sim: str | None = None,
+    sim_laps: int = 1,
+    seed: int = 0,
+    cache: str | Path | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> list[Lap]:
+    """Laps from exactly one source: a fastf1 ``session`` spec (with ``drivers``, default all),
+    one or more ``files``, or the simulator (``sim`` circuit, ``sim_laps`` laps from ``seed``).
+
+    ``laps`` selects laps: ``"fastest"`` (the default for sessions), ``"all"`` (the default for
+    files and the simulator) or lap numbers.
+    """
+    if isinstance(files, (str, Path)):
+        files = [files]
+    files = list(files or [])
+    given = [name for name, on in (("--session", session), ("--file", files), ("--sim", sim)) if on]
+    if len(given) != 1:
+        raise TelecnnError(
+            "give exactly one source: --session YEAR/EVENT/SESSION, --file PATH or --sim CIRCUIT"
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    driver_list = _driver_list(drivers)
+    if session:
+        loaded = load_session(session, cache=cache, offline=offline)
+        return session_laps(loaded, driver_list, laps or "fastest", progress=progress)
+    if files:
+        out: list[Lap] = []
+        for path in files:
+            out.extend(read_laps(path, driver_list, laps or "all"))
+        return out
+    from telecnn.telemetry.simulate import simulate_laps
+
+    if laps in (None, "all", "fastest"):
+        chosen = simulate_laps(sim, sim_laps, seed=seed, progress=progress)
+        if laps == "fastest":
+            chosen = [min(chosen, key=lambda lap: lap.meta.lap_time or 0.0)]
+        return chosen
+    numbers = sorted(parse_lap_numbers(laps))
+    return [simulate_laps(sim, 1, seed=seed, first_lap=k)[0] for k in numbers]
+
+
+def _driver_list(drivers: Iterable[str] | str | None) -> list[str] | None:
+    if drivers is None:
+        return None
+    items = [drivers] if isinstance(drivers, str) else list(drivers)
+    out = [d.strip().upper() for item in items for d in str(item).split(",") if d.strip()]
+    return None if not out or out == ["ALL"] else out

@@ -1,0 +1,244 @@
+"""Laps from fastf1: session specs, drivers, lap selection, the cache and offline mode.
+
+fastf1 is imported only when a session is loaded. Real fastf1 objects (``Session``, ``Laps``,
+``Lap``, ``Telemetry``) are accepted as they are by :func:`laps_from_fastf1`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.clean import clean_lap
+from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.sources.files import LapSelection, parse_lap_numbers
+
+#: Session names accepted in a spec, mapped to fastf1's identifiers.
+SESSION_NAMES = {
+    "FP1": "FP1", "FP2": "FP2", "FP3": "FP3", "SQ": "SQ", "SS": "SS", "S": "S", "Q": "Q",
+    "R": "R", "PRACTICE1": "FP1", "PRACTICE2": "FP2", "PRACTICE3": "FP3",
+    "SPRINTQUALIFYING": "SQ", "SPRINTSHOOTOUT": "SS", "SPRINT": "S", "QUALIFYING": "Q",
+    "RACE": "R",
+}
+NO_NETWORK = (
+    "cannot reach the F1 timing servers{why}: use --file with an exported lap, --offline with a "
+    "filled fastf1 cache (--cache DIR), or --sim CIRCUIT for a simulated lap"
+)
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """A parsed ``YEAR/EVENT/SESSION`` spec; ``event`` is a name or a round number."""
+
+    year: int
+    event: str | int
+    session: str
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.event}/{self.session}"
+
+
+def parse_session_spec(spec: str) -> SessionSpec:
+    """``2024/Hungary/Q`` or ``2024/13/R`` -> :class:`SessionSpec` (FP1-3, SQ, SS, S, Q, R)."""
+    parts = [p.strip() for p in str(spec).strip().strip("/").split("/")]
+    if len(parts) != 3 or not all(parts):
+        raise TelecnnError(f"bad session {spec!r}: use YEAR/EVENT/SESSION, e.g. 2024/Hungary/Q")
+    year_text, event_text, session_text = parts
+    if not (year_text.isdigit() and 1950 <= int(year_text) <= 2100):
+        raise TelecnnError(f"bad year {year_text!r} in session {spec!r}")
+    key = session_text.upper().replace(" ", "").replace("_", "").replace("-", "")
+    if key not in SESSION_NAMES:
+        raise TelecnnError(
+            f"unknown session {session_text!r} in {spec!r}: use FP1, FP2, FP3, SQ, S, Q or R"
+        )
+    event: str | int = int(event_text) if event_text.isdigit() else event_text.replace("_", " ")
+    return SessionSpec(int(year_text), event, SESSION_NAMES[key])
+
+
+def default_cache_dir() -> Path:
+    """telecnn's fastf1 cache: ``$TELECNN_CACHE`` or ``~/.cache/telecnn/fastf1``
+    (``$XDG_CACHE_HOME`` respected)."""
+    if os.environ.get("TELECNN_CACHE"):
+        return Path(os.environ["TELECNN_CACHE"]).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "telecnn" / "fastf1"
+
+
+def configure_fastf1(cache: str | Path | None = None, offline: bool = False) -> Any:
+    """Import fastf1, point its cache at ``cache`` (default :func:`default_cache_dir`) and set
+    offline mode; returns the module."""
+    import warnings
+
+    import fastf1
+
+    folder = Path(cache).expanduser() if cache else default_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TelecnnError(f"cannot create the fastf1 cache {folder}: {exc.strerror}") from None
+    if offline and not any(folder.iterdir()):
+        raise TelecnnError(f"--offline needs a filled fastf1 cache, but {folder} is empty")
+    if hasattr(fastf1.Cache, "configure"):
+        fastf1.Cache.configure(cache_dir=str(folder))
+    else:  # fastf1 < 3.9
+        fastf1.Cache.enable_cache(str(folder))
+    fastf1.Cache.offline_mode(offline)
+    fastf1.set_log_level("ERROR")
+    warnings.filterwarnings("ignore", module="fastf1")
+    return fastf1
+
+
+def load_session(spec: str | SessionSpec, cache: str | Path | None = None, offline: bool = False) -> Any:
+    """Load a fastf1 session (laps and telemetry), turning every failure into one line."""
+    spec = spec if isinstance(spec, SessionSpec) else parse_session_spec(spec)
+    fastf1 = configure_fastf1(cache, offline)
+    try:
+        session = fastf1.get_session(spec.year, spec.event, spec.session)
+    except Exception as exc:  # fastf1 raises ValueError/KeyError/its own types
+        raise _session_error(spec, exc, offline) from None
+    try:
+        session.load(laps=True, telemetry=True, weather=False, messages=False)
+        laps = session.laps
+    except Exception as exc:
+        raise _session_error(spec, exc, offline) from None
+    if laps is None or len(laps) == 0:
+        raise TelecnnError(f"{spec}: fastf1 returned no laps for this session")
+    return session
+
+
+def _session_error(spec: SessionSpec, exc: Exception, offline: bool) -> TelecnnError:
+    text = " ".join(str(exc).split())
+    name = type(exc).__name__
+    network = (
+        isinstance(exc, (ConnectionError, OSError, TimeoutError))
+        or "Failed to load any schedule data" in text
+        or name in ("DataNotLoadedError", "ConnectionError", "SessionNotAvailableError")
+        or "connection" in text.lower()
+    )
+    if network:
+        where = "" if not offline else " and the offline cache lacks this session"
+        return TelecnnError(NO_NETWORK.format(why=f" for {spec}{where}"))
+    if "round" in text.lower() or "event" in text.lower() or isinstance(exc, KeyError):
+        return TelecnnError(f"unknown event {spec.event!r} in {spec.year}: {text}")
+    return TelecnnError(f"cannot load session {spec}: {name}: {text}")
+
+
+def session_laps(
+    session: Any, drivers: list[str] | str | None = None, laps: LapSelection = "fastest",
+    progress: bool = False,
+) -> list[Lap]:
+    """Laps of a loaded fastf1 ``Session`` (or its ``Laps``): drivers (None / "all": everyone)
+    and ``"fastest"``, ``"all"`` or lap numbers."""
+    table = session.laps if hasattr(session, "laps") and not isinstance(session, pd.DataFrame) else session
+    have = sorted({str(d) for d in table["Driver"].dropna().unique()})
+    wanted = _drivers(drivers, have)
+    rows = []
+    for driver in wanted:
+        mine = table.pick_drivers(driver)
+        if laps == "fastest":
+            best = mine.pick_fastest()
+            if best is None or (isinstance(best, pd.Series) and best.empty):
+                continue
+            rows.append(best)
+        else:
+            if laps not in (None, "all"):
+                numbers = sorted(parse_lap_numbers(laps))
+                mine = mine.pick_laps(numbers)
+            rows.extend(row for _, row in mine.iterrows())
+    if not rows:
+        raise TelecnnError(f"no laps with telemetry for {', '.join(wanted)} (lap {laps})")
+    iterator: Any = rows
+    if progress and len(rows) > 1:
+        from tqdm import tqdm
+
+        iterator = tqdm(rows, desc="loading laps", unit="lap", leave=False)
+    return [lap_from_fastf1(row) for row in iterator]
+
+
+def _drivers(drivers: list[str] | str | None, have: list[str]) -> list[str]:
+    if drivers is None or drivers == "all" or drivers == ["all"]:
+        return have
+    wanted = [drivers] if isinstance(drivers, str) else list(drivers)
+    wanted = [w.strip().upper() for part in wanted for w in str(part).split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in have]
+    if unknown:
+        raise TelecnnError(f"driver {', '.join(unknown)} not in this session: have {', '.join(have)}")
+    return wanted
+
+
+def lap_from_fastf1(lap: Any) -> Lap:
+    """A fastf1 ``Lap`` (one row of ``Laps``) -> :class:`Lap`: its car data with X/Y/Z from the
+    position data interpolated onto the car samples."""
+    try:
+        car = lap.get_car_data()
+    except Exception as exc:
+        raise TelecnnError(f"no telemetry for {_lap_name(lap)}: {type(exc).__name__}: {exc}") from None
+    frame = pd.DataFrame(car)
+    try:
+        pos = pd.DataFrame(lap.get_pos_data())
+        frame = _add_position(frame, pos)
+    except Exception:  # position data is optional
+        pass
+    return clean_lap(frame, _lap_meta(lap))
+
+
+def telemetry_meta(tel: Any) -> LapMeta:
+    """Metadata of a fastf1 ``Telemetry`` from its ``session`` and ``driver`` attributes."""
+    session = getattr(tel, "session", None)
+    driver = getattr(tel, "driver", None)
+    meta = _session_meta(session)
+    if driver is not None and session is not None:
+        try:
+            driver = session.get_driver(driver)["Abbreviation"]
+        except Exception:
+            pass
+    return LapMeta(**{**meta, "driver": None if driver is None else str(driver)}, source="fastf1")
+
+
+def _lap_meta(lap: Any) -> LapMeta:
+    lap_time = lap.get("LapTime")
+    number = lap.get("LapNumber")
+    return LapMeta(
+        **_session_meta(getattr(lap, "session", None)),
+        driver=None if lap.get("Driver") is None else str(lap.get("Driver")),
+        lap_number=None if number is None or pd.isna(number) else int(number),
+        lap_time=None if lap_time is None or pd.isna(lap_time) else pd.Timedelta(lap_time).total_seconds(),
+        source="fastf1",
+    )
+
+
+def _session_meta(session: Any) -> dict[str, Any]:
+    if session is None:
+        return {}
+    try:
+        event = session.event
+        return {
+            "year": int(pd.Timestamp(event["EventDate"]).year),
+            "event": str(event["EventName"]),
+            "session": str(getattr(session, "name", None) or ""),
+        }
+    except Exception:
+        return {}
+
+
+def _lap_name(lap: Any) -> str:
+    return f"{lap.get('Driver', '?')} lap {lap.get('LapNumber', '?')}"
+
+
+def _add_position(car: pd.DataFrame, pos: pd.DataFrame) -> pd.DataFrame:
+    key = "SessionTime" if "SessionTime" in car and "SessionTime" in pos else "Time"
+    if key not in car or key not in pos or not {"X", "Y"} <= set(pos.columns):
+        return car
+    t_car = pd.to_timedelta(car[key]).dt.total_seconds().to_numpy()
+    t_pos = pd.to_timedelta(pos[key]).dt.total_seconds().to_numpy()
+    out = car.copy()
+    for name in ("X", "Y", "Z"):
+        if name in pos:
+            out[name] = np.interp(t_car, t_pos, pos[name].to_numpy(dtype=float))
+    return out

@@ -1,0 +1,244 @@
+"""Laps from exported files: CSV, Parquet or JSON as written from fastf1.
+
+Accepted: one lap (e.g. ``lap.get_car_data().to_csv()``) or many laps with ``Driver`` and
+``LapNumber`` columns; ``Time``/``SessionTime`` as timedelta strings or seconds; ``Brake`` as
+bool or 0/100; JSON as records, columns, split or the lap-export form with ``telemetry`` and
+``position_data`` dicts (the ``hungary-2024-q`` files).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import DataNotFoundError, TelecnnError
+from telecnn.telemetry.clean import clean_lap, lap_seconds
+from telecnn.telemetry.schema import Lap, LapMeta
+
+SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+LapSelection = str | int | list[int] | tuple[int, ...] | None
+
+
+def read_laps(
+    path: str | Path, drivers: list[str] | str | None = None, laps: LapSelection = "all"
+) -> list[Lap]:
+    """Every lap in a telemetry file (optionally only some drivers and laps)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"no such telemetry file: {path}")
+    suffix = path.suffix.lower()
+    base = LapMeta(source=f"file:{path.name}")
+    if suffix == ".csv":
+        frame = _read(pd.read_csv, path)
+    elif suffix in (".parquet", ".pq"):
+        frame = _read(pd.read_parquet, path)
+    elif suffix == ".json":
+        frame, base = _read_json(path, base)
+    else:
+        raise TelecnnError(f"unsupported telemetry file {path.name}: use {', '.join(SUFFIXES)}")
+    frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:")])
+    return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
+
+
+def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
+    """One lap per (``Driver``, ``LapNumber``) group, or the whole frame as one lap."""
+    keys = [c for c in ("Driver", "LapNumber") if c in frame.columns]
+    if not keys:
+        return [clean_lap(frame, base)]
+    out = []
+    for key, group in frame.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        fields = dict(zip(keys, key))
+        meta = LapMeta(
+            year=base.year, event=base.event, session=base.session,
+            driver=str(fields["Driver"]) if "Driver" in fields else base.driver,
+            lap_number=int(fields["LapNumber"]) if "LapNumber" in fields else base.lap_number,
+            source=base.source,
+        )
+        lap = clean_lap(group.drop(columns=keys), meta)
+        out.append(_with_lap_time(lap))
+    return out
+
+
+def select_laps(
+    laps: list[Lap], drivers: list[str] | str | None, which: LapSelection, where: str = "the data"
+) -> list[Lap]:
+    """Keep the laps of ``drivers`` (None: all) and ``which`` laps: ``"all"``, ``"fastest"``
+    (per driver), a lap number or a list of them."""
+    if drivers:
+        wanted = [drivers] if isinstance(drivers, str) else list(drivers)
+        wanted = [d.upper() for d in wanted]
+        have = sorted({(lap.meta.driver or "").upper() for lap in laps})
+        unknown = [d for d in wanted if d not in have and d != "ALL"]
+        if unknown:
+            raise TelecnnError(
+                f"driver {', '.join(unknown)} not in {where}: have {', '.join(have) or 'none'}"
+            )
+        if "ALL" not in wanted:
+            laps = [lap for lap in laps if (lap.meta.driver or "").upper() in wanted]
+    if which is None or which == "all":
+        return laps
+    if which == "fastest":
+        best: dict[str | None, Lap] = {}
+        for lap in laps:
+            time = lap.meta.lap_time if lap.meta.lap_time is not None else np.inf
+            cur = best.get(lap.meta.driver)
+            if cur is None or time < (cur.meta.lap_time or np.inf):
+                best[lap.meta.driver] = lap
+        return list(best.values())
+    numbers = parse_lap_numbers(which)
+    chosen = [lap for lap in laps if lap.meta.lap_number in numbers]
+    if len(laps) == 1 and laps[0].meta.lap_number is None:
+        chosen = laps  # a single unnumbered lap is whatever lap was asked for
+    if not chosen:
+        have = sorted({lap.meta.lap_number for lap in laps if lap.meta.lap_number is not None})
+        raise TelecnnError(f"lap {which} not in {where}: laps {_ranges(have) or 'none'}")
+    return chosen
+
+
+def parse_lap_numbers(which: LapSelection) -> set[int]:
+    """Lap numbers from ``12``, ``"12"``, ``"3,5,7-9"`` or a list."""
+    if isinstance(which, int):
+        return {which}
+    if isinstance(which, (list, tuple)):
+        return {int(x) for x in which}
+    numbers: set[int] = set()
+    for part in str(which).split(","):
+        part = part.strip()
+        try:
+            if "-" in part:
+                lo, hi = (int(x) for x in part.split("-", 1))
+                numbers.update(range(lo, hi + 1))
+            else:
+                numbers.add(int(part))
+        except ValueError:
+            raise TelecnnError(f"bad lap selection {which!r}: use fastest, all or numbers like 3,5-7") from None
+    return numbers
+
+
+def _read(reader: Any, path: Path) -> pd.DataFrame:
+    try:
+        return reader(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise TelecnnError(f"cannot read {path.name}: {' '.join(str(exc).split())[:200]}") from None
+    except Exception as exc:  # pyarrow and csv parsers raise their own types
+        raise TelecnnError(f"cannot read {path.name}: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+def _read_json(path: Path, base: LapMeta) -> tuple[pd.DataFrame, LapMeta]:
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TelecnnError(f"cannot read {path.name}: not valid JSON ({exc})") from None
+    if isinstance(obj, dict) and isinstance(obj.get("telemetry"), dict):
+        return export_frame(obj), export_meta(obj, base)
+    if isinstance(obj, list):
+        return pd.DataFrame.from_records(obj), base
+    if isinstance(obj, dict) and {"columns", "data"} <= set(obj):
+        return pd.DataFrame(obj["data"], columns=obj["columns"]), base
+    if isinstance(obj, dict) and isinstance(obj.get("data"), list):
+        return pd.DataFrame.from_records(obj["data"]), base  # orient="table"
+    if isinstance(obj, dict):
+        try:
+            return pd.DataFrame(obj), base
+        except ValueError:
+            pass
+    raise TelecnnError(f"{path.name}: JSON is not a table of telemetry (records, columns or split)")
+
+
+def export_frame(obj: dict[str, Any]) -> pd.DataFrame:
+    """Car data of a lap-export JSON, with X/Y/Z from its position data interpolated on."""
+    car = pd.DataFrame(obj["telemetry"])
+    pos = obj.get("position_data")
+    if not isinstance(pos, dict) or not {"X", "Y"} <= set(pos):
+        return car
+    pos = pd.DataFrame(pos)
+    try:
+        t_car, t_pos = lap_seconds(car), lap_seconds(pos)
+    except TelecnnError:
+        return car
+    order = np.argsort(t_pos)
+    for name in ("X", "Y", "Z"):
+        if name in pos and name not in car:
+            values = pd.to_numeric(pos[name], errors="coerce").to_numpy(float)[order]
+            ok = ~np.isnan(values)
+            if ok.sum() >= 2:
+                car[name] = np.interp(t_car, t_pos[order][ok], values[ok])
+    return car
+
+
+def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
+    """Driver, lap number and lap time of a lap-export JSON."""
+    lap_time = obj.get("lap_time_seconds")
+    number = obj.get("lap_number")
+    year = None
+    dates = obj["telemetry"].get("Date")
+    if dates:
+        year = pd.to_datetime(dates[0], errors="coerce").year
+    return LapMeta(
+        year=None if year is None or pd.isna(year) else int(year),
+        event=base.event, session=base.session, driver=obj.get("driver"),
+        lap_number=None if number is None else int(number),
+        lap_time=None if lap_time is None else float(lap_time), source=base.source,
+    )
+
+
+def _with_lap_time(lap: Lap) -> Lap:
+    if lap.meta.lap_time is not None:
+        return lap
+    t = lap.data["Time"].to_numpy()
+    from dataclasses import replace
+
+    return Lap(lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth)
+
+
+def _ranges(numbers: list[int]) -> str:
+    if not numbers:
+        return ""
+    out, start, prev = [], numbers[0], numbers[0]
+    for n in numbers[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ",".join(out)
+
+
+def laps_frame(laps: list[Lap]) -> pd.DataFrame:
+    """Many laps as one frame with ``Driver`` and ``LapNumber`` columns (the multi-lap format)."""
+    frames = []
+    for k, lap in enumerate(laps, start=1):
+        frame = lap.data.copy()
+        frame.insert(0, "LapNumber", lap.meta.lap_number if lap.meta.lap_number is not None else k)
+        frame.insert(0, "Driver", lap.meta.driver or "UNK")
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table atomically as CSV, Parquet or JSON (a list of records), by suffix."""
+    from telecnn.atomic import atomic_path
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TelecnnError(f"cannot write {path.name}: use {', '.join(SUFFIXES)}")
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            frame.to_csv(tmp, index=False)
+        elif suffix in (".parquet", ".pq"):
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_json(tmp, orient="records", indent=1)
+    return path
+
+
+def write_laps(laps: list[Lap], path: str | Path) -> Path:
+    """Write laps to one multi-lap file (``Driver``, ``LapNumber``, ``Time`` in seconds, ...)."""
+    return write_frame(laps_frame(laps), path)

@@ -1,0 +1,46 @@
+"""Readable text tables of laps and events for the CLI."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from telecnn.telemetry.schema import EVENT_TYPES, Lap
+
+
+def lap_header(lap: Lap) -> str:
+    """One line about a lap: who, which lap, lap time, samples and rate, plus its notes."""
+    m = lap.meta
+    t = lap.data["Time"]
+    span = float(t.iloc[-1] - t.iloc[0]) if len(t) > 1 else 0.0
+    rate = (len(t) - 1) / span if span > 0 else 0.0
+    where = "/".join(str(x) for x in (m.year, m.event, m.session) if x)
+    lap_time = f"{m.lap_time:.3f} s" if m.lap_time else "n/a"
+    line = f"{m.label()}" + (f" ({where})" if where else "") + (
+        f": lap time {lap_time}, {len(lap)} samples at {rate:.1f} Hz, source {m.source}"
+    )
+    if m.notes:
+        line += "\n  notes: " + "; ".join(m.notes)
+    return line
+
+
+def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
+    """Events as an aligned table (times in s, distances in m, speeds in km/h)."""
+    if len(events) == 0:
+        return "  (no events)"
+    cols = ["event", "start_time", "end_time", "start_distance", "end_distance", "confidence"]
+    cols += [c for c in ("entry_speed", "min_speed") if c in events and events[c].notna().any()]
+    table = events[cols].copy()
+    if max_rows is not None and len(table) > max_rows:
+        table = table.head(max_rows)
+    text = table.to_string(
+        index=False, float_format=lambda v: f"{v:.1f}", na_rep="", justify="right"
+    )
+    extra = "" if max_rows is None or len(events) <= max_rows else f"\n  ... {len(events) - max_rows} more"
+    return "\n".join("  " + line for line in text.splitlines()) + extra
+
+
+def count_line(events: pd.DataFrame) -> str:
+    """``braking 11, drs 3, ...`` in taxonomy order."""
+    counts = events["event"].value_counts() if len(events) else pd.Series(dtype=int)
+    names = [e for e in EVENT_TYPES if e in counts] + [e for e in counts.index if e not in EVENT_TYPES]
+    return ", ".join(f"{e} {int(counts[e])}" for e in names) or "no events"

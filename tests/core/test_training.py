@@ -1,0 +1,202 @@
+"""The one training loop on a tiny 1D task: it learns, checkpoints atomically and resumes."""
+
+from __future__ import annotations
+
+import pathlib
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from telecnn.core import ConvNormAct, pool
+from telecnn.errors import CheckpointError, DataNotFoundError, TelecnnError
+from telecnn.training import Progress, RunSpec, fit, load_checkpoint, resume, save_checkpoint
+from telecnn.training import checkpoint as checkpoint_module
+
+KIND = "trace-classifier"
+
+
+def _data(seed: int, n: int = 256, length: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+    """Noisy traces holding one step: up (label 1, a throttle pickup) or down (0, braking)."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (n,), generator=g)
+    at = torch.randint(8, length - 8, (n, 1), generator=g)
+    steps = (torch.arange(length)[None] >= at).float()
+    traces = torch.where(labels[:, None] == 1, steps, 1.0 - steps)
+    traces = traces + 0.5 * torch.randn(n, length, generator=g)
+    return traces[:, None], labels
+
+
+def _model(channels: int = 4, length: int = 32) -> nn.Module:
+    return nn.Sequential(
+        ConvNormAct(1, 1, channels, 3),
+        pool(1, "max", 2),
+        nn.Flatten(),
+        nn.Linear(channels * length // 2, 2),
+    )
+
+
+def _setup(seed: int, lr: float = 0.003):
+    torch.manual_seed(seed)
+    model = _model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    return model, optimizer, scheduler
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads; on a busy 2-core machine they only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+X, Y = _data(0)
+X_TEST, Y_TEST = _data(1, n=128)
+
+
+def _batches(epoch: int):
+    order = torch.randperm(len(X), generator=torch.Generator().manual_seed(epoch))
+    for start in range(0, len(X), 32):
+        idx = order[start : start + 32]
+        yield X[idx], Y[idx]
+
+
+def _evaluate(model: nn.Module) -> dict[str, float]:
+    model.eval()
+    with torch.no_grad():
+        logits = model(X_TEST)
+    return {
+        "test_loss": nn.functional.cross_entropy(logits, Y_TEST).item(),
+        "test_acc": (logits.argmax(1) == Y_TEST).float().mean().item(),
+    }
+
+
+def _correct(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    return (outputs.argmax(1) == targets).sum()
+
+
+def _fit(
+    model,
+    optimizer,
+    scheduler,
+    epochs: int,
+    spec: RunSpec | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, float]]:
+    return fit(
+        model,
+        optimizer,
+        _batches,
+        nn.functional.cross_entropy,
+        epochs,
+        scheduler=scheduler,
+        steps_per_epoch=8,
+        evaluate=_evaluate,
+        correct_fn=_correct,
+        spec=spec,
+        progress=progress,
+        show_progress=False,
+    )
+
+
+def _spec(run_dir: Path, channels: int = 4) -> RunSpec:
+    return RunSpec(KIND, "tiny-step", {"channels": channels}, run_dir=run_dir, extra={"len": 32})
+
+
+def test_loss_decreases_and_the_model_learns_the_steps() -> None:
+    history = _fit(*_setup(0), epochs=6)
+    assert [int(r["epoch"]) for r in history] == [1, 2, 3, 4, 5, 6]
+    losses = [r["train_loss"] for r in history]
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:], strict=False))
+    assert losses[-1] < 0.6 * losses[0]
+    assert history[-1]["test_acc"] > 0.9
+    assert history[-1]["lr"] == pytest.approx(0.003 * 0.7**6)
+
+
+def test_checkpoint_is_written_atomically_and_a_run_resumes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    model, optimizer, scheduler = _setup(0)
+    first = _fit(model, optimizer, scheduler, epochs=2, spec=_spec(run_dir))
+    assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint.pt", "history.json"]
+    state = load_checkpoint(run_dir, kind=KIND)
+    assert state["epoch"] == 2 and state["history"] == first and state["extra"] == {"len": 32}
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(state["model_state"][name], tensor)
+
+    # a save that dies half-way leaves the last good checkpoint and no temp file behind
+    def broken_save(obj: object, path: Path) -> None:
+        Path(path).write_bytes(b"half a checkpoint")
+        raise OSError("disk full")
+
+    original = checkpoint_module.torch.save
+    checkpoint_module.torch.save = broken_save
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            save_checkpoint(run_dir / "checkpoint.pt", {"kind": KIND, "epoch": 99})
+    finally:
+        checkpoint_module.torch.save = original
+    assert load_checkpoint(run_dir, kind=KIND)["epoch"] == 2
+    assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint.pt", "history.json"]
+
+    fresh, fresh_opt, fresh_sched = _setup(seed=123)
+    progress = resume(run_dir, _spec(run_dir), fresh, fresh_opt, fresh_sched)
+    assert progress.start_epoch == 2 and progress.history == first
+    assert fresh_opt.param_groups[0]["lr"] == pytest.approx(0.003 * 0.7**2)
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(fresh.state_dict()[name], tensor)
+    history = _fit(fresh, fresh_opt, fresh_sched, epochs=4, spec=_spec(run_dir), progress=progress)
+    assert [int(r["epoch"]) for r in history] == [1, 2, 3, 4]
+    assert history[:2] == first
+    assert history[-1]["lr"] == pytest.approx(0.003 * 0.7**4)
+    assert load_checkpoint(run_dir, kind=KIND)["epoch"] == 4
+
+
+def test_resume_refuses_another_model_config(tmp_path: Path) -> None:
+    model, optimizer, scheduler = _setup(0)
+    _fit(model, optimizer, scheduler, epochs=1, spec=_spec(tmp_path))
+    with pytest.raises(CheckpointError, match="was trained as tiny-step"):
+        resume(tmp_path, _spec(tmp_path, channels=8), *_setup(0))
+    with pytest.raises(TelecnnError, match="epochs must be at least 1"):
+        _fit(*_setup(0), epochs=0)
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_load_checkpoint_refuses_foreign_files_and_never_unpickles(tmp_path: Path) -> None:
+    ours = tmp_path / "ours.pt"
+    save_checkpoint(ours, {"kind": KIND, "model_name": "tiny-step", "model_state": {}})
+    with pytest.raises(CheckpointError, match="holds a trace-classifier model .* not a event"):
+        load_checkpoint(ours, kind="event-detector")
+
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"model_state": _model().state_dict()}, foreign)
+    with pytest.raises(CheckpointError, match="is not a telecnn checkpoint"):
+        load_checkpoint(foreign)
+
+    text = tmp_path / "notes.pt"
+    text.write_text("not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="not a readable telecnn checkpoint"):
+        load_checkpoint(text)
+
+    class Payload:
+        def __init__(self, marker: Path) -> None:
+            self.marker = marker
+
+        def __reduce__(self):
+            return (pathlib.Path.touch, (self.marker,))
+
+    marker = tmp_path / "payload-ran"
+    hostile = tmp_path / "hostile.pt"
+    hostile.write_bytes(pickle.dumps(Payload(marker)))
+    pickle.loads(hostile.read_bytes())  # an unrestricted unpickler runs the payload...
+    assert marker.exists()
+    marker.unlink()
+    with pytest.raises(CheckpointError, match="not a readable telecnn checkpoint"):
+        load_checkpoint(hostile)
+    assert not marker.exists()  # ...load_checkpoint does not
+    with pytest.raises(DataNotFoundError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "missing")

@@ -1,0 +1,81 @@
+"""Post-processing on hand-made probability traces: hysteresis, minimum lengths, peaks, schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecnn.telemetry.detector.postprocess import (
+    DEFAULT_THRESHOLDS,
+    hysteresis_runs,
+    point_peaks,
+    probabilities_to_events,
+)
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES
+
+
+def _probs(n: int, **traces: np.ndarray) -> np.ndarray:
+    p = np.zeros((len(EVENT_TYPES), n))
+    for name, trace in traces.items():
+        p[EVENT_TYPES.index(name)] = trace
+    return p
+
+
+def test_hysteresis_keeps_runs_that_reach_high_and_extends_them_to_low() -> None:
+    p = np.array([0.1, 0.4, 0.6, 0.45, 0.2, 0.4, 0.45, 0.3, 0.9, 0.9, 0.36, 0.1])
+    # first run: 1..3 (>= 0.35 throughout, reaches 0.6); second: 5..6 never reaches 0.5;
+    # third: 8..10 ends on 0.36 >= low
+    assert hysteresis_runs(p, high=0.5, low=0.35) == [(1, 3), (8, 10)]
+    assert hysteresis_runs(p, high=0.95, low=0.35) == []
+    assert hysteresis_runs(np.ones(4), 0.5, 0.35) == [(0, 3)]
+
+
+def test_point_peaks_respects_height_and_spacing() -> None:
+    times = np.arange(20) * 0.25
+    p = np.zeros(20)
+    p[[3, 4]] = [0.7, 0.9]  # one shift smeared over two samples -> one peak at 4
+    p[10] = 0.45  # below height
+    p[15] = 0.8
+    p[19] = 0.95  # a peak on the last sample still counts
+    assert point_peaks(p, times, 0.5, 0.2).tolist() == [4, 15, 19]
+    # two peaks 0.5 s apart merge when the minimum spacing is 1 s
+    q = np.zeros(20)
+    q[[5, 7]] = [0.9, 0.8]
+    assert point_peaks(q, times, 0.5, 1.0).tolist() == [5]
+    assert point_peaks(q, times, 0.5, 0.2).tolist() == [5, 7]
+
+
+def test_events_in_lap_times_and_distances_with_schema_and_extras() -> None:
+    n = 12
+    times = np.linspace(0.0, 2.75, n)  # 0.25 s apart
+    dist = times * 80.0
+    speed = np.linspace(300, 100, n)
+    braking = np.array([0, 0, 0.8, 0.9, 0.7, 0.4, 0, 0, 0, 0, 0, 0])
+    lift = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0.8, 0, 0, 0])  # one sample: under min_samples 2
+    up = np.zeros(n)
+    up[9] = 0.97
+    events = probabilities_to_events(_probs(n, braking=braking, lift_coast=lift, upshift=up),
+                                     times, dist, speed, DEFAULT_THRESHOLDS)
+    assert list(events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+    assert events["event"].tolist() == ["braking", "upshift"]
+    brake = events.iloc[0]
+    assert (brake.start_time, brake.end_time) == (times[2], times[5])
+    assert (brake.start_distance, brake.end_distance) == (dist[2], dist[5])
+    assert np.isclose(brake.confidence, np.mean([0.8, 0.9, 0.7, 0.4]))
+    assert brake.entry_speed == speed[2] and brake.min_speed == speed[5]
+    shift = events.iloc[1]
+    assert shift.start_time == shift.end_time == times[9]
+    assert np.isclose(shift.confidence, 0.97)
+
+
+def test_min_duration_and_empty_output() -> None:
+    n = 10
+    times = np.arange(n) * 0.3
+    drs = np.array([0, 0.9, 0.9, 0, 0, 0, 0.9, 0.9, 0.9, 0.9])
+    th = {**DEFAULT_THRESHOLDS, "drs": {**DEFAULT_THRESHOLDS["drs"], "min_duration": 0.5}}
+    events = probabilities_to_events(_probs(n, drs=drs), times, None, None, th)
+    assert len(events) == 1 and events.start_time[0] == times[6] and events.end_time[0] == times[9]
+    assert events["start_distance"].isna().all()
+    none = probabilities_to_events(_probs(n), times, times, None)
+    assert isinstance(none, pd.DataFrame) and len(none) == 0
+    assert list(none.columns) == list(EVENT_COLUMNS)

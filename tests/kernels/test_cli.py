@@ -1,0 +1,161 @@
+"""``telecnn kernels list`` and ``telecnn kernels apply`` through click's test runner."""
+
+from __future__ import annotations
+
+import json
+import re
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from telecnn.cli import main
+from telecnn.kernels import KERNELS, conv1d, get_kernel
+
+
+@pytest.fixture
+def lap_csv(f1_data: Path, tmp_path: Path) -> Path:
+    """A real lap's car data written as a CSV, the way a user exports it."""
+    telemetry = json.loads((f1_data / "hungary-2024-q" / "HAM.json").read_text())["telemetry"]
+    frame = pd.DataFrame(telemetry)[["Time", "Speed", "Throttle", "Brake", "RPM"]]
+    path = tmp_path / "lap.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_list_shows_every_kernel_with_dim_shape_and_description() -> None:
+    result = _run("kernels", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 + len(KERNELS)
+    edge_line = next(line for line in lines if line.startswith("edge "))
+    assert "1D" in edge_line and " 3 " in edge_line and "braking" in edge_line
+    assert any(line.startswith("sobel_x ") and "2D" in line and "3x3" in line for line in lines)
+    assert any(line.startswith("gaussian ") and "sigma=1.0" in line for line in lines)
+
+
+def test_apply_writes_the_response_csv_and_figure(lap_csv: Path, tmp_path: Path) -> None:
+    out, plot = tmp_path / "out" / "response.csv", tmp_path / "out" / "response.png"
+    result = _run(
+        "kernels",
+        "apply",
+        "edge",
+        "--file",
+        str(lap_csv),
+        "--column",
+        "Speed",
+        "--out",
+        str(out),
+        "--plot",
+        str(plot),
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    speed = pd.read_csv(lap_csv)["Speed"].to_numpy(float)
+    assert list(table.columns) == ["Speed", "Speed_edge"]
+    np.testing.assert_allclose(table["Speed"], speed)
+    np.testing.assert_allclose(table["Speed_edge"][1:-1], conv1d(speed, get_kernel("edge")))
+    assert table["Speed_edge"].iloc[[0, -1]].isna().all()  # valid padding: no window there
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["response.csv", "response.png"]
+
+
+def test_apply_with_same_padding_and_a_parameter_prints_csv(lap_csv: Path) -> None:
+    result = _run(
+        "kernels",
+        "apply",
+        "gaussian",
+        "--param",
+        "sigma=2",
+        "--padding",
+        "same",
+        "--file",
+        str(lap_csv),
+        "--column",
+        "Throttle",
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(StringIO(result.stdout))
+    throttle = pd.read_csv(lap_csv)["Throttle"].to_numpy(float)
+    expected = conv1d(throttle, get_kernel("gaussian", sigma=2), padding="same")
+    np.testing.assert_allclose(table["Throttle_gaussian"], expected, rtol=1e-9)
+
+
+def test_apply_with_numeric_padding_and_smooth_width(tmp_path: Path) -> None:
+    path = tmp_path / "trace.csv"
+    pd.DataFrame({"Speed": np.arange(10.0)}).to_csv(path, index=False)
+    out = tmp_path / "r.csv"
+    result = _run(
+        "kernels",
+        "apply",
+        "smooth",
+        "--param",
+        "width=5",
+        "--padding",
+        "1",
+        "--file",
+        str(path),
+        "--column",
+        "Speed",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    response = pd.read_csv(out)["Speed_smooth"].to_numpy()
+    # a 5-wide box with one zero each side reaches one sample past valid at either end
+    assert np.isnan(response[0]) and np.isnan(response[-1])
+    np.testing.assert_allclose(response[1:-1], [1.2, 2, 3, 4, 5, 6, 7, 6.0])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["edge", "--column", "Speed", "--file", "missing.csv"], "no such file"),
+        (["edge", "--column", "Gear"], "no column 'Gear'"),
+        (["edge", "--column", "Time"], "column 'Time' .* is not numeric"),
+        (["edgy", "--column", "Speed"], "unknown kernel 'edgy'"),
+        (["sobel_x", "--column", "Speed"], "is 2D; a trace needs a 1D kernel"),
+        (["edge", "--column", "Speed", "--param", "sigma=2"], "takes no parameters"),
+        (["gaussian", "--column", "Speed", "--param", "sigma=zero"], "sigma must be a number"),
+        (["gaussian", "--column", "Speed", "--param", "sigma"], "expected NAME=VALUE"),
+        (["edge", "--column", "Speed", "--padding", "full"], "use 'same', 'valid' or a number"),
+        (["edge", "--column", "Speed", "--padding", "-2"], "at least 0"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    lap_csv: Path, args: list[str], message: str
+) -> None:
+    if "--file" not in args:
+        args = [*args, "--file", str(lap_csv)]
+    result = _run("kernels", "apply", *args)
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)  # handled: no traceback
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(error_lines) == 1
+    assert re.search(message, error_lines[0]), error_lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_empty_values_and_a_too_short_trace_are_refused(tmp_path: Path) -> None:
+    gappy = tmp_path / "gappy.csv"
+    gappy.write_text("Speed,nGear\n100,3\n,3\n120,4\n130,4\n")
+    short = tmp_path / "short.csv"
+    short.write_text("Speed\n100\n110\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    cases = [
+        (gappy, "empty values"),
+        (short, "larger than the padded input of size 2"),
+        (empty, "cannot read .* as CSV"),
+    ]
+    for path, message in cases:
+        result = _run("kernels", "apply", "edge", "--file", str(path), "--column", "Speed")
+        assert result.exit_code == 2, result.output
+        assert re.search(message, result.stderr), result.stderr

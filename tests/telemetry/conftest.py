@@ -1,0 +1,39 @@
+"""Fixtures for the telemetry tests: the real laps of ../shared/data/f1, loaded once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from telecnn.telemetry.sources import read_laps
+
+
+@pytest.fixture(scope="session")
+def hungary_dir(f1_data: Path) -> Path:
+    return f1_data / "hungary-2024-q"
+
+
+@pytest.fixture(scope="session")
+def race_file(f1_data: Path) -> Path:
+    return f1_data / "china-2025-r" / "race.parquet"
+
+
+@pytest.fixture(scope="session")
+def hungary_laps(hungary_dir: Path) -> dict:
+    """The ten real qualifying laps through the file source, by driver."""
+    return {p.stem: read_laps(p)[0] for p in sorted(hungary_dir.glob("*.json"))}
+
+
+@pytest.fixture(scope="session")
+def race_laps(race_file: Path) -> list:
+    """Every lap of the real race file (224 laps, merged telemetry)."""
+    return read_laps(race_file)
+
+
+def car_frame(hungary_dir: Path, driver: str) -> pd.DataFrame:
+    """The raw car data of one export, as fastf1 wrote it (time columns as strings)."""
+    obj = json.loads((hungary_dir / f"{driver}.json").read_text())
+    return pd.DataFrame(obj["telemetry"])

@@ -1,0 +1,126 @@
+"""The simulator: determinism by seed, labels that agree with the channels, hidden events."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS
+from telecnn.telemetry.simulate import CIRCUITS, simulate_lap, simulate_laps
+from telecnn.telemetry.simulate.circuits import geometry
+
+
+@pytest.fixture(scope="module")
+def laps() -> list:
+    return [lap for name in CIRCUITS for lap in simulate_laps(name, 40, seed=11)]
+
+
+def test_at_least_three_circuits_of_different_character():
+    assert len(CIRCUITS) >= 3
+    assert {c.character for c in CIRCUITS.values()} >= {"power", "technical", "street"}
+    for name in CIRCUITS:
+        geo = geometry(name)
+        # a closed loop that turns once round
+        assert abs(abs(np.sum(geo.curvature) * 5.0) - 2 * np.pi) < 0.2
+        assert np.hypot(geo.x[-1] - geo.x[0], geo.y[-1] - geo.y[0]) < 20
+
+
+def test_same_seed_same_laps_whatever_the_batching():
+    a = simulate_laps("barcelona", 6, seed=5)
+    b = simulate_laps("barcelona", 6, seed=5, batch=4)
+    c = simulate_lap("barcelona", seed=5, lap_number=4)
+    for x, y in zip(a, b):
+        pd.testing.assert_frame_equal(x.data, y.data)
+        pd.testing.assert_frame_equal(x.truth, y.truth)
+    pd.testing.assert_frame_equal(a[3].data, c.data)
+    other = simulate_laps("barcelona", 6, seed=6)
+    assert not any(x.data.equals(y.data) for x, y in zip(a, other))
+    assert len({lap.meta.lap_time for lap in a}) == 6  # every lap differs
+
+
+def test_truth_of_visible_types_is_the_rules_on_the_sampled_channels(laps):
+    for lap in laps:
+        visible = lap.truth[~lap.truth.event.isin(SIM_ONLY_EVENTS)].reset_index(drop=True)
+        rules = rule_events(lap).reset_index(drop=True)
+        pd.testing.assert_frame_equal(visible[rules.columns], rules, check_dtype=False)
+        assert list(lap.truth.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+
+
+def test_each_braking_label_is_a_maximal_brake_run(laps):
+    for lap in laps[::10]:
+        data, t = lap.data, lap.data.Time.to_numpy()
+        for row in lap.truth[lap.truth.event == "braking"].itertuples():
+            i, j = np.searchsorted(t, row.start_time), np.searchsorted(t, row.end_time)
+            assert (data.Brake.iloc[i : j + 1] == 1).all()
+            assert i == 0 or data.Brake.iloc[i - 1] == 0
+            assert j == len(t) - 1 or data.Brake.iloc[j + 1] == 0
+
+
+def _rpm_per_kmh(lap) -> pd.Series:
+    d = lap.data
+    return d.RPM / d.Speed.clip(lower=1)
+
+
+def test_wheelspin_labels_show_rpm_running_away_from_speed(laps):
+    spins = 0
+    for lap in laps:
+        rows = lap.truth[lap.truth.event == "wheelspin"]
+        if rows.empty:
+            continue
+        d = lap.data
+        ratio = _rpm_per_kmh(lap)
+        for row in rows.itertuples():
+            inside = (d.Time >= row.start_time) & (d.Time <= row.end_time)
+            same_gear = d.nGear.isin(d.nGear[inside].unique()) & ~inside
+            if same_gear.sum() < 3:
+                continue  # nothing to compare with in this gear
+            assert ratio[inside].max() > ratio[same_gear].median() * 1.04
+            spins += 1
+    assert spins >= 10
+
+
+def test_lockup_labels_sit_in_braking_with_an_rpm_dip(laps):
+    locks = 0
+    for lap in laps:
+        rows = lap.truth[lap.truth.event == "lockup"]
+        d = lap.data
+        ratio = _rpm_per_kmh(lap)
+        for row in rows.itertuples():
+            inside = (d.Time >= row.start_time) & (d.Time <= row.end_time)
+            assert (d.Brake[inside] == 1).all()
+            same_gear = d.nGear.isin(d.nGear[inside].unique()) & ~inside
+            if same_gear.sum() < 3:
+                continue
+            assert ratio[inside].min() < ratio[same_gear].median() * 0.9
+            locks += 1
+    assert locks >= 10
+
+
+def test_drs_codes_and_lift_and_coast_appear(laps):
+    codes = set(np.concatenate([lap.data.DRS.unique() for lap in laps]))
+    assert {8, 10, 12, 14} <= codes and codes & {0, 1}
+    assert codes <= {0, 1, 8, 10, 12, 14}
+    assert sum((lap.truth.event == "lift_coast").any() for lap in laps) >= 10
+    sessions = {lap.meta.session for lap in laps}
+    assert sessions == {"Q", "R"}
+
+
+def test_merged_feed_is_denser_with_float_speed():
+    (car,) = simulate_laps("monaco", 1, seed=2)
+    (merged,) = simulate_laps("monaco", 1, seed=2, feed="merged")
+    assert len(merged) > 1.7 * len(car)
+    assert (car.data.Speed == car.data.Speed.round()).all()
+    assert (merged.data.Speed != merged.data.Speed.round()).any()
+    assert car.meta.lap_time == merged.meta.lap_time
+
+
+def test_simulator_errors():
+    with pytest.raises(TelecnnError, match="unknown circuit 'hungaroring'"):
+        simulate_laps("hungaroring", 1)
+    with pytest.raises(TelecnnError, match="unknown simulation mode"):
+        simulate_laps("monza", 1, mode="sprint")
+    with pytest.raises(TelecnnError, match="unknown feed"):
+        simulate_laps("monza", 1, feed="radio")
