@@ -18,21 +18,47 @@ SOURCE_KEYS = ("session", "driver", "lap", "files", "sim", "sim_laps", "seed", "
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a click command with the shared lap-source options."""
     options = [
-        click.option("--session", metavar="YEAR/EVENT/SESSION",
-                     help="A fastf1 session, e.g. 2024/Hungary/Q or 2024/13/R (FP1-3, SQ, S, Q, R)."),
-        click.option("--driver", multiple=True, metavar="CODE",
-                     help="Driver code(s), e.g. VER; repeat or comma-separate; 'all' for everyone."),
-        click.option("--lap", metavar="fastest|all|N",
-                     help="Which laps: fastest (sessions' default), all (files' default) or numbers like 3,5-7."),
-        click.option("--file", "files", multiple=True, type=click.Path(dir_okay=False),
-                     help="Exported telemetry (CSV, Parquet, JSON); repeat for several files."),
-        click.option("--sim", metavar="CIRCUIT",
-                     help="Simulate laps on a built-in circuit (monza, barcelona, monaco)."),
-        click.option("--sim-laps", type=click.IntRange(1), default=1, show_default=True,
-                     help="How many laps to simulate with --sim."),
+        click.option(
+            "--session",
+            metavar="YEAR/EVENT/SESSION",
+            help="A fastf1 session, e.g. 2024/Hungary/Q or 2024/13/R (FP1-3, SQ, S, Q, R).",
+        ),
+        click.option(
+            "--driver",
+            multiple=True,
+            metavar="CODE",
+            help="Driver code(s), e.g. VER; repeat or comma-separate; 'all' for everyone.",
+        ),
+        click.option(
+            "--lap",
+            metavar="fastest|all|N",
+            help="Which laps: fastest (sessions' default), all (files' default) or 3,5-7.",
+        ),
+        click.option(
+            "--file",
+            "files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Exported telemetry (CSV, Parquet, JSON); repeat for several files.",
+        ),
+        click.option(
+            "--sim",
+            metavar="CIRCUIT",
+            help="Simulate laps on a built-in circuit (monza, barcelona, monaco).",
+        ),
+        click.option(
+            "--sim-laps",
+            type=click.IntRange(1),
+            default=1,
+            show_default=True,
+            help="How many laps to simulate with --sim.",
+        ),
         click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed."),
-        click.option("--cache", type=click.Path(file_okay=False),
-                     help="fastf1 cache folder (default ~/.cache/telecnn/fastf1)."),
+        click.option(
+            "--cache",
+            type=click.Path(file_okay=False),
+            help="fastf1 cache folder (default ~/.cache/telecnn/fastf1).",
+        ),
         click.option("--offline", is_flag=True, help="Use only fastf1's cache, no network."),
     ]
     for option in reversed(options):
@@ -66,6 +92,14 @@ def laps_from_options(
     if (driver and not (session or files)) or (offline and not session):
         raise UserError("--driver and --offline go with --session (--driver also with --file)")
     return load_laps(
-        session=session, drivers=list(driver) or None, laps=lap, files=list(files), sim=sim,
-        sim_laps=sim_laps, seed=seed, cache=cache, offline=offline, progress=progress,
+        session=session,
+        drivers=list(driver) or None,
+        laps=lap,
+        files=list(files),
+        sim=sim,
+        sim_laps=sim_laps,
+        seed=seed,
+        cache=cache,
+        offline=offline,
+        progress=progress,
     )

@@ -21,15 +21,34 @@ def telemetry() -> None:
 @click.option("--circuit", required=True, metavar="NAME", help="monza, barcelona or monaco.")
 @click.option("--laps", "n_laps", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--mode", type=click.Choice(["mixed", "quali", "race"]), default="mixed",
-              show_default=True, help="Qualifying-like laps, race laps (fuel, traffic, DRS trains) or both.")
-@click.option("--feed", type=click.Choice(["car", "merged"]), default="car", show_default=True,
-              help="car: fastf1 car data (~3.7 Hz); merged: with position samples (~7-8 Hz).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="laps.csv, .parquet or .json (one row per sample, Driver and LapNumber columns).")
-@click.option("--truth", type=click.Path(dir_okay=False),
-              help="Also write the true events (with a LapNumber column) to this file.")
-def simulate(circuit: str, n_laps: int, seed: int, mode: str, feed: str, out: str, truth: str | None) -> None:
+@click.option(
+    "--mode",
+    type=click.Choice(["mixed", "quali", "race"]),
+    default="mixed",
+    show_default=True,
+    help="Qualifying-like laps, race laps (fuel, traffic, DRS trains) or both.",
+)
+@click.option(
+    "--feed",
+    type=click.Choice(["car", "merged"]),
+    default="car",
+    show_default=True,
+    help="car: fastf1 car data (~3.7 Hz); merged: with position samples (~7-8 Hz).",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="laps.csv, .parquet or .json (one row per sample, Driver and LapNumber columns).",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False),
+    help="Also write the true events (with a LapNumber column) to this file.",
+)
+def simulate(
+    circuit: str, n_laps: int, seed: int, mode: str, feed: str, out: str, truth: str | None
+) -> None:
     """Simulate laps on a built-in circuit and write them in the multi-lap file format."""
     import pandas as pd
 
@@ -43,18 +62,28 @@ def simulate(circuit: str, n_laps: int, seed: int, mode: str, feed: str, out: st
         write_frame(pd.concat(frames, ignore_index=True), truth)
     samples = sum(len(lap) for lap in laps)
     best = min(lap.meta.lap_time for lap in laps)
-    click.echo(f"wrote {n_laps} laps of {circuit} ({samples} samples, fastest {best:.3f} s) to {out}")
+    click.echo(
+        f"wrote {n_laps} laps of {circuit} ({samples} samples, fastest {best:.3f} s) to {out}"
+    )
     if truth:
         click.echo(f"wrote the true events to {truth}")
 
 
 @telemetry.command()
 @source_options
-@click.option("--plot", type=click.Path(dir_okay=False),
-              help="Save the first lap's channels, rule events and track map (png, pdf, svg).")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="Save the first lap's channels, rule events and track map (png, pdf, svg).",
+)
 @click.option("--speed-rules", is_flag=True, help="Use the speed-only braking baseline instead.")
-@click.option("--max-rows", type=click.IntRange(1), default=60, show_default=True,
-              help="Most events printed per lap.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(1),
+    default=60,
+    show_default=True,
+    help="Most events printed per lap.",
+)
 def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -> None:
     """Print each lap's rule events; optionally plot the first lap.
 

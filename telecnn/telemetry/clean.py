@@ -178,7 +178,7 @@ def _fill(times: np.ndarray, col: pd.Series, name: str, notes: list[str]) -> pd.
 def _note_long_gaps(times: np.ndarray, bad: np.ndarray, name: str, notes: list[str]) -> None:
     edges = np.diff(np.concatenate(([0], bad.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         before = times[s - 1] if s > 0 else times[s]
         after = times[e + 1] if e + 1 < len(times) else times[e]
         if after - before > SHORT_GAP_S:

@@ -19,7 +19,14 @@ EVENT_COLORS: dict[str, str] = {
     "wheelspin": "tab:brown",
     "lockup": "black",
 }
-UNITS = {"Speed": "km/h", "Throttle": "%", "RPM": "rpm", "nGear": "gear", "Brake": "on", "DRS": "code"}
+UNITS = {
+    "Speed": "km/h",
+    "Throttle": "%",
+    "RPM": "rpm",
+    "nGear": "gear",
+    "Brake": "on",
+    "DRS": "code",
+}
 
 
 def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = None) -> Any:
@@ -58,8 +65,14 @@ def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = N
     shown = _shade(axes, events, key)
     handles = [Patch(color=EVENT_COLORS.get(e, "gray"), alpha=0.5, label=e) for e in shown]
     if handles:
-        axes[0].legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=7,
-                       bbox_to_anchor=(0.5, 1.45), frameon=False)
+        axes[0].legend(
+            handles=handles,
+            loc="upper center",
+            ncol=len(handles),
+            fontsize=7,
+            bbox_to_anchor=(0.5, 1.45),
+            frameon=False,
+        )
     if has_map:
         _track_map(fig.add_subplot(grid[:, 1]), lap, events)
     fig.suptitle(title or lap.meta.label(), fontsize=10, y=1.0)
@@ -79,7 +92,7 @@ def _shade(axes: list[Any], events: pd.DataFrame, key: str) -> list[str]:
         starts = rows[f"start_{key}"].to_numpy(dtype=float)
         ends = rows[f"end_{key}"].to_numpy(dtype=float)
         for ax in axes:
-            for a, b in zip(starts, ends):
+            for a, b in zip(starts, ends, strict=True):
                 if np.isnan(a):
                     continue
                 if name in POINT_EVENTS:
@@ -105,8 +118,17 @@ def _track_map(ax: Any, lap: Lap, events: pd.DataFrame) -> None:
                 continue
             at = events.loc[events["event"] == name, "start_time"].to_numpy(dtype=float)
             ex, ey = np.interp(at, t, xs), np.interp(at, t, ys)
-            ax.scatter(ex, ey, marker="o", s=40, facecolors="none",
-                       edgecolors=EVENT_COLORS.get(name, "gray"), lw=1.5, zorder=3, label=name)
+            ax.scatter(
+                ex,
+                ey,
+                marker="o",
+                s=40,
+                facecolors="none",
+                edgecolors=EVENT_COLORS.get(name, "gray"),
+                lw=1.5,
+                zorder=3,
+                label=name,
+            )
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="best", title="event starts", title_fontsize=7)
     ax.set_aspect("equal", adjustable="datalim")

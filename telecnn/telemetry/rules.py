@@ -32,7 +32,7 @@ G = 9.81
 
 
 def run_bounds(mask: np.ndarray, min_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end indices (inclusive) of every maximal run of True at least ``min_samples`` long."""
+    """Start and end indices (inclusive) of every maximal True run of at least ``min_samples``."""
     m = np.asarray(mask, dtype=bool)
     if m.size == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -91,7 +91,10 @@ def rule_parts(cols: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
         brake = np.asarray(cols["Brake"]) > 0
         parts.append(_run_columns(brake, t, d, "braking", 1, None, speed))
     if "DRS" in cols:
-        drs = np.isin(np.asarray(cols["DRS"]), _OPEN)
+        code = np.asarray(cols["DRS"])
+        drs = np.zeros(len(code), dtype=bool)
+        for open_code in _OPEN:
+            drs |= code == open_code
         parts.append(_run_columns(drs, t, d, "drs", 1, None))
     if "Throttle" in cols and "Brake" in cols and speed is not None:
         lift = (
@@ -210,13 +213,15 @@ def _frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
     names = list(EVENT_COLUMNS) + extras
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "event" else float) for c in names})
-    cols = {}
-    for name in names:
-        chunks = []
-        for p in parts:
-            n = len(p["event"])
-            chunks.append(p[name] if name in p else np.full(n, np.nan))
-        cols[name] = np.concatenate(chunks) if chunks else np.zeros(0)
+    sizes = [len(p["event"]) for p in parts]
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    cols = {"event": np.concatenate([p["event"] for p in parts])}
+    for name in names[1:]:
+        col = np.full(bounds[-1], np.nan)
+        for k, p in enumerate(parts):
+            if name in p:
+                col[bounds[k] : bounds[k + 1]] = p[name]
+        cols[name] = col
     cols["event"] = cols["event"].astype(object)
     rank = np.concatenate([_type_rank(p["event"]) for p in parts])
     order = np.lexsort((rank, cols["start_time"]))

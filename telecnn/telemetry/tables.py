@@ -15,8 +15,10 @@ def lap_header(lap: Lap) -> str:
     rate = (len(t) - 1) / span if span > 0 else 0.0
     where = "/".join(str(x) for x in (m.year, m.event, m.session) if x)
     lap_time = f"{m.lap_time:.3f} s" if m.lap_time else "n/a"
-    line = f"{m.label()}" + (f" ({where})" if where else "") + (
-        f": lap time {lap_time}, {len(lap)} samples at {rate:.1f} Hz, source {m.source}"
+    line = (
+        f"{m.label()}"
+        + (f" ({where})" if where else "")
+        + (f": lap time {lap_time}, {len(lap)} samples at {rate:.1f} Hz, source {m.source}")
     )
     if m.notes:
         line += "\n  notes: " + "; ".join(m.notes)
@@ -35,12 +37,18 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
     text = table.to_string(
         index=False, float_format=lambda v: f"{v:.1f}", na_rep="", justify="right"
     )
-    extra = "" if max_rows is None or len(events) <= max_rows else f"\n  ... {len(events) - max_rows} more"
+    extra = (
+        ""
+        if max_rows is None or len(events) <= max_rows
+        else f"\n  ... {len(events) - max_rows} more"
+    )
     return "\n".join("  " + line for line in text.splitlines()) + extra
 
 
 def count_line(events: pd.DataFrame) -> str:
     """``braking 11, drs 3, ...`` in taxonomy order."""
     counts = events["event"].value_counts() if len(events) else pd.Series(dtype=int)
-    names = [e for e in EVENT_TYPES if e in counts] + [e for e in counts.index if e not in EVENT_TYPES]
+    names = [e for e in EVENT_TYPES if e in counts] + [
+        e for e in counts.index if e not in EVENT_TYPES
+    ]
     return ", ".join(f"{e} {int(counts[e])}" for e in names) or "no events"

@@ -12,7 +12,11 @@ from telecnn.telemetry.clean import clean_lap, distance_from_speed
 
 @pytest.fixture
 def real(hungary_laps) -> pd.DataFrame:
-    return hungary_laps["HAM"].data[["Time", "Speed", "RPM", "nGear", "Throttle", "Brake", "DRS"]].copy()
+    return (
+        hungary_laps["HAM"]
+        .data[["Time", "Speed", "RPM", "nGear", "Throttle", "Brake", "DRS"]]
+        .copy()
+    )
 
 
 def test_unsorted_rows_are_sorted_with_a_note(real):
@@ -25,7 +29,9 @@ def test_unsorted_rows_are_sorted_with_a_note(real):
 
 
 def test_duplicate_times_keep_the_first_sample(real):
-    doubled = pd.concat([real, real.iloc[10:20].assign(Speed=0.0)]).sort_values("Time", kind="stable")
+    doubled = pd.concat([real, real.iloc[10:20].assign(Speed=0.0)]).sort_values(
+        "Time", kind="stable"
+    )
     lap = clean_lap(doubled)
     np.testing.assert_array_equal(lap.data.Speed, real.Speed)
     assert any("10 duplicate times" in n for n in lap.meta.notes)

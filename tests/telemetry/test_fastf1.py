@@ -50,11 +50,17 @@ def real_laps(exports) -> Laps:
         timing.pos_data[str(number)] = Telemetry(pos, session=timing, driver=str(number))
         start = car.SessionTime.iloc[0] - car.Time.iloc[0]
         lap_time = pd.Timedelta(seconds=obj["lap_time_seconds"])
-        rows.append({
-            **obj["lap_details"], "Driver": driver, "DriverNumber": str(number),
-            "LapNumber": float(obj["lap_number"]), "LapTime": lap_time,
-            "LapStartTime": start, "Time": start + lap_time,
-        })
+        rows.append(
+            {
+                **obj["lap_details"],
+                "Driver": driver,
+                "DriverNumber": str(number),
+                "LapNumber": float(obj["lap_number"]),
+                "LapTime": lap_time,
+                "LapStartTime": start,
+                "Time": start + lap_time,
+            }
+        )
     return Laps(pd.DataFrame(rows), session=timing)
 
 

@@ -47,7 +47,9 @@ def test_csv_exports(tmp_path, nor, hungary_laps, time_as, brake_as):
     frame = nor.copy()
     if time_as == "seconds":
         frame["Time"] = pd.to_timedelta(frame.Time).dt.total_seconds()
-    frame["Brake"] = {"bool": frame.Brake > 0, "0/100": frame.Brake * 100, "0/1": frame.Brake}[brake_as]
+    frame["Brake"] = {"bool": frame.Brake > 0, "0/100": frame.Brake * 100, "0/1": frame.Brake}[
+        brake_as
+    ]
     path = tmp_path / "lap.csv"
     frame.to_csv(path)  # with the index column, as DataFrame.to_csv() writes it
     (lap,) = read_laps(path)
@@ -86,7 +88,7 @@ def test_many_laps_with_driver_and_lap_number(tmp_path, hungary_laps):
         assert [(x.meta.driver, x.meta.lap_number) for x in back] == [
             (x.meta.driver, x.meta.lap_number) for x in laps
         ]
-        for got, want in zip(back, laps):
+        for got, want in zip(back, laps, strict=True):
             _same_lap(got, want)
         assert [x.meta.driver for x in read_laps(path, drivers=["ham"])] == ["HAM"]
         assert [x.meta.lap_number for x in read_laps(path, laps="17")] == [17]
@@ -106,7 +108,9 @@ def test_the_real_race_file(race_laps):
 
 
 def test_selection_errors_name_what_exists(race_file):
-    with pytest.raises(TelecnnError, match="driver HAM not in race.parquet: have NOR, PIA, RUS, VER"):
+    with pytest.raises(
+        TelecnnError, match="driver HAM not in race.parquet: have NOR, PIA, RUS, VER"
+    ):
         read_laps(race_file, drivers="HAM")
     with pytest.raises(TelecnnError, match="lap 80 not in race.parquet: laps 1-56"):
         read_laps(race_file, laps=80)
@@ -139,7 +143,9 @@ def test_as_lap_and_load_laps_front_doors(tmp_path, nor, hungary_dir):
     assert len(lap) == len(nor) and lap.meta.source == "dataframe"
     assert as_lap(lap) is lap
     assert as_lap(hungary_dir / "HAM.json").meta.driver == "HAM"
-    multi = pd.concat([nor.assign(Driver="NOR", LapNumber=1), nor.assign(Driver="NOR", LapNumber=2)])
+    multi = pd.concat(
+        [nor.assign(Driver="NOR", LapNumber=1), nor.assign(Driver="NOR", LapNumber=2)]
+    )
     assert [x.meta.lap_number for x in as_laps(multi)] == [1, 2]
     with pytest.raises(TelecnnError, match="cannot read a lap from int"):
         as_lap(3)

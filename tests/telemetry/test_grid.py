@@ -13,13 +13,15 @@ from telecnn.telemetry.simulate import event_masks
 
 
 def test_continuous_channels_interpolate_and_discrete_ones_hold():
-    data = pd.DataFrame({
-        "Time": [0.0, 0.3, 1.0],
-        "Speed": [100.0, 130.0, 200.0],
-        "nGear": [3, 4, 5],
-        "Brake": [1, 0, 0],
-        "Source": ["car", "car", "car"],
-    })
+    data = pd.DataFrame(
+        {
+            "Time": [0.0, 0.3, 1.0],
+            "Speed": [100.0, 130.0, 200.0],
+            "nGear": [3, 4, 5],
+            "Brake": [1, 0, 0],
+            "Source": ["car", "car", "car"],
+        }
+    )
     grid = to_grid(data, 10)
     np.testing.assert_allclose(grid.Time, np.arange(11) / 10)
     np.testing.assert_allclose(grid.Speed, np.interp(grid.Time, data.Time, data.Speed))
@@ -35,7 +37,9 @@ def test_real_lap_on_a_grid_keeps_its_shape(hungary_laps):
     assert grid.Speed.max() <= lap.data.Speed.max() and grid.Speed.min() >= lap.data.Speed.min()
     assert set(grid.nGear.unique()) <= set(lap.data.nGear.unique())
     # the grid sees the same braking zones as the lap itself
-    assert (rule_events(grid).event == "braking").sum() == (rule_events(lap).event == "braking").sum()
+    assert (rule_events(grid).event == "braking").sum() == (
+        rule_events(lap).event == "braking"
+    ).sum()
 
 
 def test_grid_errors():
@@ -47,10 +51,13 @@ def test_grid_errors():
 
 def test_event_masks_cover_intervals_and_mark_points():
     times = np.arange(10) * 0.5
-    events = pd.DataFrame({
-        "event": ["braking", "upshift", "braking"],
-        "start_time": [1.0, 2.2, 4.0], "end_time": [2.0, 2.2, 4.0],
-    })
+    events = pd.DataFrame(
+        {
+            "event": ["braking", "upshift", "braking"],
+            "start_time": [1.0, 2.2, 4.0],
+            "end_time": [2.0, 2.2, 4.0],
+        }
+    )
     masks = event_masks(events, times, ("braking", "upshift", "drs"))
     assert np.flatnonzero(masks[0]).tolist() == [2, 3, 4, 8]
     assert np.flatnonzero(masks[1]).tolist() == [4]  # 2.2 s is nearest to 2.0 s

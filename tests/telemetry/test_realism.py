@@ -19,8 +19,17 @@ from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.simulate import CIRCUITS, simulate_laps
 
 G = 9.81
-STATS = ("top_speed", "min_speed", "peak_decel_g", "median_gear", "top_gear_share",
-         "full_throttle", "closed_throttle", "brake_share", "max_rpm")
+STATS = (
+    "top_speed",
+    "min_speed",
+    "peak_decel_g",
+    "median_gear",
+    "top_gear_share",
+    "full_throttle",
+    "closed_throttle",
+    "brake_share",
+    "max_rpm",
+)
 #: Stats that a power track (Monza) pushes outside what twisty circuits show.
 POWER_TRACK_STATS = ("median_gear", "top_gear_share", "full_throttle")
 #: How far the pooled median may stray outside the real range (share of the range's centre).
@@ -61,8 +70,11 @@ def real(hungary_laps, race_laps) -> pd.DataFrame:
     standing start, no pit stops or slow laps)."""
     quali = pd.DataFrame([lap_stats(x) for x in hungary_laps.values()]).assign(feed="car")
     times = pd.Series([x.meta.lap_time for x in race_laps])
-    clean = [x for x, lt in zip(race_laps, times)
-             if x.meta.lap_number > 1 and lt < 1.05 * times.median()]
+    clean = [
+        x
+        for x, lt in zip(race_laps, times, strict=True)
+        if x.meta.lap_number > 1 and lt < 1.05 * times.median()
+    ]
     race = pd.DataFrame([lap_stats(x) for x in clean[::4]]).assign(feed="merged")
     return pd.concat([quali, race], ignore_index=True)
 
@@ -73,8 +85,14 @@ def sim() -> pd.DataFrame:
     for name in CIRCUITS:
         for feed in ("car", "merged"):
             for lap in simulate_laps(name, 20, seed=21, feed=feed):
-                rows.append({**lap_stats(lap), "circuit": name, "feed": feed,
-                             "character": CIRCUITS[name].character})
+                rows.append(
+                    {
+                        **lap_stats(lap),
+                        "circuit": name,
+                        "feed": feed,
+                        "character": CIRCUITS[name].character,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -92,7 +110,12 @@ def test_simulated_laps_fall_in_the_real_range(real, sim, stat):
     centre = (lo + hi) / 2
     pool = sim[sim.character != "power"] if stat in POWER_TRACK_STATS else sim
     pooled = pool[stat].median()
-    assert lo - POOLED_SLACK * centre <= pooled <= hi + POOLED_SLACK * centre, (stat, lo, hi, pooled)
+    assert lo - POOLED_SLACK * centre <= pooled <= hi + POOLED_SLACK * centre, (
+        stat,
+        lo,
+        hi,
+        pooled,
+    )
     slack = TRACK_SLACK * centre
     per_circuit = pool.groupby("circuit")[stat].median()
     assert per_circuit.between(lo - slack, hi + slack).all(), (stat, lo, hi, per_circuit.to_dict())

@@ -1,4 +1,4 @@
-"""The rule detector on hand-made traces (exact semantics) and on real laps (hand-checked counts)."""
+"""The rule detector on hand-made traces (exact semantics) and real laps (hand-checked counts)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,12 @@ def test_runs_to_events_spans_sample_times_and_averages_confidence():
     ev = runs_to_events(prob > 0.5, t, d, "braking", confidence=prob)
     assert list(ev.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
     row = ev.iloc[0]
-    assert (row.start_time, row.end_time, row.start_distance, row.end_distance) == (0.3, 0.5, 10.0, 20.0)
+    assert (row.start_time, row.end_time, row.start_distance, row.end_distance) == (
+        0.3,
+        0.5,
+        10.0,
+        20.0,
+    )
     assert row.confidence == pytest.approx(0.8)
     assert runs_to_events(prob > 2, t, None, "braking").empty
 
@@ -121,7 +126,9 @@ def test_speed_only_baseline_finds_nearly_every_major_stop(hungary_laps):
         found = speed_rule_events(lap)
         assert set(found.event) == {"braking"}
         hits = sum(
-            ((found.start_time <= row.end_time + 0.3) & (found.end_time >= row.start_time - 0.3)).any()
+            (
+                (found.start_time <= row.end_time + 0.3) & (found.end_time >= row.start_time - 0.3)
+            ).any()
             for row in truth.itertuples()
         )
         total += len(truth)

@@ -32,12 +32,12 @@ def test_same_seed_same_laps_whatever_the_batching():
     a = simulate_laps("barcelona", 6, seed=5)
     b = simulate_laps("barcelona", 6, seed=5, batch=4)
     c = simulate_lap("barcelona", seed=5, lap_number=4)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         pd.testing.assert_frame_equal(x.data, y.data)
         pd.testing.assert_frame_equal(x.truth, y.truth)
     pd.testing.assert_frame_equal(a[3].data, c.data)
     other = simulate_laps("barcelona", 6, seed=6)
-    assert not any(x.data.equals(y.data) for x, y in zip(a, other))
+    assert not any(x.data.equals(y.data) for x, y in zip(a, other, strict=True))
     assert len({lap.meta.lap_time for lap in a}) == 6  # every lap differs
 
 

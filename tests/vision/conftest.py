@@ -39,6 +39,12 @@ def tiny_dataset(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def short_run_options() -> dict:
+    """The options of :func:`short_run` (a resumed run must reproduce it)."""
+    return dict(SHORT_RUN)
+
+
+@pytest.fixture(scope="session")
 def short_run(tmp_path_factory: pytest.TempPathFactory, fashion_mnist_dir: Path):
     """SimpleCNN, 2 epochs on the first 10,000 real training images (about 10 s on 2 cores)."""
     from vision.train import TrainConfig, train_images

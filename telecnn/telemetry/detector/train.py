@@ -71,6 +71,7 @@ class TrainConfig:
     rate_range: tuple[float, float] = (3.3, 8.5)
     refeed_share: float = 0.3
     max_speed_lag: float = 0.25
+    channel_dropout: bool = True
     val_laps: int = 48
     seed: int = 0
     device: str = "cpu"
@@ -84,7 +85,7 @@ class TrainConfig:
             "dilations": list(self.dilations),
             "kernel_size": 3,
             "stem_kernel": 5,
-            "channel_dropout": len(self.channels) > 1,
+            "channel_dropout": self.channel_dropout and len(self.channels) > 1,
         }
 
 

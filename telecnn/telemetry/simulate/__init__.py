@@ -18,8 +18,15 @@ import pandas as pd
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.schema import Lap, LapMeta
-from telecnn.telemetry.simulate.circuits import CIRCUITS, get_circuit, geometry
-from telecnn.telemetry.simulate.driver import GEAR_SPREAD, REV_LIMIT, drs_codes, nominal, plan_lap, run_physics
+from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
+from telecnn.telemetry.simulate.driver import (
+    GEAR_SPREAD,
+    REV_LIMIT,
+    drs_codes,
+    nominal,
+    plan_lap,
+    run_physics,
+)
 from telecnn.telemetry.simulate.labels import event_masks, truth_events
 from telecnn.telemetry.simulate.physics import gears
 from telecnn.telemetry.simulate.sampling import sample_lap
@@ -28,7 +35,15 @@ MODES = ("mixed", "quali", "race")
 FEEDS = ("car", "merged")
 BATCH = 256
 
-__all__ = ["CIRCUITS", "FEEDS", "MODES", "event_masks", "iter_laps", "simulate_lap", "simulate_laps"]
+__all__ = [
+    "CIRCUITS",
+    "FEEDS",
+    "MODES",
+    "event_masks",
+    "iter_laps",
+    "simulate_lap",
+    "simulate_laps",
+]
 
 
 def simulate_laps(
@@ -96,21 +111,39 @@ def _batch(name: str, numbers: list[int], seed: int, mode: str, feed: str) -> li
     top = c.top_gear_kmh * GEAR_SPREAD
     # gearing varies a little per lap; shift points scale with it
     gear = gears(
-        v_kmh / scale[:, None], top, np.array([p.upshift for p in plans]),
-        np.array([p.downshift for p in plans]), REV_LIMIT,
+        v_kmh / scale[:, None],
+        top,
+        np.array([p.upshift for p in plans]),
+        np.array([p.downshift for p in plans]),
+        REV_LIMIT,
     )
     codes = drs_codes(nom, plans, window, prof.braking)
     laps = []
-    for b, (k, plan, rng) in enumerate(zip(numbers, plans, rngs)):
+    for b, (k, plan, rng) in enumerate(zip(numbers, plans, rngs, strict=True)):
         per_kmh = REV_LIMIT / (top * plan.gear_scale)
         data, injected = sample_lap(
-            geo, plan, rng, prof.v[b], prof.time[b], float(prof.lap_time[b]), prof.throttle[b],
-            prof.braking[b], gear[b], per_kmh, codes[b], nom.brake_starts,
+            geo,
+            plan,
+            rng,
+            prof.v[b],
+            prof.time[b],
+            float(prof.lap_time[b]),
+            prof.throttle[b],
+            prof.braking[b],
+            gear[b],
+            per_kmh,
+            codes[b],
+            nom.brake_starts,
         )
         frame = pd.DataFrame(data, copy=False)
         meta = LapMeta(
-            event=name, session="Q" if plan.quali else "R", driver="SIM", lap_number=k,
-            lap_time=round(float(prof.lap_time[b]), 3), source="sim", circuit=name,
+            event=name,
+            session="Q" if plan.quali else "R",
+            driver="SIM",
+            lap_number=k,
+            lap_time=round(float(prof.lap_time[b]), 3),
+            source="sim",
+            circuit=name,
         )
         laps.append(Lap(frame, meta, truth_events(data, injected)))
     return laps

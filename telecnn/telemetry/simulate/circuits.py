@@ -8,7 +8,7 @@ a technical all-rounder and ``monaco`` a tight, high-downforce street circuit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -53,13 +53,19 @@ CIRCUITS: dict[str, Circuit] = {
         name="monza",
         length=5793.0,
         corners=_c(
-            (820, 15, -80), (880, 18, 70),  # Rettifilo
+            (820, 15, -80),
+            (880, 18, 70),  # Rettifilo
             (1450, 350, -85),  # Curva Grande
-            (2150, 20, 60), (2205, 22, -60),  # Roggia
-            (2650, 110, -90), (2900, 85, -70),  # Lesmo 1 and 2
+            (2150, 20, 60),
+            (2205, 22, -60),  # Roggia
+            (2650, 110, -90),
+            (2900, 85, -70),  # Lesmo 1 and 2
             (3400, 600, 15),  # Serraglio kink
-            (4150, 70, 45), (4230, 60, -60), (4330, 120, 30),  # Ascari
-            (5000, 90, -95), (5190, 220, -40),  # Parabolica
+            (4150, 70, 45),
+            (4230, 60, -60),
+            (4330, 120, 30),  # Ascari
+            (5000, 90, -95),
+            (5190, 220, -40),  # Parabolica
         ),
         drs_zones=((5450.0, 700.0), (3050.0, 4050.0)),
         cl_a=3.6,
@@ -72,14 +78,19 @@ CIRCUITS: dict[str, Circuit] = {
         name="barcelona",
         length=4657.0,
         corners=_c(
-            (690, 50, -70), (800, 60, 80),  # Elf
+            (690, 50, -70),
+            (800, 60, 80),  # Elf
             (1150, 150, -150),  # Renault
-            (1600, 70, -100), (1900, 45, 100),  # Repsol, Seat
-            (2300, 60, 60), (2370, 70, -60),
+            (1600, 70, -100),
+            (1900, 45, 100),  # Repsol, Seat
+            (2300, 60, 60),
+            (2370, 70, -60),
             (2750, 160, -90),  # Campsa
             (3300, 20, 150),  # La Caixa
-            (3500, 110, 40), (3650, 70, -110),
-            (4050, 80, -90), (4200, 60, -70),
+            (3500, 110, 40),
+            (3650, 70, -110),
+            (4050, 80, -90),
+            (4200, 60, -70),
             (4400, 140, -50),  # final corner
         ),
         drs_zones=((4500.0, 640.0), (2900.0, 3230.0)),
@@ -94,17 +105,22 @@ CIRCUITS: dict[str, Circuit] = {
         length=3337.0,
         corners=_c(
             (300, 18, -90),  # Sainte Devote
-            (500, 200, 20), (650, 250, -20),  # Beau Rivage
+            (500, 200, 20),
+            (650, 250, -20),  # Beau Rivage
             (900, 45, 110),  # Massenet
             (1050, 30, -80),  # Casino
             (1300, 16, -100),  # Mirabeau
             (1450, 9, 180),  # hairpin
-            (1550, 18, -90), (1650, 20, -90),  # Mirabeau Bas, Portier
+            (1550, 18, -90),
+            (1650, 20, -90),  # Mirabeau Bas, Portier
             (1900, 250, -60),  # tunnel
-            (2250, 15, 60), (2290, 15, -60),  # Nouvelle Chicane
+            (2250, 15, 60),
+            (2290, 15, -60),  # Nouvelle Chicane
             (2550, 45, 70),  # Tabac
-            (2700, 35, 45), (2750, 35, -45),  # Swimming Pool in
-            (2880, 22, -50), (2930, 22, 50),  # Swimming Pool out
+            (2700, 35, 45),
+            (2750, 35, -45),  # Swimming Pool in
+            (2880, 22, -50),
+            (2930, 22, 50),  # Swimming Pool out
             (3100, 14, -120),  # Rascasse
             (3230, 20, -90),  # Anthony Noghes
         ),
@@ -128,7 +144,7 @@ def get_circuit(name: str) -> Circuit:
 
 @dataclass(frozen=True)
 class Geometry:
-    """A circuit sampled every :data:`STEP_M` metres: distance, signed curvature (1/m), X/Y/Z (m)."""
+    """A circuit sampled every :data:`STEP_M` metres: distance, curvature (1/m), X/Y/Z (m)."""
 
     s: np.ndarray
     curvature: np.ndarray
@@ -137,7 +153,7 @@ class Geometry:
     z: np.ndarray
 
 
-@lru_cache(maxsize=None)
+@cache
 def geometry(name: str) -> Geometry:
     """The centre line of a circuit from its corner list (computed once per circuit).
 
@@ -160,7 +176,11 @@ def geometry(name: str) -> Geometry:
     end_x, end_y = x[-1] + np.cos(heading[-1]) * STEP_M, y[-1] + np.sin(heading[-1]) * STEP_M
     x -= end_x * s / c.length
     y -= end_y * s / c.length
-    z = c.elevation_m / 2 * (np.sin(2 * np.pi * s / c.length + 1.0) + 0.3 * np.sin(6 * np.pi * s / c.length))
+    z = (
+        c.elevation_m
+        / 2
+        * (np.sin(2 * np.pi * s / c.length + 1.0) + 0.3 * np.sin(6 * np.pi * s / c.length))
+    )
     return Geometry(s=s, curvature=kappa, x=x, y=y, z=z)
 
 

@@ -7,7 +7,7 @@ index), so lap k is the same whatever the batch size or the number of laps asked
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class Nominal:
     v_start: float
 
 
-@lru_cache(maxsize=None)
+@cache
 def nominal(name: str) -> Nominal:
     """The circuit's reference lap and the places where the driver's choices apply (cached)."""
     c = get_circuit(name)
@@ -99,15 +99,28 @@ def nominal(name: str) -> Nominal:
     accel = prof.accel[0] > 0
     exits = np.flatnonzero(accel & ~np.roll(accel, 1) & (prof.v[0] < 170 / 3.6))
     return Nominal(
-        v=prof.v[0], brake_starts=starts, brake_entry=prof.v[0, starts] * 3.6, exits=exits,
-        corner_bumps=bumps, drs_masks=drs, drs_detect=detect, drs_start_idx=start_idx, v_start=float(v0[0]),
+        v=prof.v[0],
+        brake_starts=starts,
+        brake_entry=prof.v[0, starts] * 3.6,
+        exits=exits,
+        corner_bumps=bumps,
+        drs_masks=drs,
+        drs_detect=detect,
+        drs_start_idx=start_idx,
+        v_start=float(v0[0]),
     )
 
 
 def _nominal_car(c) -> dict[str, float]:
     return {
-        "mass": BASE_MASS + 5.0, "power": BASE_POWER, "cl_a": c.cl_a, "cd_a": c.cd_a,
-        "grip": GRIP, "brake_grip": BRAKE_GRIP, "traction": TRACTION, "brake_use": 0.95,
+        "mass": BASE_MASS + 5.0,
+        "power": BASE_POWER,
+        "cl_a": c.cl_a,
+        "cd_a": c.cd_a,
+        "grip": GRIP,
+        "brake_grip": BRAKE_GRIP,
+        "traction": TRACTION,
+        "brake_use": 0.95,
         "engine_brake": 2200.0,
     }
 
@@ -123,7 +136,9 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
     n = len(nom.v)
     quali = mode == "quali" or (mode == "mixed" and rng.random() < 0.5)
     wet = rng.random() < 0.1
-    grip_scale = rng.uniform(0.8, 0.9) if wet else float(np.clip(rng.normal(1.0, 0.025), 0.93, 1.06))
+    grip_scale = (
+        rng.uniform(0.8, 0.9) if wet else float(np.clip(rng.normal(1.0, 0.025), 0.93, 1.06))
+    )
     fuel = rng.uniform(0, 10) if quali else rng.uniform(0, 100)
     car = {
         "mass": BASE_MASS + fuel,
@@ -166,7 +181,9 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
     spins = []
     spin_rate = (0.6 if wet else 0.3) if len(nom.exits) else 0.0
     if rng.random() < spin_rate:
-        for idx in rng.choice(nom.exits, size=min(len(nom.exits), rng.integers(1, 3)), replace=False):
+        for idx in rng.choice(
+            nom.exits, size=min(len(nom.exits), rng.integers(1, 3)), replace=False
+        ):
             spins.append((int(idx), rng.uniform(0.4, 1.2), rng.uniform(700.0, 2500.0)))
     locks = []
     heavy = np.flatnonzero(nom.brake_entry > 150)
@@ -175,12 +192,24 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         locks.append((zone, rng.uniform(0.35, 0.8), rng.uniform(0.15, 0.35)))
 
     return LapPlan(
-        quali=quali, car=car, corner_delta=delta, cap=cap, coast=coast, drs_enabled=enabled,
-        drs_delay_m=rng.uniform(15.0, 60.0), drs_code=int(rng.choice([10, 12, 14], p=[0.2, 0.6, 0.2])),
+        quali=quali,
+        car=car,
+        corner_delta=delta,
+        cap=cap,
+        coast=coast,
+        drs_enabled=enabled,
+        drs_delay_m=rng.uniform(15.0, 60.0),
+        drs_code=int(rng.choice([10, 12, 14], p=[0.2, 0.6, 0.2])),
         drs_base=8 if quali else int(rng.choice([0, 1], p=[0.9, 0.1])),
-        upshift=rng.uniform(11500.0, 12100.0), downshift=rng.uniform(6000.0, 7500.0), gear_scale=rng.uniform(0.97, 1.03),
-        brake_lead=rng.uniform(0.0, 0.1), intervals=np.cumsum(intervals),
-        merged=feed == "merged", wheelspins=spins, lockups=locks, offset=rng.uniform(0.0, 0.3),
+        upshift=rng.uniform(11500.0, 12100.0),
+        downshift=rng.uniform(6000.0, 7500.0),
+        gear_scale=rng.uniform(0.97, 1.03),
+        brake_lead=rng.uniform(0.0, 0.1),
+        intervals=np.cumsum(intervals),
+        merged=feed == "merged",
+        wheelspins=spins,
+        lockups=locks,
+        offset=rng.uniform(0.0, 0.3),
     )
 
 
@@ -193,7 +222,9 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
     coast = np.stack([p.coast for p in plans])
     drs = drs_window(nom, plans)
     v0 = np.array([nom.v_start * (p.car["power"] / BASE_POWER) ** (1 / 3) for p in plans])
-    prof = speed_profile(geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0)
+    prof = speed_profile(
+        geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0
+    )
     return prof, drs
 
 
@@ -204,12 +235,18 @@ def drs_window(nom: Nominal, plans: list[LapPlan]) -> np.ndarray:
     since = (s - start_s) % (len(s) * STEP_M)
     out = np.zeros((len(plans), len(s)), dtype=bool)
     for b, p in enumerate(plans):
-        zones = nom.drs_masks[p.drs_enabled].any(axis=0) if p.drs_enabled.any() else np.zeros(len(s), bool)
+        zones = (
+            nom.drs_masks[p.drs_enabled].any(axis=0)
+            if p.drs_enabled.any()
+            else np.zeros(len(s), bool)
+        )
         out[b] = zones & (since >= p.drs_delay_m)
     return out
 
 
-def drs_codes(nom: Nominal, plans: list[LapPlan], window: np.ndarray, braking: np.ndarray) -> np.ndarray:
+def drs_codes(
+    nom: Nominal, plans: list[LapPlan], window: np.ndarray, braking: np.ndarray
+) -> np.ndarray:
     """fastf1 DRS codes per grid point: open from the window's start until the first braking."""
     n = window.shape[1]
     idx = np.arange(n)

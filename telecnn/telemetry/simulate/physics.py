@@ -16,6 +16,8 @@ G = 9.81
 AIR_DENSITY = 1.2
 ROLLING = 0.012
 V_CAP = 400 / 3.6
+#: Curvature (1/m) below which a point counts as straight (radius over 5 km).
+STRAIGHT = 2e-4
 
 
 @dataclass
@@ -90,12 +92,18 @@ def speed_profile(
     lat_scale = mass / car.grip  # lat share = v^2 kappa / (grip * normal / mass)
     back = np.empty_like(lim)
     back[-1] = lim[-1]
+    bent = (curv > STRAIGHT).tolist()  # on straights the whole tyre grip is longitudinal
+    any_coast = coasting.any(axis=1).tolist()
+    two_step_per_mass = 2 * step / mass
     for i in range(n - 2, -1, -1):
         v2 = back[i + 1] * back[i + 1]
         normal = weight + kd * v2
-        lat = np.minimum(v2 * curv[i] * lat_scale / normal, 1.0)
-        decel = brake_mu * normal * np.sqrt(1.0 - lat * lat) + drag[i] * v2 + rolling
-        back[i] = np.minimum(lim[i], np.sqrt(v2 + (2 * step) * decel / mass))
+        grip_force = brake_mu * normal
+        if bent[i]:
+            lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
+            grip_force *= np.sqrt(1.0 - lat * lat)
+        decel = grip_force + drag[i] * v2 + rolling
+        back[i] = np.minimum(lim[i], np.sqrt(v2 + two_step_per_mass * decel))
 
     out = np.empty_like(lim)
     out[0] = np.minimum(v_start, back[0])
@@ -104,11 +112,16 @@ def speed_profile(
         v = np.maximum(out[i], 1.0)
         v2 = v * v
         normal = weight + kd * v2
-        lat = np.minimum(v2 * curv[i] * lat_scale / normal, 1.0)
-        drive = np.minimum(power / v, trac * normal * np.sqrt(1.0 - lat * lat))
+        grip_force = trac * normal
+        if bent[i]:
+            lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
+            grip_force *= np.sqrt(1.0 - lat * lat)
         resist = drag[i] * v2 + rolling
-        force = np.where(coasting[i], -(resist + eb), drive - resist)
-        out[i + 1] = np.minimum(back[i + 1], np.sqrt(np.maximum(v2 + (2 * step) * force / mass, 1.0)))
+        force = np.minimum(power / v, grip_force) - resist
+        if any_coast[i]:
+            force = np.where(coasting[i], -(resist + eb), force)
+        step_v2 = np.maximum(v2 + two_step_per_mass * force, 1.0)
+        out[i + 1] = np.minimum(back[i + 1], np.sqrt(step_v2))
     v_out = np.ascontiguousarray(out.T)
     m = car.mass[:, None]
 
@@ -123,13 +136,20 @@ def speed_profile(
     throttle = np.clip(force * v_out / car.power[:, None], 0.0, 1.0)
     throttle[braking | coast | (accel < 0)] = 0.0
     return Profile(
-        v=v_out, accel=accel, time=time[:, :-1], lap_time=time[:, -1], braking=braking,
+        v=v_out,
+        accel=accel,
+        time=time[:, :-1],
+        lap_time=time[:, -1],
+        braking=braking,
         throttle=throttle,
     )
 
 
 def gears(
-    v_kmh: np.ndarray, top_speeds: np.ndarray, upshift: np.ndarray, downshift: np.ndarray,
+    v_kmh: np.ndarray,
+    top_speeds: np.ndarray,
+    upshift: np.ndarray,
+    downshift: np.ndarray,
     rev_limit: float,
 ) -> np.ndarray:
     """Gear per point with hysteresis: hold a gear until its RPM passes ``upshift`` (per lap),

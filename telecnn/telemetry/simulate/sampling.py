@@ -34,7 +34,9 @@ def sample_lap(
     t = plan.offset + plan.intervals
     t = np.concatenate(([plan.offset], t[t < lap_time]))
     if plan.merged:
-        pos = np.cumsum(rng.uniform(0.18, 0.34, size=int(lap_time / 0.18) + 2)) - rng.uniform(0, 0.2)
+        pos = np.cumsum(rng.uniform(0.18, 0.34, size=int(lap_time / 0.18) + 2)) - rng.uniform(
+            0, 0.2
+        )
         pos = pos[(pos > 0) & (pos < lap_time)]
         t_all = np.union1d(t, np.round(pos, 3))
     else:
@@ -91,8 +93,13 @@ def _assemble(t, t_all, speed, rpm, gear, thr, brake, code, merged) -> dict[str,
     thr = np.clip(np.round(thr), 0, 100)
     if not merged:
         return {
-            "Time": np.round(t, 3), "Speed": np.round(speed), "RPM": np.round(rpm),
-            "nGear": gear, "Throttle": thr, "Brake": brake, "DRS": code,
+            "Time": np.round(t, 3),
+            "Speed": np.round(speed),
+            "RPM": np.round(rpm),
+            "nGear": gear,
+            "Throttle": thr,
+            "Brake": brake,
+            "DRS": code,
         }
     prev = np.clip(np.searchsorted(t, t_all, side="right") - 1, 0, len(t) - 1)
     return {

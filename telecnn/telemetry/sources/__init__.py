@@ -41,7 +41,12 @@ __all__ = [
 def _fastf1_kind(obj: Any) -> str | None:
     """``"Telemetry"``, ``"Laps"``, ``"Lap"`` or ``"Session"`` for fastf1 objects, else None."""
     for cls in type(obj).__mro__:
-        if cls.__module__.startswith("fastf1") and cls.__name__ in ("Telemetry", "Laps", "Lap", "Session"):
+        if cls.__module__.startswith("fastf1") and cls.__name__ in (
+            "Telemetry",
+            "Laps",
+            "Lap",
+            "Session",
+        ):
             return cls.__name__
     return None
 
@@ -70,7 +75,8 @@ def as_lap(obj: Any, meta: LapMeta | None = None) -> Lap:
             raise TelecnnError(f"{obj} holds {len(laps)} laps: use read_laps() or load_laps()")
         return laps[0]
     raise TelecnnError(
-        f"cannot read a lap from {type(obj).__name__}: give a DataFrame, a fastf1 Telemetry or Lap, "
+        f"cannot read a lap from {type(obj).__name__}: give a DataFrame, a fastf1 Telemetry "
+        "or Lap, "
         "a file path or a telecnn Lap"
     )
 
@@ -83,7 +89,11 @@ def as_laps(
     kind = _fastf1_kind(obj)
     if kind in ("Session", "Laps"):
         return session_laps(obj, drivers, laps)
-    if isinstance(obj, pd.DataFrame) and kind is None and {"Driver", "LapNumber"} & set(obj.columns):
+    if (
+        isinstance(obj, pd.DataFrame)
+        and kind is None
+        and {"Driver", "LapNumber"} & set(obj.columns)
+    ):
         from telecnn.telemetry.sources.files import select_laps, split_laps
 
         return select_laps(split_laps(obj, LapMeta(source="dataframe")), drivers, laps)

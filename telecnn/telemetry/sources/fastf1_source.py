@@ -6,6 +6,7 @@ fastf1 is imported only when a session is loaded. Real fastf1 objects (``Session
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,21 @@ from telecnn.telemetry.sources.files import LapSelection, parse_lap_numbers
 
 #: Session names accepted in a spec, mapped to fastf1's identifiers.
 SESSION_NAMES = {
-    "FP1": "FP1", "FP2": "FP2", "FP3": "FP3", "SQ": "SQ", "SS": "SS", "S": "S", "Q": "Q",
-    "R": "R", "PRACTICE1": "FP1", "PRACTICE2": "FP2", "PRACTICE3": "FP3",
-    "SPRINTQUALIFYING": "SQ", "SPRINTSHOOTOUT": "SS", "SPRINT": "S", "QUALIFYING": "Q",
+    "FP1": "FP1",
+    "FP2": "FP2",
+    "FP3": "FP3",
+    "SQ": "SQ",
+    "SS": "SS",
+    "S": "S",
+    "Q": "Q",
+    "R": "R",
+    "PRACTICE1": "FP1",
+    "PRACTICE2": "FP2",
+    "PRACTICE3": "FP3",
+    "SPRINTQUALIFYING": "SQ",
+    "SPRINTSHOOTOUT": "SS",
+    "SPRINT": "S",
+    "QUALIFYING": "Q",
     "RACE": "R",
 }
 NO_NETWORK = (
@@ -94,7 +107,9 @@ def configure_fastf1(cache: str | Path | None = None, offline: bool = False) -> 
     return fastf1
 
 
-def load_session(spec: str | SessionSpec, cache: str | Path | None = None, offline: bool = False) -> Any:
+def load_session(
+    spec: str | SessionSpec, cache: str | Path | None = None, offline: bool = False
+) -> Any:
     """Load a fastf1 session (laps and telemetry), turning every failure into one line."""
     spec = spec if isinstance(spec, SessionSpec) else parse_session_spec(spec)
     fastf1 = configure_fastf1(cache, offline)
@@ -130,12 +145,18 @@ def _session_error(spec: SessionSpec, exc: Exception, offline: bool) -> TelecnnE
 
 
 def session_laps(
-    session: Any, drivers: list[str] | str | None = None, laps: LapSelection = "fastest",
+    session: Any,
+    drivers: list[str] | str | None = None,
+    laps: LapSelection = "fastest",
     progress: bool = False,
 ) -> list[Lap]:
     """Laps of a loaded fastf1 ``Session`` (or its ``Laps``): drivers (None / "all": everyone)
     and ``"fastest"``, ``"all"`` or lap numbers."""
-    table = session.laps if hasattr(session, "laps") and not isinstance(session, pd.DataFrame) else session
+    table = (
+        session.laps
+        if hasattr(session, "laps") and not isinstance(session, pd.DataFrame)
+        else session
+    )
     have = sorted({str(d) for d in table["Driver"].dropna().unique()})
     wanted = _drivers(drivers, have)
     rows = []
@@ -168,7 +189,9 @@ def _drivers(drivers: list[str] | str | None, have: list[str]) -> list[str]:
     wanted = [w.strip().upper() for part in wanted for w in str(part).split(",") if w.strip()]
     unknown = [w for w in wanted if w not in have]
     if unknown:
-        raise TelecnnError(f"driver {', '.join(unknown)} not in this session: have {', '.join(have)}")
+        raise TelecnnError(
+            f"driver {', '.join(unknown)} not in this session: have {', '.join(have)}"
+        )
     return wanted
 
 
@@ -178,7 +201,9 @@ def lap_from_fastf1(lap: Any) -> Lap:
     try:
         car = lap.get_car_data()
     except Exception as exc:
-        raise TelecnnError(f"no telemetry for {_lap_name(lap)}: {type(exc).__name__}: {exc}") from None
+        raise TelecnnError(
+            f"no telemetry for {_lap_name(lap)}: {type(exc).__name__}: {exc}"
+        ) from None
     frame = pd.DataFrame(car)
     try:
         pos = pd.DataFrame(lap.get_pos_data())
@@ -194,10 +219,8 @@ def telemetry_meta(tel: Any) -> LapMeta:
     driver = getattr(tel, "driver", None)
     meta = _session_meta(session)
     if driver is not None and session is not None:
-        try:
+        with contextlib.suppress(Exception):
             driver = session.get_driver(driver)["Abbreviation"]
-        except Exception:
-            pass
     return LapMeta(**{**meta, "driver": None if driver is None else str(driver)}, source="fastf1")
 
 
@@ -208,7 +231,9 @@ def _lap_meta(lap: Any) -> LapMeta:
         **_session_meta(getattr(lap, "session", None)),
         driver=None if lap.get("Driver") is None else str(lap.get("Driver")),
         lap_number=None if number is None or pd.isna(number) else int(number),
-        lap_time=None if lap_time is None or pd.isna(lap_time) else pd.Timedelta(lap_time).total_seconds(),
+        lap_time=None
+        if lap_time is None or pd.isna(lap_time)
+        else pd.Timedelta(lap_time).total_seconds(),
         source="fastf1",
     )
 

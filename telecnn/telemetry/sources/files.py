@@ -41,7 +41,29 @@ def read_laps(
     else:
         raise TelecnnError(f"unsupported telemetry file {path.name}: use {', '.join(SUFFIXES)}")
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:")])
+    frame = _prefilter(frame, drivers, laps, path.name)
     return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
+
+
+def _prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) -> pd.DataFrame:
+    """Drop rows of other drivers and laps before cleaning (the selection is re-checked after)."""
+    if drivers and "Driver" in frame.columns:
+        wanted = [drivers] if isinstance(drivers, str) else list(drivers)
+        wanted = {d.upper() for d in wanted}
+        if "ALL" not in wanted:
+            names = frame["Driver"].astype(str).str.upper()
+            unknown = sorted(wanted - set(names.unique()))
+            if unknown:
+                have = ", ".join(sorted(names.unique()))
+                raise TelecnnError(f"driver {', '.join(unknown)} not in {where}: have {have}")
+            frame = frame[names.isin(wanted)]
+    if which not in (None, "all", "fastest") and "LapNumber" in frame.columns:
+        keep = frame["LapNumber"].isin(parse_lap_numbers(which))
+        if not keep.any():
+            have = sorted(int(n) for n in frame["LapNumber"].dropna().unique())
+            raise TelecnnError(f"lap {which} not in {where}: laps {_ranges(have) or 'none'}")
+        frame = frame[keep]
+    return frame
 
 
 def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
@@ -52,9 +74,11 @@ def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
     out = []
     for key, group in frame.groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        fields = dict(zip(keys, key))
+        fields = dict(zip(keys, key, strict=True))
         meta = LapMeta(
-            year=base.year, event=base.event, session=base.session,
+            year=base.year,
+            event=base.event,
+            session=base.session,
             driver=str(fields["Driver"]) if "Driver" in fields else base.driver,
             lap_number=int(fields["LapNumber"]) if "LapNumber" in fields else base.lap_number,
             source=base.source,
@@ -116,7 +140,9 @@ def parse_lap_numbers(which: LapSelection) -> set[int]:
             else:
                 numbers.add(int(part))
         except ValueError:
-            raise TelecnnError(f"bad lap selection {which!r}: use fastest, all or numbers like 3,5-7") from None
+            raise TelecnnError(
+                f"bad lap selection {which!r}: use fastest, all or numbers like 3,5-7"
+            ) from None
     return numbers
 
 
@@ -181,9 +207,12 @@ def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
         year = pd.to_datetime(dates[0], errors="coerce").year
     return LapMeta(
         year=None if year is None or pd.isna(year) else int(year),
-        event=base.event, session=base.session, driver=obj.get("driver"),
+        event=base.event,
+        session=base.session,
+        driver=obj.get("driver"),
         lap_number=None if number is None else int(number),
-        lap_time=None if lap_time is None else float(lap_time), source=base.source,
+        lap_time=None if lap_time is None else float(lap_time),
+        source=base.source,
     )
 
 
@@ -193,7 +222,9 @@ def _with_lap_time(lap: Lap) -> Lap:
     t = lap.data["Time"].to_numpy()
     from dataclasses import replace
 
-    return Lap(lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth)
+    return Lap(
+        lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth
+    )
 
 
 def _ranges(numbers: list[int]) -> str:

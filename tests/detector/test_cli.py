@@ -1,0 +1,108 @@
+"""The detector's CLI: --sim (no network), --file, --out formats, --plot, eval, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from telecnn.cli import main
+from telecnn.telemetry.detector.model import EventCNN
+from telecnn.telemetry.schema import EVENT_COLUMNS, Lap
+from telecnn.telemetry.sources.files import laps_frame
+from telecnn.training import save_checkpoint
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_demo_sim_writes_csv_and_figure(tmp_path: Path) -> None:
+    out, fig = tmp_path / "events.csv", tmp_path / "events.png"
+    result = run("detect-events", "--sim", "monza", "--seed", "7", "--plot", str(fig),
+                 "--out", str(out))
+    assert result.exit_code == 0, result.output
+    events = pd.read_csv(out)
+    assert list(events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+    braking = (events.event == "braking").sum()
+    assert 5 <= braking <= 12  # Monza: 6-7 braking zones
+    assert f"braking {braking}" in result.output  # the printed table agrees with the file
+    assert fig.stat().st_size > 10_000 and fig.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_file_input_multi_lap_json_and_parquet(tmp_path: Path, china_laps: list[Lap]) -> None:
+    source = tmp_path / "laps.parquet"
+    laps_frame(china_laps[1:4]).to_parquet(source)
+    out_json = tmp_path / "events.json"
+    result = run("detect-events", "--file", str(source), "--out", str(out_json))
+    assert result.exit_code == 0, result.output
+    records = json.loads(out_json.read_text())
+    assert isinstance(records, list) and {"driver", "lap", "event"} <= set(records[0])
+    assert {(r["driver"], r["lap"]) for r in records} == {
+        (lap.meta.driver, lap.meta.lap_number) for lap in china_laps[1:4]}
+    out_pq = tmp_path / "events.parquet"
+    assert run("detect-events", "--file", str(source), "--out", str(out_pq)).exit_code == 0
+    assert len(pd.read_parquet(out_pq)) == len(records)
+
+
+def test_rules_detector_and_speed_only_from_a_csv_export(tmp_path: Path, hungary_laps) -> None:
+    lap = hungary_laps[0]
+    source = tmp_path / "lap.csv"
+    lap.data.to_csv(source, index=False)
+    rules = run("detect-events", "--file", str(source), "--detector", "rules")
+    assert rules.exit_code == 0 and "braking" in rules.output
+    cnn = run("detect-events", "--file", str(source), "--channels", "Speed")
+    assert cnn.exit_code == 0 and "braking" in cnn.output and "drs" not in cnn.output.split(
+        "\n", 2)[1]
+
+
+def test_eval_events_scores_to_json(tmp_path: Path, hungary_laps) -> None:
+    source = tmp_path / "laps.csv"
+    laps_frame(hungary_laps[:3]).to_csv(source, index=False)
+    out = tmp_path / "scores.json"
+    result = run("eval-events", "--file", str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    scores = json.loads(out.read_text())["scores"]
+    assert scores["braking"]["f1"] >= 0.9 and scores["braking"]["labelled"] >= 30
+
+
+def _one_line_exit_2(result: object, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, hungary_laps) -> None:
+    _one_line_exit_2(run("detect-events", "--sim", "silverstone"), "unknown circuit")
+    lap = hungary_laps[0]
+    short = tmp_path / "short.csv"
+    lap.data[lap.data.Time < 2.5].to_csv(short, index=False)
+    _one_line_exit_2(run("detect-events", "--file", str(short)), "too short")
+    image = tmp_path / "image.pt"
+    save_checkpoint(image, {"kind": "image-classifier", "model_name": "simple-cnn",
+                            "model_config": {}, "model_state": {}})
+    _one_line_exit_2(run("detect-events", "--sim", "monza", "--model", str(image)),
+                     "image-classifier")
+    speed = tmp_path / "speed.pt"
+    save_checkpoint(speed, {
+        "kind": "event-detector", "model_name": "event-cnn",
+        "model_config": {"in_channels": 1, "width": 8, "dilations": [1]},
+        "model_state": EventCNN(1, width=8, dilations=(1,)).state_dict(),
+        "extra": {"channels": ["Speed"], "grid_hz": 10.0,
+                  "normalisation": {"channels": ["Speed"], "mean": [0.0], "std": [1.0]}},
+    })
+    _one_line_exit_2(run("detect-events", "--sim", "monza", "--model", str(speed),
+                         "--channels", "Speed,Brake"), "trained on Speed", "Brake")
+    _one_line_exit_2(run("detect-events", "--sim", "monza", "--out", str(tmp_path / "e.txt")),
+                     ".csv")
+    _one_line_exit_2(run("detect-events"), "--sim")
+
+
+@pytest.mark.parametrize("command", ["detect-events", "train-events", "eval-events"])
+def test_help(command: str) -> None:
+    assert run(command, "--help").exit_code == 0

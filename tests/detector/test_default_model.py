@@ -1,0 +1,54 @@
+"""The shipped default detector on REAL laps (labels: the rules on all channels).
+
+Bounds from the issue: braking and DRS F1 >= 0.90 with all channels; braking F1 >= 0.80 with
+Speed alone, beating the speed-only rule baseline. The model never saw these laps.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from telecnn.telemetry.detector.api import evaluate_laps
+from telecnn.telemetry.detector.detect import default_model_path, load_detector
+from telecnn.training import load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def real_laps(hungary_laps, china_laps):
+    return hungary_laps + china_laps
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return load_detector()
+
+
+def test_shipped_model_is_small_and_trained_on_simulated_laps_only() -> None:
+    path = default_model_path()
+    assert path.stat().st_size < 5 * 1024 * 1024
+    state = load_checkpoint(path, kind="event-detector")
+    assert state["extra"]["training"]["data"] == "simulated laps only"
+    assert state["extra"]["channels"] == ["Speed", "RPM", "nGear", "Throttle", "Brake", "DRS"]
+    assert "optimizer_state" not in state
+
+
+def test_all_channels_meet_braking_and_drs_bounds(detector, real_laps) -> None:
+    scores = evaluate_laps(real_laps, model=detector)
+    assert scores["braking"].tp + scores["braking"].fn > 300  # the test has real substance
+    assert scores["drs"].tp + scores["drs"].fn >= 30
+    assert scores["braking"].f1 >= 0.90, scores["braking"].to_dict()
+    assert scores["drs"].f1 >= 0.90, scores["drs"].to_dict()
+
+
+@pytest.mark.parametrize("which", ["hungary_laps", "china_laps"])
+def test_both_feeds_meet_the_bounds_on_their_own(detector, which, request) -> None:
+    laps = request.getfixturevalue(which)
+    scores = evaluate_laps(laps, model=detector)
+    assert scores["braking"].f1 >= 0.90 and scores["drs"].f1 >= 0.90
+
+
+def test_speed_only_meets_braking_bound_and_beats_speed_rules(detector, real_laps) -> None:
+    cnn = evaluate_laps(real_laps, model=detector, channels=["Speed"])["braking"]
+    rules = evaluate_laps(real_laps, detector="rules", channels=["Speed"])["braking"]
+    assert cnn.f1 >= 0.80, cnn.to_dict()
+    assert cnn.f1 > rules.f1 + 0.1, (cnn.to_dict(), rules.to_dict())

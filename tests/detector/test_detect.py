@@ -1,0 +1,98 @@
+"""Detection API: fastf1 objects in, the event schema out; batching; bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastf1.core import Telemetry
+
+from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.telemetry.detector.detect import detect, detect_laps, load_detector
+from telecnn.telemetry.detector.model import EventCNN
+from telecnn.telemetry.detector.features import Normalisation
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
+from telecnn.training import save_checkpoint
+
+
+def _telemetry(path: Path) -> Telemetry:
+    raw = json.loads(path.read_text())["telemetry"]
+    frame = pd.DataFrame(raw)
+    for col in ("Time", "SessionTime"):
+        frame[col] = pd.to_timedelta(frame[col])
+    frame["Date"] = pd.to_datetime(frame["Date"])
+    return Telemetry(frame)
+
+
+def test_detect_takes_a_real_fastf1_telemetry(f1_data: Path) -> None:
+    events = detect(_telemetry(f1_data / "hungary-2024-q" / "NOR.json"))
+    assert list(events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+    assert set(events["event"]) <= set(EVENT_TYPES)
+    braking = events[events.event == "braking"]
+    assert 8 <= len(braking) <= 16  # Hungaroring: 11-12 braking zones a lap
+    assert (events.end_time >= events.start_time).all()
+    assert events.confidence.between(0, 1).all()
+    assert (braking.entry_speed > braking.min_speed).all()
+
+
+def test_batched_detection_matches_one_lap_at_a_time(hungary_laps: list[Lap]) -> None:
+    laps = hungary_laps[:4]
+    batched = detect_laps(laps, batch_size=3)
+    for lap, events in zip(laps, batched, strict=True):
+        pd.testing.assert_frame_equal(events, detect(lap))
+
+
+def test_channel_subsets_and_their_errors(hungary_laps: list[Lap]) -> None:
+    lap = hungary_laps[0]
+    speed_only = detect(lap, channels=["Speed"])
+    assert (speed_only.event == "braking").sum() >= 6
+    no_brake = Lap(lap.data.drop(columns=["Brake"]), lap.meta)
+    with pytest.raises(TelecnnError, match="no Brake channel"):
+        detect(no_brake, channels=["Speed", "Brake"])
+    with pytest.raises(TelecnnError, match="unknown channel"):
+        detect(lap, channels=["Sped"])
+
+
+def _untrained(path: Path, channels: tuple[str, ...], kind: str = "event-detector") -> Path:
+    model = EventCNN(len(channels), width=8, dilations=(1, 2))
+    norm = Normalisation(channels, tuple(0.0 for _ in channels), tuple(1.0 for _ in channels))
+    save_checkpoint(path, {
+        "kind": kind, "model_name": "event-cnn",
+        "model_config": {"in_channels": len(channels), "width": 8, "dilations": [1, 2]},
+        "model_state": model.state_dict(),
+        "extra": {"channels": list(channels), "normalisation": norm.to_dict(), "grid_hz": 10.0},
+    })
+    return path
+
+
+def test_model_trained_on_other_channels(tmp_path: Path, hungary_laps: list[Lap]) -> None:
+    path = _untrained(tmp_path / "speed.pt", ("Speed",))
+    lap = hungary_laps[0]
+    assert len(detect(lap, model=path).columns) >= len(EVENT_COLUMNS)  # reads Speed: fine
+    with pytest.raises(TelecnnError, match="trained on Speed and cannot read Brake"):
+        detect(lap, model=path, channels=["Brake"])
+    throttle_only = Lap(lap.data[["Time", "Throttle"]], lap.meta)
+    with pytest.raises(TelecnnError, match="none of the channels the model was trained on"):
+        detect(throttle_only, model=path)
+
+
+def test_image_checkpoint_and_garbage_are_refused(tmp_path: Path) -> None:
+    image = _untrained(tmp_path / "image.pt", ("Speed",), kind="image-classifier")
+    with pytest.raises(CheckpointError, match="image-classifier"):
+        load_detector(image)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError):
+        load_detector(junk)
+
+
+def test_lap_too_short(hungary_laps: list[Lap]) -> None:
+    lap = hungary_laps[0]
+    short = Lap(lap.data[lap.data.Time < lap.data.Time.iloc[0] + 3.0].reset_index(drop=True),
+                lap.meta)
+    with pytest.raises(TelecnnError, match="too short"):
+        detect(short)
+    assert np.isfinite(lap.data.Time).all()
