@@ -54,8 +54,9 @@ class PerSampleDataset(Dataset):
         img = Image.fromarray(self.images[i])
         img = img.rotate(random.uniform(-10, 10), resample=Image.NEAREST, fillcolor=0)
         tx, ty = (round(random.uniform(-2.8, 2.8)) for _ in range(2))
-        img = img.transform(img.size, Image.AFFINE, (1, 0, -tx, 0, 1, -ty),
-                            resample=Image.NEAREST, fillcolor=0)
+        img = img.transform(
+            img.size, Image.AFFINE, (1, 0, -tx, 0, 1, -ty), resample=Image.NEAREST, fillcolor=0
+        )
         x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).unsqueeze(0)
         return (x - 0.5) / 0.5, int(self.labels[i])
 
@@ -80,10 +81,12 @@ def _train_steps(model: nn.Module, batches, steps: int) -> float:
 def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) -> dict:
     train, _ = load_fashion_mnist()
     torch.manual_seed(0)
-    ref_loader = DataLoader(PerSampleDataset(train.images, train.labels), batch_size=batch_size,
-                            shuffle=True)
-    ours = TensorBatches(train, batch_size, 42, RECIPES["notebook"], torch.device("cpu"),
-                         DistContext())
+    ref_loader = DataLoader(
+        PerSampleDataset(train.images, train.labels), batch_size=batch_size, shuffle=True
+    )
+    ours = TensorBatches(
+        train, batch_size, 42, RECIPES["notebook"], torch.device("cpu"), DistContext()
+    )
     ref_s, our_s = [], []
     for r in range(rounds):  # alternate so both see the same machine load
         ref_model = create_model(model_name)
@@ -103,15 +106,22 @@ def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) 
         "speedup": round(our / ref, 2),
         "ours_compute_dtype": str(our_model.compute_dtype or torch.float32),
         "reference": "Dataset.__getitem__ with PIL rotate+shift per image, DataLoader "
-                     "(num_workers=0, the default), float32 NCHW",
+        "(num_workers=0, the default), float32 NCHW",
     }
 
 
 def full_run(model: str, recipe: str) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        result = train_images(TrainConfig(model=model, recipe=recipe, out=str(Path(tmp) / "run"),
-                                          figures=False, show_progress=False))
+        result = train_images(
+            TrainConfig(
+                model=model,
+                recipe=recipe,
+                out=str(Path(tmp) / "run"),
+                figures=False,
+                show_progress=False,
+            )
+        )
     wall = time.perf_counter() - started
     m = result.metrics
     return {
@@ -155,11 +165,14 @@ def main() -> None:
     args = parser.parse_args()
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     if "throughput" in args.only:
-        results["throughput"] = [throughput(m, args.steps, args.rounds)
-                                 for m in ("mini-resnet", "simple-cnn")]
+        results["throughput"] = [
+            throughput(m, args.steps, args.rounds) for m in ("mini-resnet", "simple-cnn")
+        ]
         print(json.dumps(results["throughput"], indent=2))
     if "notebook" in args.only:
-        results["notebook_recipe"] = [full_run(m, "notebook") for m in ("mini-resnet", "simple-cnn")]
+        results["notebook_recipe"] = [
+            full_run(m, "notebook") for m in ("mini-resnet", "simple-cnn")
+        ]
         print(json.dumps(results["notebook_recipe"], indent=2))
     if "fast" in args.only:
         results["fast_recipe"] = full_run("mini-resnet", "fast")

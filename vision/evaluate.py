@@ -82,7 +82,9 @@ class Report:
         true, pred, count = self.most_confused
         return {
             "accuracy": self.accuracy,
-            "per_class_accuracy": dict(zip(self.class_names, self.per_class_accuracy.tolist())),
+            "per_class_accuracy": dict(
+                zip(self.class_names, self.per_class_accuracy.tolist(), strict=True)
+            ),
             "confusion": self.confusion.tolist(),
             "most_confused": {"true": true, "predicted": pred, "count": count},
             "class_names": list(self.class_names),
@@ -92,12 +94,17 @@ class Report:
         """A readable text report (accuracy, per-class accuracy, matrix, most confused pair)."""
         names = self.class_names
         width = max(len(n) for n in names)
-        lines = [f"test accuracy: {self.accuracy * 100:.2f}% ({int(self.confusion.sum()):,} images)"]
+        lines = [
+            f"test accuracy: {self.accuracy * 100:.2f}% ({int(self.confusion.sum()):,} images)"
+        ]
         lines.append("per-class accuracy:")
-        lines += [f"  {n:<{width}}  {a * 100:6.2f}%" for n, a in zip(names, self.per_class_accuracy)]
+        lines += [
+            f"  {n:<{width}}  {a * 100:6.2f}%"
+            for n, a in zip(names, self.per_class_accuracy, strict=True)
+        ]
         lines.append("confusion matrix (rows: true, columns: predicted):")
         lines.append(" " * (width + 2) + "".join(f"{i:>6}" for i in range(len(names))))
-        for i, (n, row) in enumerate(zip(names, self.confusion)):
+        for i, (n, row) in enumerate(zip(names, self.confusion, strict=True)):
             lines.append(f"{n:<{width}} {i}" + "".join(f"{v:>6}" for v in row))
         true, pred, count = self.most_confused
         lines.append(f"most confused: {true} mistaken for {pred} ({count} times)")

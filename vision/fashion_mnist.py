@@ -129,9 +129,9 @@ def download_dataset(dest: Path, base_url: str | None = None) -> Path:
         if find_file(dest, base) is not None and sha256_of_content(find_file(dest, base)) == digest:
             continue
         url = base_url.rstrip("/") + "/" + base + ".gz"
-        print(f"downloading {url}", file=sys.stderr)
         try:
             with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                print(f"downloading {url}", file=sys.stderr)  # only once the server answered
                 payload = response.read()
         except (urllib.error.URLError, OSError) as exc:
             raise DataNotFoundError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
@@ -157,8 +157,9 @@ def verify_dataset(folder: str | os.PathLike[str]) -> None:
             raise TelecnnError(f"{path} differs from the official FashionMNIST file (SHA-256)")
 
 
-def load_split(folder: str | os.PathLike[str], split: str = "train", limit: int | None = None
-               ) -> Split:
+def load_split(
+    folder: str | os.PathLike[str], split: str = "train", limit: int | None = None
+) -> Split:
     """Load ``split`` (``train`` or ``test``) from ``folder``; ``limit`` keeps the first N."""
     if split not in SPLITS:
         raise TelecnnError(f"unknown split {split!r}: use train or test")

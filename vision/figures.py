@@ -77,14 +77,15 @@ def plot_confusion(result: Report, path: Path) -> Path:
     ax.set_xlabel("Accuracy")
     ax.set_title("Per-class accuracy", fontweight="bold")
     ax.grid(True, alpha=0.3, axis="x")
-    for bar, a in zip(bars, acc):
+    for bar, a in zip(bars, acc, strict=True):
         ax.text(a + 0.01, bar.get_y() + bar.get_height() / 2, f"{a:.1%}", va="center", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, path)
 
 
-def plot_samples(images: torch.Tensor, labels: torch.Tensor, logits: torch.Tensor, path: Path,
-                 count: int = 10) -> Path:
+def plot_samples(
+    images: torch.Tensor, labels: torch.Tensor, logits: torch.Tensor, path: Path, count: int = 10
+) -> Path:
     """Test images with true and predicted class and confidence; right in green, wrong in red."""
     plt = _plt()
     probs = torch.softmax(logits[:count], dim=1)
@@ -100,7 +101,9 @@ def plot_samples(images: torch.Tensor, labels: torch.Tensor, logits: torch.Tenso
         ax.imshow(images[k].numpy(), cmap="gray")
         ax.set_title(
             f"True: {CLASS_NAMES[truth]}\nPred: {CLASS_NAMES[guess]} ({conf[k]:.0%})",
-            fontsize=9, color="green" if truth == guess else "red", fontweight="bold",
+            fontsize=9,
+            color="green" if truth == guess else "red",
+            fontweight="bold",
         )
     fig.suptitle("Sample predictions (green = right, red = wrong)", fontweight="bold")
     fig.tight_layout()
@@ -108,8 +111,9 @@ def plot_samples(images: torch.Tensor, labels: torch.Tensor, logits: torch.Tenso
 
 
 @torch.inference_mode()
-def plot_feature_maps(model: StagedClassifier, image: torch.Tensor, path: Path, per_stage: int = 8
-                      ) -> Path:
+def plot_feature_maps(
+    model: StagedClassifier, image: torch.Tensor, path: Path, per_stage: int = 8
+) -> Path:
     """The input image and the first ``per_stage`` channels of every conv stage's output."""
     plt = _plt()
     was_training = model.training
@@ -119,10 +123,13 @@ def plot_feature_maps(model: StagedClassifier, image: torch.Tensor, path: Path, 
         outputs = model.stage_outputs(prepare_batch(image[None]).to(device))
     finally:
         model.train(was_training)
-    fig, axes = plt.subplots(len(outputs), per_stage + 1, figsize=(1.8 * (per_stage + 1),
-                                                                      1.9 * len(outputs)),
-                             squeeze=False)
-    for row, (name, maps) in zip(axes, outputs.items()):
+    fig, axes = plt.subplots(
+        len(outputs),
+        per_stage + 1,
+        figsize=(1.8 * (per_stage + 1), 1.9 * len(outputs)),
+        squeeze=False,
+    )
+    for row, (name, maps) in zip(axes, outputs.items(), strict=True):
         row[0].imshow(image.numpy(), cmap="gray")
         row[0].set_title("input", fontsize=8)
         maps = maps[0].float().cpu()
@@ -156,20 +163,24 @@ def plot_filters(model: StagedClassifier, path: Path) -> Path:
     return save_figure(fig, path)
 
 
-def plot_augmentation(split: Split, path: Path, recipe: Recipe | None = None, seed: int = 0,
-                      count: int = 8) -> Path:
+def plot_augmentation(
+    split: Split, path: Path, recipe: Recipe | None = None, seed: int = 0, count: int = 8
+) -> Path:
     """Originals in the first row, two augmented versions of them below."""
     plt = _plt()
     images, labels = split.images[:count], split.labels[:count]
     generator = torch.Generator().manual_seed(seed)
     kwargs = {}
     if recipe is not None:
-        kwargs = {"max_degrees": recipe.max_degrees, "max_translate": recipe.max_translate,
-                  "flip": recipe.flip}
+        kwargs = {
+            "max_degrees": recipe.max_degrees,
+            "max_translate": recipe.max_translate,
+            "flip": recipe.flip,
+        }
     rows = [to_unit(images)[:, 0]]
     rows += [augment_batch(images, generator, **kwargs)[:, 0] * 0.5 + 0.5 for _ in range(2)]
     fig, axes = plt.subplots(3, len(images), figsize=(2 * len(images), 6.4), squeeze=False)
-    for r, (row_axes, row) in enumerate(zip(axes, rows)):
+    for r, (row_axes, row) in enumerate(zip(axes, rows, strict=True)):
         for k, ax in enumerate(row_axes):
             ax.imshow(np.clip(row[k].numpy(), 0, 1), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])

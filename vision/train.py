@@ -124,8 +124,9 @@ class TrainConfig:
         )
         for name in ("epochs", "batch_size"):
             if getattr(cfg, name) < 1:
-                raise TelecnnError(f"--{name.replace('_', '-')} must be at least 1, got "
-                                   f"{getattr(cfg, name)}")
+                raise TelecnnError(
+                    f"--{name.replace('_', '-')} must be at least 1, got {getattr(cfg, name)}"
+                )
         if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
             raise TelecnnError(f"--lr must be a positive number, got {cfg.lr}")
         if cfg.limit is not None and cfg.limit < 1:
@@ -200,9 +201,10 @@ def compute_dtype(precision: str, device: torch.device) -> torch.dtype | None:
         return torch.bfloat16
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    supported = getattr(torch.backends.mkldnn, "is_available", lambda: False)() and getattr(
-        torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False
-    )()
+    supported = (
+        getattr(torch.backends.mkldnn, "is_available", lambda: False)()
+        and getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)()
+    )
     return torch.bfloat16 if supported else None
 
 
@@ -235,8 +237,9 @@ def default_run_dir(model: str) -> Path:
     return Path("runs") / f"{model}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
 
 
-def train_images(config: TrainConfig, resume_from: str | os.PathLike[str] | None = None
-                 ) -> TrainResult:
+def train_images(
+    config: TrainConfig, resume_from: str | os.PathLike[str] | None = None
+) -> TrainResult:
     """Train (or, with ``resume_from``, continue) an image classifier; returns the result.
 
     Under ``torchrun`` every rank calls this; rank 0 alone writes the run directory.
@@ -280,20 +283,22 @@ def _run(
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.compute_dtype = compute_dtype(cfg.precision, device)
-    batches = TensorBatches(train_split, cfg.batch_size, cfg.seed, recipe, device, ctx,
-                            cfg.channels_last)
+    batches = TensorBatches(
+        train_split, cfg.batch_size, cfg.seed, recipe, device, ctx, cfg.channels_last
+    )
     optimizer = build_optimizer(recipe, model, cfg.lr)
     scheduler, per_batch = build_scheduler(recipe, optimizer, cfg.lr, cfg.epochs, len(batches))
-    spec = RunSpec(KIND, cfg.model, model_config(cfg), run_dir if ctx.is_main else None,
-                   extra=_extra(cfg))
+    spec = RunSpec(
+        KIND, cfg.model, model_config(cfg), run_dir if ctx.is_main else None, extra=_extra(cfg)
+    )
     progress = Progress()
-    created = False
+    started_dir: bool | None = None  # None: not started here; else whether we created it
     if state is not None:
         progress = resume(run_dir, spec, model, optimizer, scheduler)
         if progress.start_epoch >= cfg.epochs and (run_dir / METRICS).is_file():
             raise TelecnnError(f"{run_dir} is already complete ({cfg.epochs} epochs)")
     elif ctx.is_main:
-        created = _start_run_dir(run_dir, cfg)
+        started_dir = _start_run_dir(run_dir, cfg)
 
     def evaluate(net: nn.Module) -> dict[str, float]:
         logits = predict_logits(net, test_split.images, EVAL_BATCH, cfg.channels_last)
@@ -319,8 +324,8 @@ def _run(
             show_progress=cfg.show_progress,
         )
     except BaseException:
-        if created:
-            _discard_unstarted_run(run_dir)
+        if started_dir is not None:
+            _discard_unstarted_run(run_dir, remove_folder=started_dir)
         raise
     wall = time.perf_counter() - started
     _sync_buffers(model, ctx)
@@ -346,8 +351,9 @@ def _finish(
     if cfg.figures:
         from vision.figures import save_run_figures
 
-        save_run_figures(run_dir, model, history, result, test_split, train_split, logits, recipe,
-                         cfg.seed)
+        save_run_figures(
+            run_dir, model, history, result, test_split, train_split, logits, recipe, cfg.seed
+        )
     metrics = {
         "model": cfg.model,
         "recipe": cfg.recipe,
@@ -401,7 +407,9 @@ def _share_run_dir(run_dir: Path, ctx: DistContext) -> Path:
 def _start_run_dir(run_dir: Path, cfg: TrainConfig) -> bool:
     """Create the run directory and write ``run.json``; returns whether the folder is new."""
     if (run_dir / CHECKPOINT_NAME).exists() or (run_dir / METRICS).exists():
-        raise TelecnnError(f"{run_dir} already holds a run: use --resume {run_dir} or another --out")
+        raise TelecnnError(
+            f"{run_dir} already holds a run: use --resume {run_dir} or another --out"
+        )
     created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -416,10 +424,15 @@ def _start_run_dir(run_dir: Path, cfg: TrainConfig) -> bool:
     return created
 
 
-def _discard_unstarted_run(run_dir: Path) -> None:
-    """After a failure before the first checkpoint, remove the folder this run created."""
-    if not (run_dir / CHECKPOINT_NAME).exists():
+def _discard_unstarted_run(run_dir: Path, remove_folder: bool) -> None:
+    """After a failure before the first checkpoint, remove what this run wrote (and the folder,
+    when this run created it), so nothing is left that looks like a run."""
+    if (run_dir / CHECKPOINT_NAME).exists():
+        return  # resumable: keep it
+    if remove_folder:
         shutil.rmtree(run_dir, ignore_errors=True)
+    else:
+        (run_dir / RUN_CONFIG).unlink(missing_ok=True)
 
 
 def _sync_buffers(model: nn.Module, ctx: DistContext) -> None:
@@ -429,8 +442,9 @@ def _sync_buffers(model: nn.Module, ctx: DistContext) -> None:
             dist.broadcast(buffer, src=0)
 
 
-def load_trained(path: str | os.PathLike[str], device: str = "cpu"
-                 ) -> tuple[StagedClassifier, dict[str, Any]]:
+def load_trained(
+    path: str | os.PathLike[str], device: str = "cpu"
+) -> tuple[StagedClassifier, dict[str, Any]]:
     """A trained classifier from a run directory or checkpoint, in eval mode, and its state."""
     state = load_checkpoint(path, kind=KIND)
     name = state.get("model_name")

@@ -69,16 +69,17 @@ def detect_events(
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
     (the embedded simulator; needs no network). Prints a table per lap.
     """
-    from telecnn.telemetry.detector.api import detect_many, events_table
+    from telecnn.telemetry.detector.api import detect_many, events_table, pick_detector
 
     _check_out(out)
-    laps = laps_from_options(**pop_source(options))
     chans = _channels(channels)
+    model = pick_detector(detector, model_path, chans)  # a bad model fails before any loading
+    laps = laps_from_options(**pop_source(options))
     found = detect_many(
         laps,
         detector=detector,
         channels=chans,
-        model=model_path,
+        model=model,
         batch_size=batch_size,
         progress=len(laps) > 1,
     )
@@ -209,15 +210,17 @@ def eval_events(
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
     from telecnn.atomic import write_json
-    from telecnn.telemetry.detector.api import evaluate_laps
+    from telecnn.telemetry.detector.api import evaluate_laps, pick_detector
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table
 
+    chans = _channels(channels)
+    model = pick_detector(detector, model_path, chans)
     laps = laps_from_options(**pop_source(options))
     scores = evaluate_laps(
         laps,
         detector=detector,
-        channels=_channels(channels),
-        model=model_path,
+        channels=chans,
+        model=model,
         progress=len(laps) > 1,
     )
     click.echo(f"{len(laps)} laps, detector {detector}" + (f" on {channels}" if channels else ""))

@@ -12,58 +12,123 @@ def register(group: click.Group) -> None:
 
 
 @click.command("train-images")
-@click.option("--model", type=click.Choice(["simple-cnn", "mini-resnet"]), default="mini-resnet",
-              show_default=True, help="Architecture from the notebook.")
-@click.option("--recipe", type=click.Choice(["notebook", "fast"]), default="notebook",
-              show_default=True,
-              help="notebook: Adam 1e-3, cosine, batch 128, 10 epochs; fast: one-cycle AdamW, "
-                   "label smoothing, batch 256, 16 epochs.")
+@click.option(
+    "--model",
+    type=click.Choice(["simple-cnn", "mini-resnet"]),
+    default="mini-resnet",
+    show_default=True,
+    help="Architecture from the notebook.",
+)
+@click.option(
+    "--recipe",
+    type=click.Choice(["notebook", "fast"]),
+    default="notebook",
+    show_default=True,
+    help="notebook: Adam 1e-3, cosine, batch 128, 10 epochs; fast: one-cycle AdamW, "
+    "label smoothing, batch 256, 16 epochs.",
+)
 @click.option("--epochs", type=int, default=None, help="Epochs (default: the recipe's).")
 @click.option("--batch-size", type=int, default=None, help="Batch size (default: the recipe's).")
-@click.option("--lr", type=float, default=None, help="(Peak) learning rate (default: the recipe's).")
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder with the four FashionMNIST IDX files (.gz or raw).")
-@click.option("--out", type=click.Path(), default=None,
-              help="Run directory (default: runs/<model>-<timestamp>).")
+@click.option(
+    "--lr", type=float, default=None, help="(Peak) learning rate (default: the recipe's)."
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder with the four FashionMNIST IDX files (.gz or raw).",
+)
+@click.option(
+    "--out",
+    type=click.Path(),
+    default=None,
+    help="Run directory (default: runs/<model>-<timestamp>).",
+)
 @click.option("--limit", type=int, default=None, help="Train on the first N images only.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True)
-@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto",
-              show_default=True, help="auto: bfloat16 autocast where the hardware runs it natively.")
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+@click.option(
+    "--precision",
+    type=click.Choice(["auto", "fp32", "bf16"]),
+    default="auto",
+    show_default=True,
+    help="auto: bfloat16 autocast where the hardware runs it natively.",
+)
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--resume", "resume_dir", type=click.Path(), default=None,
-              help="Continue the run in RUN_DIR (its saved options are used).")
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(),
+    default=None,
+    help="Continue the run in RUN_DIR (its saved options are used).",
+)
 @click.option("--no-figures", is_flag=True, help="Skip the figures at the end.")
-def train_images(model: str, recipe: str, epochs: int | None, batch_size: int | None,
-                 lr: float | None, data_dir: str | None, out: str | None, limit: int | None,
-                 device: str, precision: str, seed: int, resume_dir: str | None,
-                 no_figures: bool) -> None:
+def train_images(
+    model: str,
+    recipe: str,
+    epochs: int | None,
+    batch_size: int | None,
+    lr: float | None,
+    data_dir: str | None,
+    out: str | None,
+    limit: int | None,
+    device: str,
+    precision: str,
+    seed: int,
+    resume_dir: str | None,
+    no_figures: bool,
+) -> None:
     """Train SimpleCNN or MiniResNet on FashionMNIST; writes a run directory with figures."""
-    from vision.train import TrainConfig, train_images as run
+    from vision.train import TrainConfig
+    from vision.train import train_images as run
 
-    config = TrainConfig(model=model, recipe=recipe, epochs=epochs, batch_size=batch_size, lr=lr,
-                         seed=seed, limit=limit, data_dir=data_dir, out=out, device=device,
-                         precision=precision, figures=not no_figures)
+    config = TrainConfig(
+        model=model,
+        recipe=recipe,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        limit=limit,
+        data_dir=data_dir,
+        out=out,
+        device=device,
+        precision=precision,
+        figures=not no_figures,
+    )
     config.resolved()  # reject bad options before any data is read
     result = run(config, resume_from=resume_dir)
     if result.run_dir is None:  # a non-zero rank under torchrun
         return
     m = result.metrics
     true, pred, count = (m["most_confused"][k] for k in ("true", "predicted", "count"))
-    click.echo(f"test accuracy {m['accuracy'] * 100:.2f}% after {m['epochs']} epochs "
-               f"({m['seconds_per_epoch']:.1f} s/epoch); most confused: {true} -> {pred} "
-               f"({count})")
+    click.echo(
+        f"test accuracy {m['accuracy'] * 100:.2f}% after {m['epochs']} epochs "
+        f"({m['seconds_per_epoch']:.1f} s/epoch); most confused: {true} -> {pred} "
+        f"({count})"
+    )
     click.echo(f"run directory: {result.run_dir}")
 
 
 @click.command("eval-images")
 @click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
-@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-              help="Folder with the four FashionMNIST IDX files (.gz or raw).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the report as JSON.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder with the four FashionMNIST IDX files (.gz or raw).",
+)
+@click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the report as JSON.",
+)
 def eval_images(run: str, data_dir: str | None, device: str, json_path: str | None) -> None:
     """Test accuracy, per-class accuracy, confusion matrix and most confused pair of a model."""
     from telecnn.atomic import write_json

@@ -12,8 +12,8 @@ from fastf1.core import Telemetry
 
 from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.telemetry.detector.detect import detect, detect_laps, load_detector
-from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.features import Normalisation
+from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.training import save_checkpoint
 
@@ -59,12 +59,16 @@ def test_channel_subsets_and_their_errors(hungary_laps: list[Lap]) -> None:
 def _untrained(path: Path, channels: tuple[str, ...], kind: str = "event-detector") -> Path:
     model = EventCNN(len(channels), width=8, dilations=(1, 2))
     norm = Normalisation(channels, tuple(0.0 for _ in channels), tuple(1.0 for _ in channels))
-    save_checkpoint(path, {
-        "kind": kind, "model_name": "event-cnn",
-        "model_config": {"in_channels": len(channels), "width": 8, "dilations": [1, 2]},
-        "model_state": model.state_dict(),
-        "extra": {"channels": list(channels), "normalisation": norm.to_dict(), "grid_hz": 10.0},
-    })
+    save_checkpoint(
+        path,
+        {
+            "kind": kind,
+            "model_name": "event-cnn",
+            "model_config": {"in_channels": len(channels), "width": 8, "dilations": [1, 2]},
+            "model_state": model.state_dict(),
+            "extra": {"channels": list(channels), "normalisation": norm.to_dict(), "grid_hz": 10.0},
+        },
+    )
     return path
 
 
@@ -91,8 +95,9 @@ def test_image_checkpoint_and_garbage_are_refused(tmp_path: Path) -> None:
 
 def test_lap_too_short(hungary_laps: list[Lap]) -> None:
     lap = hungary_laps[0]
-    short = Lap(lap.data[lap.data.Time < lap.data.Time.iloc[0] + 3.0].reset_index(drop=True),
-                lap.meta)
+    short = Lap(
+        lap.data[lap.data.Time < lap.data.Time.iloc[0] + 3.0].reset_index(drop=True), lap.meta
+    )
     with pytest.raises(TelecnnError, match="too short"):
         detect(short)
     assert np.isfinite(lap.data.Time).all()

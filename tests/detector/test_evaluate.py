@@ -17,12 +17,17 @@ from telecnn.telemetry.detector.evaluate import (
 def _events(*rows: tuple) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"event": e, "start_time": s, "end_time": t, "start_distance": s * 50.0,
-             "end_distance": t * 50.0, "confidence": 1.0}
+            {
+                "event": e,
+                "start_time": s,
+                "end_time": t,
+                "start_distance": s * 50.0,
+                "end_distance": t * 50.0,
+                "confidence": 1.0,
+            }
             for e, s, t in rows
         ],
-        columns=["event", "start_time", "end_time", "start_distance", "end_distance",
-                 "confidence"],
+        columns=["event", "start_time", "end_time", "start_distance", "end_distance", "confidence"],
     )
 
 
@@ -77,12 +82,20 @@ def test_points_within_half_a_second_one_to_one_and_types_kept_apart() -> None:
     up, down = scores["upshift"], scores["downshift"]
     # 1.3 is nearest to 1.2 and takes it; 1.0 is left over; 3.0 and 5.0 unmatched
     assert (up.tp, up.fp, up.fn) == (1, 1, 2)
-    assert match_type(det[det.event == "upshift"].reset_index(drop=True),
-                      lab[lab.event == "upshift"].reset_index(drop=True), True, 0.0) == [(1, 0)]
+    assert match_type(
+        det[det.event == "upshift"].reset_index(drop=True),
+        lab[lab.event == "upshift"].reset_index(drop=True),
+        True,
+        0.0,
+    ) == [(1, 0)]
     assert (down.tp, down.fp, down.fn) == (0, 1, 0)
     assert down.recall is None and down.precision == 0.0
-    assert score_lap(_events(("upshift", 1.0, 1.0)), _events(("upshift", 1.51, 1.51)),
-                     0.0)["upshift"].tp == 0
+    assert (
+        score_lap(_events(("upshift", 1.0, 1.0)), _events(("upshift", 1.51, 1.51)), 0.0)[
+            "upshift"
+        ].tp
+        == 0
+    )
 
 
 def test_scores_accumulate_over_laps_with_onset_error() -> None:

@@ -54,8 +54,13 @@ def test_events_in_lap_times_and_distances_with_schema_and_extras() -> None:
     lift = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0.8, 0, 0, 0])  # one sample: under min_samples 2
     up = np.zeros(n)
     up[9] = 0.97
-    events = probabilities_to_events(_probs(n, braking=braking, lift_coast=lift, upshift=up),
-                                     times, dist, speed, DEFAULT_THRESHOLDS)
+    events = probabilities_to_events(
+        _probs(n, braking=braking, lift_coast=lift, upshift=up),
+        times,
+        dist,
+        speed,
+        DEFAULT_THRESHOLDS,
+    )
     assert list(events.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
     assert events["event"].tolist() == ["braking", "upshift"]
     brake = events.iloc[0]

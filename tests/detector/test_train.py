@@ -15,9 +15,19 @@ from telecnn.telemetry.detector.train import TrainConfig, evaluate_on, train_det
 from telecnn.telemetry.simulate import simulate_laps
 from telecnn.training import load_checkpoint
 
-CONFIG = TrainConfig(sim_laps=160, epochs=5, batch_size=16, crop=256, width=16, lr=1e-2,
-                     dilations=(1, 2, 4, 8), val_laps=8, seed=3, circuits=("monza", "monaco"),
-                     channel_dropout=False)
+CONFIG = TrainConfig(
+    sim_laps=160,
+    epochs=5,
+    batch_size=16,
+    crop=256,
+    width=16,
+    lr=1e-2,
+    dilations=(1, 2, 4, 8),
+    val_laps=8,
+    seed=3,
+    circuits=("monza", "monaco"),
+    channel_dropout=False,
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +39,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Detector, list, P
 
 def test_training_beats_an_untrained_model_on_held_out_laps(trained) -> None:
     detector, history, _ = trained
-    held_out = simulate_laps("monza", 8, seed=777) + simulate_laps("monaco", 8, seed=778,
-                                                                     feed="merged")
+    held_out = simulate_laps("monza", 8, seed=777) + simulate_laps(
+        "monaco", 8, seed=778, feed="merged"
+    )
     torch.manual_seed(0)
     fresh = build_model(CONFIG.build_model_config()).eval()
     untrained = Detector(fresh, detector.norm, detector.hz, detector.thresholds)

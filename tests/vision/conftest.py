@@ -13,17 +13,20 @@ from vision.idx import write_idx
 SHORT_RUN = {"model": "simple-cnn", "epochs": 2, "limit": 10_000, "seed": 42}
 
 
-def write_tiny_dataset(folder: Path, n_train: int = 64, n_test: int = 32, compress: bool = True,
-                       seed: int = 0) -> Path:
+def write_tiny_dataset(
+    folder: Path, n_train: int = 64, n_test: int = 32, compress: bool = True, seed: int = 0
+) -> Path:
     """Four IDX files of random 28x28 images and labels 0..9, as the real ones are laid out."""
     rng = np.random.default_rng(seed)
     suffix = ".gz" if compress else ""
     for split, n in (("train", n_train), ("test", n_test)):
         images_name, labels_name = SPLITS[split]
-        write_idx(folder / (images_name + suffix), rng.integers(0, 256, (n, 28, 28), np.uint8),
-                  compress)
-        write_idx(folder / (labels_name + suffix), rng.integers(0, 10, n).astype(np.uint8),
-                  compress)
+        write_idx(
+            folder / (images_name + suffix), rng.integers(0, 256, (n, 28, 28), np.uint8), compress
+        )
+        write_idx(
+            folder / (labels_name + suffix), rng.integers(0, 10, n).astype(np.uint8), compress
+        )
     return folder
 
 
@@ -50,6 +53,7 @@ def short_run(tmp_path_factory: pytest.TempPathFactory, fashion_mnist_dir: Path)
     from vision.train import TrainConfig, train_images
 
     out = tmp_path_factory.mktemp("short") / "run"
-    config = TrainConfig(**SHORT_RUN, data_dir=str(fashion_mnist_dir), out=str(out),
-                         show_progress=False)
+    config = TrainConfig(
+        **SHORT_RUN, data_dir=str(fashion_mnist_dir), out=str(out), show_progress=False
+    )
     return train_images(config)

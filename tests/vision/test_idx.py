@@ -18,7 +18,10 @@ from vision.idx import read_idx, read_image_label_pair, write_idx
 
 
 def test_real_files_read_with_expected_shapes_and_labels(fashion_mnist_dir: Path) -> None:
-    train, test = fm.load_split(fashion_mnist_dir, "train"), fm.load_split(fashion_mnist_dir, "test")
+    train, test = (
+        fm.load_split(fashion_mnist_dir, "train"),
+        fm.load_split(fashion_mnist_dir, "test"),
+    )
     assert tuple(train.images.shape) == (60_000, 28, 28)
     assert tuple(test.images.shape) == (10_000, 28, 28)
     assert str(train.images.dtype) == "torch.uint8" and str(train.labels.dtype) == "torch.int64"

@@ -21,8 +21,15 @@ def test_parameter_counts_match_the_notebook() -> None:
     ("name", "stages"),
     [
         ("simple-cnn", {"block1": (16, 14, 14), "block2": (32, 7, 7)}),
-        ("mini-resnet", {"stem": (16, 28, 28), "layer1": (16, 28, 28), "layer2": (32, 14, 14),
-                         "layer3": (64, 7, 7)}),
+        (
+            "mini-resnet",
+            {
+                "stem": (16, 28, 28),
+                "layer1": (16, 28, 28),
+                "layer2": (32, 14, 14),
+                "layer3": (64, 7, 7),
+            },
+        ),
     ],
 )
 def test_shapes_and_feature_head_split(name: str, stages: dict[str, tuple[int, ...]]) -> None:

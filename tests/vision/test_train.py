@@ -18,8 +18,18 @@ from vision import train as train_module
 from vision.fashion_mnist import load_split
 from vision.train import TensorBatches, TrainConfig, train_images
 
-RUN_FILES = {"run.json", "checkpoint.pt", "history.json", "metrics.json", "history.png",
-             "confusion.png", "samples.png", "feature_maps.png", "filters.png", "augmentation.png"}
+RUN_FILES = {
+    "run.json",
+    "checkpoint.pt",
+    "history.json",
+    "metrics.json",
+    "history.png",
+    "confusion.png",
+    "samples.png",
+    "feature_maps.png",
+    "filters.png",
+    "augmentation.png",
+}
 
 
 def test_short_run_learns(short_run) -> None:
@@ -46,7 +56,10 @@ def test_run_directory_contents(short_run) -> None:
 
 
 def test_resume_after_interruption_matches_uninterrupted_run(
-    short_run, short_run_options: dict, fashion_mnist_dir: Path, tmp_path: Path,
+    short_run,
+    short_run_options: dict,
+    fashion_mnist_dir: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     out = tmp_path / "run"
@@ -60,8 +73,9 @@ def test_resume_after_interruption_matches_uninterrupted_run(
         return real_predict(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "predict_logits", stop_during_second_epoch)
-    config = TrainConfig(**short_run_options, data_dir=str(fashion_mnist_dir), out=str(out),
-                         show_progress=False)
+    config = TrainConfig(
+        **short_run_options, data_dir=str(fashion_mnist_dir), out=str(out), show_progress=False
+    )
     with pytest.raises(KeyboardInterrupt):
         train_images(config)
     assert load_checkpoint(out)["epoch"] == 1
@@ -88,8 +102,10 @@ def test_batches_shard_like_distributed_sampler(fashion_mnist_dir: Path) -> None
 
     split = load_split(fashion_mnist_dir, "test", limit=1001)
     recipe = train_module.RECIPES["notebook"]
-    ranks = [TensorBatches(split, 100, 42, recipe, torch.device("cpu"), DistContext(r, 2))
-             for r in range(2)]
+    ranks = [
+        TensorBatches(split, 100, 42, recipe, torch.device("cpu"), DistContext(r, 2))
+        for r in range(2)
+    ]
     shards = [b.shard(epoch=3) for b in ranks]
     assert [len(s) for s in shards] == [501, 501] and [len(b) for b in ranks] == [6, 6]
     assert set(torch.cat(shards).tolist()) == set(range(1001))  # all covered, one repeated
@@ -118,15 +134,25 @@ DDP_SCRIPT = textwrap.dedent(
 )
 
 
-def test_two_process_ddp_ends_with_identical_weights(fashion_mnist_dir: Path,
-                                                     tmp_path: Path) -> None:
+def test_two_process_ddp_ends_with_identical_weights(
+    fashion_mnist_dir: Path, tmp_path: Path
+) -> None:
     script = tmp_path / "ddp_train.py"
     script.write_text(DDP_SCRIPT)
     out, hashes = tmp_path / "run", tmp_path / "hashes"
     hashes.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           str(script), str(fashion_mnist_dir), str(out), str(hashes)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        str(script),
+        str(fashion_mnist_dir),
+        str(out),
+        str(hashes),
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     digests = {p.name: p.read_text() for p in hashes.iterdir()}

@@ -15,12 +15,33 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector.baseline import rule_detect
 from telecnn.telemetry.detector.detect import Detector, load_detector
 from telecnn.telemetry.detector.evaluate import TypeScore, median_interval, score_lap
-from telecnn.telemetry.detector.features import lap_times
+from telecnn.telemetry.detector.features import known_channels, lap_times
 from telecnn.telemetry.detector.train import reference_events
 from telecnn.telemetry.schema import Lap
 from telecnn.telemetry.tables import count_line, format_events, lap_header
 
 ModelArg = Detector | str | os.PathLike[str] | None
+
+
+def pick_detector(
+    detector: str, model: ModelArg = None, channels: Sequence[str] | None = None
+) -> Detector | None:
+    """Check the detector choice and channel names; load the CNN (None for the rules)."""
+    if channels is not None:
+        known_channels(channels)
+    if detector == "rules":
+        return None
+    if detector != "cnn":
+        raise TelecnnError(f"unknown detector {detector!r}: use cnn or rules")
+    net = model if isinstance(model, Detector) else load_detector(model)
+    if channels is not None:
+        foreign = [c for c in channels if c not in net.channels]
+        if foreign:
+            raise TelecnnError(
+                f"the model ({net.source}) was trained on {', '.join(net.channels)} "
+                f"and cannot read {', '.join(foreign)}"
+            )
+    return net
 
 
 def detect_many(
@@ -37,9 +58,8 @@ def detect_many(
             laps, desc="rules", unit="lap", file=sys.stderr, disable=not progress, leave=False
         )
         return [rule_detect(lap, channels) for lap in bar]
-    if detector != "cnn":
-        raise TelecnnError(f"unknown detector {detector!r}: use cnn or rules")
-    net = model if isinstance(model, Detector) else load_detector(model)
+    net = pick_detector(detector, model, channels)
+    assert net is not None
     return net.detect_laps(laps, channels, batch_size, progress)
 
 

@@ -110,7 +110,15 @@ class Detector:
         """Per lap: event probabilities ``(E, n)`` at its own samples, ``(E, G)`` on the grid,
         and the grid times."""
         inputs = []
-        for lap in laps:
+        reading = tqdm(
+            laps,
+            desc="reading laps",
+            unit="lap",
+            file=sys.stderr,
+            disable=not progress,
+            leave=False,
+        )
+        for lap in reading:
             times = lap_times(lap.data)
             if times[-1] - times[0] < MIN_LAP_SECONDS or len(times) < 4:
                 raise TelecnnError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
@@ -38,7 +39,7 @@ from telecnn.telemetry.detector.features import (
 )
 from telecnn.telemetry.detector.model import MODEL_NAME, EventCNN, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
-from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.rules import rule_events, run_bounds
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 from telecnn.training import (
     Progress,
@@ -71,6 +72,8 @@ class TrainConfig:
     rate_range: tuple[float, float] = (3.3, 8.5)
     refeed_share: float = 0.3
     max_speed_lag: float = 0.25
+    max_speed_smoothing: float = 0.35
+    max_trail_brake: float = 0.4
     channel_dropout: bool = True
     val_laps: int = 48
     seed: int = 0
@@ -143,25 +146,56 @@ def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) 
     return Lap(pd.DataFrame(out), lap.meta, truth)
 
 
-def lag_speed(lap: Lap, lag: float) -> Lap:
-    """The lap with ``Speed`` and ``RPM`` reported ``lag`` seconds late, as a filtered sensor
-    would (the pedal flags are instantaneous); integer channels stay integer."""
+def sensor_speed(lap: Lap, lag: float, smooth: float) -> Lap:
+    """The lap with ``Speed`` and ``RPM`` as a filtered sensor reports them: low-passed
+    (Gaussian, ``smooth`` seconds) and ``lag`` seconds late; the pedal flags stay exact.
+    Integer channels stay integer."""
     data = lap.data.copy()
     t = data["Time"].to_numpy(dtype=float)
+    fine = np.arange(t[0] - 1.0, t[-1] + 1e-9, 0.02)
     for name in ("Speed", "RPM"):
         if name in data:
             v = data[name].to_numpy(dtype=float)
-            lagged = np.interp(t - lag, t, v)
+            trace = np.interp(fine, t, v)
+            if smooth > 0:
+                trace = ndimage.gaussian_filter1d(trace, smooth / 0.02, mode="nearest")
+            lagged = np.interp(t - lag, fine, trace)
             data[name] = np.round(lagged) if np.allclose(v, np.round(v)) else lagged
     return Lap(data, lap.meta, lap.truth)
 
 
+def trail_brake(lap: Lap, rng: np.random.Generator, longest: float) -> Lap:
+    """The lap with each braking run held on a little longer (0 to ``longest`` seconds, per
+    zone), as a trail-braking driver does while the car still slows into the apex; the
+    throttle stays shut there. Labels follow, since braking is labelled from ``Brake``."""
+    data = lap.data
+    if "Brake" not in data or longest <= 0:
+        return lap
+    data = data.copy()
+    t = data["Time"].to_numpy(dtype=float)
+    brake = data["Brake"].to_numpy().copy()
+    _, ends = run_bounds(brake > 0)
+    for end in ends:
+        hold = (t > t[end]) & (t <= t[end] + rng.uniform(0.0, longest))
+        brake[hold] = 1
+    added = (brake > 0) & ~(data["Brake"].to_numpy() > 0)
+    data["Brake"] = brake
+    if "Throttle" in data:
+        data.loc[added, "Throttle"] = 0.0
+    return Lap(data, lap.meta, lap.truth)
+
+
 def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
-    """A simulated lap with a random feed rate (sometimes) and a random speed-sensor lag."""
+    """A simulated lap with a random feed rate (sometimes), trail braking, and a random
+    speed-sensor lag and smoothing (real speed traces lag the pedal flags and taper into and
+    out of braking)."""
     if rng.random() < config.refeed_share:
         lap = refeed(lap, rng, config.rate_range)
-    if config.max_speed_lag > 0:
-        lap = lag_speed(lap, rng.uniform(0.0, config.max_speed_lag))
+    lap = trail_brake(lap, rng, config.max_trail_brake)
+    lag = rng.uniform(0.0, config.max_speed_lag)
+    smooth = rng.uniform(0.0, config.max_speed_smoothing)
+    if lag > 0 or smooth > 0:
+        lap = sensor_speed(lap, lag, smooth)
     return lap
 
 
@@ -280,6 +314,22 @@ def prepare_laps(
     return laps + list(real_laps), [True] * len(laps) + [False] * len(real_laps)
 
 
+def warmup_cosine(
+    optimizer: torch.optim.Optimizer, total_steps: int, warmup: float = 0.1
+) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up then cosine decay to 5% over ``total_steps`` (steps past it stay at 5%,
+    so a resumed run with more epochs simply re-plans the remaining decay)."""
+    ramp = max(1, int(total_steps * warmup))
+
+    def factor(step: int) -> float:
+        if step < ramp:
+            return (step + 1) / ramp
+        done = min(1.0, (step - ramp) / max(1, total_steps - ramp))
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * done))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
 def train_detector(
     config: TrainConfig,
     run_dir: str | Path | None = None,
@@ -328,9 +378,7 @@ def train_detector(
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=steps * config.epochs, pct_start=0.15
-        )
+        scheduler = warmup_cosine(optimizer, total_steps=steps * config.epochs)
         progress = Progress()
         if resume_run:
             if spec_path is None or not spec_path.is_file():
@@ -343,6 +391,10 @@ def train_detector(
 
         def evaluate(net: torch.nn.Module) -> dict[str, float]:
             was = net.training
+            tune_thresholds(
+                detector, [lap for lap in val_laps if lap.truth is not None], SIM_ONLY_EVENTS
+            )
+            spec.extra["thresholds"] = detector.thresholds
             scores = evaluate_on(detector, val_laps)
             net.train(was)
             return {f"val_f1_{k}": v for k, v in scores.items() if not math.isnan(v)}
@@ -366,6 +418,40 @@ def train_detector(
         return detector, history
     finally:
         shutdown(ctx)
+
+
+TUNE_HIGH = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def tune_thresholds(detector: Detector, laps: Sequence[Lap], types: Iterable[str]) -> None:
+    """Pick each type's hysteresis thresholds (``low`` = 0.7 ``high``) for the best F1 on
+    ``laps`` (held-out simulated laps; used for the hidden types that no real lap labels)."""
+    if not laps:
+        return
+    probs = detector.probabilities(laps)
+    labels = [reference_events(lap) for lap in laps]
+    for name in types:
+        best = (-1.0, detector.thresholds[name])
+        for high in TUNE_HIGH:
+            th = {**detector.thresholds[name], "high": high, "low": 0.7 * high}
+            trial = {**detector.thresholds, name: th}
+            scores: dict = {}
+            for lap, p, lab in zip(laps, probs, labels, strict=True):
+                found = _events_with(detector, lap, p, trial)
+                score_lap(found, lab, median_interval(lap_times(lap.data)), scores, [name])
+            f1 = scores[name].f1 or 0.0
+            if f1 > best[0]:
+                best = (f1, th)
+        detector.thresholds = {**detector.thresholds, name: best[1]}
+
+
+def _events_with(detector: Detector, lap: Lap, probs: Any, thresholds: dict) -> pd.DataFrame:
+    saved = detector.thresholds
+    detector.thresholds = thresholds
+    try:
+        return detector._events(lap, probs)
+    finally:
+        detector.thresholds = saved
 
 
 def evaluate_on(
