@@ -92,7 +92,7 @@ def plot_samples(
     conf, pred = probs.max(1)
     cols = 5
     rows = max(1, -(-min(count, len(images)) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 3.7 * rows), squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= min(count, len(images)):

@@ -74,7 +74,7 @@ RECIPES = {
     # mirroring
     "fast": Recipe(
         "fast",
-        epochs=16,
+        epochs=20,
         batch_size=256,
         lr=4e-3,
         weight_decay=5e-2,

@@ -25,7 +25,7 @@ def register(group: click.Group) -> None:
     default="notebook",
     show_default=True,
     help="notebook: Adam 1e-3, cosine, batch 128, 10 epochs; fast: one-cycle AdamW, "
-    "label smoothing, batch 256, 16 epochs.",
+    "label smoothing, batch 256, 20 epochs.",
 )
 @click.option("--epochs", type=int, default=None, help="Epochs (default: the recipe's).")
 @click.option("--batch-size", type=int, default=None, help="Batch size (default: the recipe's).")
