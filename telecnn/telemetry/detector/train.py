@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector.detect import KIND, Detector
-from telecnn.telemetry.detector.evaluate import format_scores, median_interval, score_lap
+from telecnn.telemetry.detector.evaluate import median_interval, score_lap
 from telecnn.telemetry.detector.features import (
     GRID_HZ,
     Normalisation,
@@ -37,7 +37,7 @@ from telecnn.telemetry.detector.features import (
     previous_index,
     sample_labels,
 )
-from telecnn.telemetry.detector.model import MODEL_NAME, EventCNN, build_model
+from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.rules import rule_events, run_bounds
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
@@ -46,6 +46,7 @@ from telecnn.training import (
     RunSpec,
     fit,
     init_distributed,
+    load_checkpoint,
     local_device,
     resume,
     shutdown,
@@ -73,7 +74,8 @@ class TrainConfig:
     refeed_share: float = 0.3
     max_speed_lag: float = 0.25
     max_speed_smoothing: float = 0.35
-    max_trail_brake: float = 0.4
+    max_trail_brake: float = 0.6
+    max_corner_scrub: float = 0.15
     channel_dropout: bool = True
     val_laps: int = 48
     seed: int = 0
@@ -185,13 +187,37 @@ def trail_brake(lap: Lap, rng: np.random.Generator, longest: float) -> Lap:
     return Lap(data, lap.meta, lap.truth)
 
 
+def corner_scrub(lap: Lap, rng: np.random.Generator, depth: float) -> Lap:
+    """The lap with speed still falling for a moment after each brake release (the car scrubs
+    speed to a mid-corner minimum): a half-sine dip of up to ``depth`` of the speed over
+    0.6-2 s after the release. Only ``Speed`` changes; labels come from ``Brake``."""
+    data = lap.data
+    if "Brake" not in data or "Speed" not in data or depth <= 0:
+        return lap
+    data = data.copy()
+    t = data["Time"].to_numpy(dtype=float)
+    speed = data["Speed"].to_numpy(dtype=float)
+    dip = np.zeros(len(t))
+    _, ends = run_bounds(data["Brake"].to_numpy() > 0)
+    for end in ends:
+        width = rng.uniform(0.6, 2.0)
+        phase = (t - t[end]) / width
+        inside = (phase > 0) & (phase < 1)
+        dip[inside] = np.maximum(dip[inside], rng.uniform(0, depth) * np.sin(np.pi * phase[inside]))
+    scrubbed = speed * (1 - dip)
+    integer = np.allclose(speed, np.round(speed))
+    data["Speed"] = np.round(scrubbed) if integer else scrubbed
+    return Lap(data, lap.meta, lap.truth)
+
+
 def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
-    """A simulated lap with a random feed rate (sometimes), trail braking, and a random
-    speed-sensor lag and smoothing (real speed traces lag the pedal flags and taper into and
-    out of braking)."""
+    """A simulated lap with a random feed rate (sometimes), trail braking, mid-corner speed
+    scrub, and a random speed-sensor lag and smoothing: real speed traces lag the pedal flags
+    and taper into and out of braking, which the simulator's do less."""
     if rng.random() < config.refeed_share:
         lap = refeed(lap, rng, config.rate_range)
     lap = trail_brake(lap, rng, config.max_trail_brake)
+    lap = corner_scrub(lap, rng, config.max_corner_scrub)
     lag = rng.uniform(0.0, config.max_speed_lag)
     smooth = rng.uniform(0.0, config.max_speed_smoothing)
     if lag > 0 or smooth > 0:
@@ -348,42 +374,37 @@ def train_detector(
     ctx = init_distributed(pick_device(config.device))
     device = local_device(pick_device(config.device), ctx)
     try:
-        laps, simulated = prepare_laps(config, real_laps)
+        # model, optimiser and (when resuming) the checkpoint first: a bad resume fails fast
         val_n = min(config.val_laps, max(1, config.sim_laps // 10))
-        val_laps, train_laps = laps[:val_n], laps[val_n:]
-        train_sim = simulated[val_n:]
-        spec_path = Path(run_dir) / "checkpoint.pt" if run_dir is not None else None
-        norm = Normalisation.fit([lap.data for lap in train_laps[:400]], channels)
-        if resume_run and spec_path is not None and spec_path.is_file():
-            from telecnn.training import load_checkpoint
-
-            norm = Normalisation.from_dict(
-                load_checkpoint(spec_path, kind=KIND)["extra"]["normalisation"]
-            )
-        mine = [i for i in range(len(train_laps)) if i % ctx.world_size == ctx.rank]
-        examples = make_examples(
-            [train_laps[i] for i in mine], [train_sim[i] for i in mine], norm, config.hz
-        )
+        n_train = config.sim_laps + len(real_laps) - val_n
+        mine = list(range(ctx.rank, n_train, ctx.world_size))
+        steps = max(1, len(mine) // config.batch_size)
         model_config = config.build_model_config()
         model = build_model(model_config).to(device)
-        detector = Detector(model, norm, config.hz, dict(DEFAULT_THRESHOLDS), device)
-        spec = RunSpec(
-            KIND,
-            MODEL_NAME,
-            model_config,
-            Path(run_dir) if run_dir is not None else None,
-            detector.extra(),
-        )
-        steps = max(1, len(examples) // config.batch_size)
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         scheduler = warmup_cosine(optimizer, total_steps=steps * config.epochs)
-        progress = Progress()
+        spec = RunSpec(KIND, MODEL_NAME, model_config, Path(run_dir) if run_dir else None, {})
+        progress, saved = Progress(), None
         if resume_run:
-            if spec_path is None or not spec_path.is_file():
+            if spec.checkpoint_path is None or not spec.checkpoint_path.is_file():
                 raise TelecnnError(f"nothing to resume: no checkpoint in {run_dir}")
-            progress = resume(spec_path, spec, model, optimizer, scheduler)
+            progress = resume(spec.checkpoint_path, spec, model, optimizer, scheduler)
+            saved = load_checkpoint(spec.checkpoint_path, kind=KIND)["extra"]
+
+        laps, simulated = prepare_laps(config, real_laps)
+        val_laps, train_laps, train_sim = laps[:val_n], laps[val_n:], simulated[val_n:]
+        if saved is not None:
+            norm = Normalisation.from_dict(saved["normalisation"])
+        else:
+            norm = Normalisation.fit([lap.data for lap in train_laps[:400]], channels)
+        examples = make_examples(
+            [train_laps[i] for i in mine], [train_sim[i] for i in mine], norm, config.hz
+        )
+        thresholds = {**DEFAULT_THRESHOLDS, **(saved or {}).get("thresholds", {})}
+        detector = Detector(model, norm, config.hz, thresholds, device)
+        spec.extra.update(detector.extra())
 
         def train_batches(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
             rng = np.random.default_rng([config.seed, epoch, ctx.rank])
@@ -474,13 +495,3 @@ def reference_events(lap: Lap) -> pd.DataFrame:
         if len(extra):
             labels = pd.concat([labels, extra], ignore_index=True)
     return labels
-
-
-__all__ = [
-    "TrainConfig",
-    "evaluate_on",
-    "format_scores",
-    "reference_events",
-    "train_detector",
-    "EventCNN",
-]
