@@ -35,12 +35,7 @@ def pick_detector(
         raise TelecnnError(f"unknown detector {detector!r}: use cnn or rules")
     net = model if isinstance(model, Detector) else load_detector(model)
     if channels is not None:
-        foreign = [c for c in channels if c not in net.channels]
-        if foreign:
-            raise TelecnnError(
-                f"the model ({net.source}) was trained on {', '.join(net.channels)} "
-                f"and cannot read {', '.join(foreign)}"
-            )
+        net.check_channels(channels)
     return net
 
 

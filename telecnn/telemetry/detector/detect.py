@@ -78,16 +78,21 @@ class Detector:
     def channels(self) -> tuple[str, ...]:
         return self.norm.channels
 
+    def check_channels(self, channels: Sequence[str]) -> tuple[str, ...]:
+        """Channel names checked against the taxonomy and the channels the model was trained on."""
+        wanted = known_channels(channels)
+        foreign = [c for c in wanted if c not in self.channels]
+        if foreign:
+            raise TelecnnError(
+                f"the model ({self.source}) was trained on {', '.join(self.channels)} "
+                f"and cannot read {', '.join(foreign)}"
+            )
+        return wanted
+
     def channels_for(self, lap: Lap, channels: Sequence[str] | None = None) -> list[str]:
         """The channels to read from ``lap``: checked against the model and the lap."""
         if channels is not None:
-            wanted = known_channels(channels)
-            foreign = [c for c in wanted if c not in self.channels]
-            if foreign:
-                raise TelecnnError(
-                    f"the model ({self.source}) was trained on {', '.join(self.channels)} "
-                    f"and cannot read {', '.join(foreign)}"
-                )
+            wanted = self.check_channels(channels)
             absent = [c for c in wanted if c not in present_channels(lap.data, wanted)]
             if absent:
                 raise TelecnnError(f"{lap.meta.label()} has no {', '.join(absent)} channel")

@@ -1,0 +1,6 @@
+"""``python -m telecnn.cli`` (and ``torchrun -m telecnn.cli ...``) runs the CLI."""
+
+from telecnn.cli.app import main
+
+if __name__ == "__main__":
+    main(prog_name="telecnn")
