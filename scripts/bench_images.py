@@ -162,7 +162,12 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="timed steps per throughput round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (1 is steadier on a busy machine)"
+    )
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     if "throughput" in args.only:
         results["throughput"] = [

@@ -16,8 +16,17 @@ from telecnn.telemetry.simulate import simulate_laps
 from telecnn.training import load_checkpoint
 
 CONFIG = TrainConfig(
-    sim_laps=96, epochs=4, batch_size=8, crop=192, width=16, lr=1e-2, dilations=(1, 2, 4, 8),
-    val_laps=6, seed=3, circuits=("monza", "monaco"), channel_dropout=False,
+    sim_laps=96,
+    epochs=4,
+    batch_size=8,
+    crop=192,
+    width=16,
+    lr=1e-2,
+    dilations=(1, 2, 4, 8),
+    val_laps=6,
+    seed=3,
+    circuits=("monza", "monaco"),
+    channel_dropout=False,
 )
 
 

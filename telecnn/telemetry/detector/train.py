@@ -290,7 +290,7 @@ def batches(
     """
     order = rng.permutation(len(examples))
     over = crop // 4
-    for begin in range(0, len(order) - batch_size + 1, batch_size):
+    for begin in range(0, len(order), batch_size):
         xs, ys = [], []
         for i in order[begin : begin + batch_size]:
             ex = examples[i]
@@ -378,7 +378,7 @@ def train_detector(
         val_n = min(config.val_laps, max(1, config.sim_laps // 10))
         n_train = config.sim_laps + len(real_laps) - val_n
         mine = list(range(ctx.rank, n_train, ctx.world_size))
-        steps = max(1, len(mine) // config.batch_size)
+        steps = max(1, -(-len(mine) // config.batch_size))
         model_config = config.build_model_config()
         model = build_model(model_config).to(device)
         optimizer = torch.optim.AdamW(
