@@ -15,7 +15,7 @@ from telecnn.errors import TelecnnError
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    """Yield a temp path beside ``path``; rename it onto ``path`` only if the block succeeds."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

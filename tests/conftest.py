@@ -28,5 +28,7 @@ def f1_data() -> Path:
 def fashion_mnist_dir() -> Path:
     """Debian's FashionMNIST files (``.ci/run`` installs dataset-fashion-mnist)."""
     if not (FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
-        pytest.fail(f"FashionMNIST not found in {FASHION_MNIST}: apt-get install dataset-fashion-mnist")
+        pytest.fail(
+            f"FashionMNIST not found in {FASHION_MNIST}: apt-get install dataset-fashion-mnist"
+        )
     return FASHION_MNIST

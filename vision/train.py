@@ -328,7 +328,6 @@ def _run(
             _discard_unstarted_run(run_dir, remove_folder=started_dir)
         raise
     wall = time.perf_counter() - started
-    _sync_buffers(model, ctx)
     metrics: dict[str, Any] = {}
     if ctx.is_main:
         metrics = _finish(cfg, model, history, test_split, train_split, run_dir, wall, recipe)
@@ -433,13 +432,6 @@ def _discard_unstarted_run(run_dir: Path, remove_folder: bool) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
     else:
         (run_dir / RUN_CONFIG).unlink(missing_ok=True)
-
-
-def _sync_buffers(model: nn.Module, ctx: DistContext) -> None:
-    """Give every rank rank 0's batch-norm statistics (DDP syncs them only before a forward)."""
-    if ctx.enabled:
-        for buffer in model.buffers():
-            dist.broadcast(buffer, src=0)
 
 
 def load_trained(

@@ -9,7 +9,7 @@ from telecnn.core.layers import Padding, activation, conv, norm
 
 
 class ConvNormAct(nn.Sequential):
-    """Convolution, then batch norm, then an activation; the conv has no bias when a norm follows."""
+    """Conv, then batch norm, then an activation; the conv has no bias when a norm follows."""
 
     def __init__(
         self,
@@ -42,7 +42,7 @@ class ConvNormAct(nn.Sequential):
 
 
 class ResidualBlock(nn.Module):
-    """The notebook's residual block, for any ``dim``: ``act(BN(conv(act(BN(conv(x))))) + skip(x))``.
+    """The notebook's residual block for any ``dim``: ``act(BN(conv(act(BN(conv(x))))) + skip(x))``.
 
     The skip is the identity, or a 1-wide conv + BN projection when channels or stride change.
     ``dilation`` widens both convs (a temporal CNN's receptive field grows with it);
@@ -61,12 +61,14 @@ class ResidualBlock(nn.Module):
         zero_init_last: bool = False,
     ) -> None:
         super().__init__()
-        self.conv1 = conv(dim, in_channels, out_channels, kernel_size, stride, dilation=dilation,
-                          bias=False)
+        self.conv1 = conv(
+            dim, in_channels, out_channels, kernel_size, stride, dilation=dilation, bias=False
+        )
         self.bn1 = norm(dim, out_channels)
         self.act1 = activation(act)
-        self.conv2 = conv(dim, out_channels, out_channels, kernel_size, 1, dilation=dilation,
-                          bias=False)
+        self.conv2 = conv(
+            dim, out_channels, out_channels, kernel_size, 1, dilation=dilation, bias=False
+        )
         self.bn2 = norm(dim, out_channels)
         self.skip: nn.Module = nn.Identity()
         if stride != 1 or in_channels != out_channels:
@@ -84,8 +86,9 @@ class ResidualBlock(nn.Module):
         return self.act2(out + self.skip(x))
 
 
-def receptive_field(kernel_sizes: list[int], dilations: list[int], strides: list[int] | None = None
-                    ) -> int:
+def receptive_field(
+    kernel_sizes: list[int], dilations: list[int], strides: list[int] | None = None
+) -> int:
     """Receptive field in input samples of a stack of convolutions (applied in order)."""
     strides = strides or [1] * len(kernel_sizes)
     field, jump = 1, 1

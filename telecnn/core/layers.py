@@ -1,4 +1,4 @@
-"""Layer factories keyed by the number of spatial dimensions (1 = a trace, 2 = an image, 3 = a volume).
+"""Layer factories keyed by the number of spatial dimensions (1 trace, 2 image, 3 volume).
 
 Each helper does one thing: pick the right ``torch.nn`` class for ``dim`` and build it. The
 blocks in :mod:`telecnn.core.blocks` and every model in the project are assembled from these,
@@ -86,7 +86,9 @@ def activation(name: str = "relu") -> nn.Module:
     try:
         return _ACTIVATIONS[name]()
     except KeyError:
-        raise ValueError(f"unknown activation {name!r}: use one of {sorted(_ACTIVATIONS)}") from None
+        raise ValueError(
+            f"unknown activation {name!r}: use one of {sorted(_ACTIVATIONS)}"
+        ) from None
 
 
 def pool(dim: int, kind: str = "max", kernel_size: int = 2, stride: int | None = None) -> nn.Module:

@@ -1,5 +1,12 @@
-"""Formula 1 telemetry: laps from fastf1, files or the simulator; rule and CNN event detectors."""
+"""Formula 1 telemetry: laps from fastf1, files or the simulator; rule and CNN event detectors.
 
+>>> from telecnn.telemetry import as_lap, load_laps, rule_events
+>>> lap = as_lap("lap.csv")                       # or a fastf1 Telemetry / Lap, or a DataFrame
+>>> rule_events(lap)                              # braking, drs, lift_coast, shifts
+>>> from telecnn.telemetry.detector import detect  # the CNN (imports torch)
+"""
+
+from telecnn.telemetry.rules import rule_events, speed_rule_events
 from telecnn.telemetry.schema import (
     CHANNELS,
     EVENT_COLUMNS,
@@ -9,5 +16,19 @@ from telecnn.telemetry.schema import (
     LapMeta,
     empty_events,
 )
+from telecnn.telemetry.sources import as_lap, as_laps, load_laps
 
-__all__ = ["CHANNELS", "EVENT_COLUMNS", "EVENT_TYPES", "POINT_EVENTS", "Lap", "LapMeta", "empty_events"]
+__all__ = [
+    "CHANNELS",
+    "EVENT_COLUMNS",
+    "EVENT_TYPES",
+    "POINT_EVENTS",
+    "Lap",
+    "LapMeta",
+    "as_lap",
+    "as_laps",
+    "empty_events",
+    "load_laps",
+    "rule_events",
+    "speed_rule_events",
+]

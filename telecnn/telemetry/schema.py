@@ -100,8 +100,9 @@ class Lap:
 
 def empty_events() -> pd.DataFrame:
     """An events DataFrame with no rows and the standard columns."""
-    return pd.DataFrame({c: pd.Series(dtype="object" if c == "event" else "float64")
-                         for c in EVENT_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="object" if c == "event" else "float64") for c in EVENT_COLUMNS}
+    )
 
 
 def meta_dict(meta: LapMeta) -> dict[str, Any]:

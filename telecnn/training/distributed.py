@@ -54,6 +54,14 @@ def all_reduce_sum(values: torch.Tensor, ctx: DistContext) -> torch.Tensor:
     return values
 
 
+def broadcast_buffers(model: torch.nn.Module, ctx: DistContext) -> None:
+    """Give every rank rank 0's buffers (batch-norm statistics): DDP syncs them only before a
+    forward, so after the last step of an epoch the ranks differ until this is called."""
+    if ctx.enabled:
+        for buffer in model.buffers():
+            dist.broadcast(buffer, src=0)
+
+
 def barrier(ctx: DistContext) -> None:
     """Wait for every rank (no-op when not distributed)."""
     if ctx.enabled:

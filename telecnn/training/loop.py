@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from telecnn.atomic import write_json
 from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from telecnn.training.distributed import DistContext, all_reduce_sum, barrier
+from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -143,6 +143,7 @@ def fit(
         if scheduler is not None and not step_scheduler_per_batch:
             scheduler.step()
         totals = all_reduce_sum(totals, ctx)
+        broadcast_buffers(model, ctx)
         seconds = time.perf_counter() - started
         samples = max(totals[2].item(), 1.0)
         record: dict[str, float] = {
@@ -198,6 +199,8 @@ def _format_record(record: dict[str, float], epochs: int) -> str:
     for key in ("train_loss", "train_acc", "test_loss", "test_acc"):
         if key in record:
             value = record[key]
-            parts.append(f"{key} {value * 100:.2f}%" if key.endswith("acc") else f"{key} {value:.4f}")
+            parts.append(
+                f"{key} {value * 100:.2f}%" if key.endswith("acc") else f"{key} {value:.4f}"
+            )
     parts.append(f"{record['train_seconds']:.1f}s")
     return "  ".join(parts)

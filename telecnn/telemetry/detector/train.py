@@ -377,7 +377,8 @@ def train_detector(
         # model, optimiser and (when resuming) the checkpoint first: a bad resume fails fast
         val_n = min(config.val_laps, max(1, config.sim_laps // 10))
         n_train = config.sim_laps + len(real_laps) - val_n
-        mine = list(range(ctx.rank, n_train, ctx.world_size))
+        # every rank gets the same number of laps (so the same number of steps: DDP needs it)
+        mine = list(range(ctx.rank, n_train - n_train % ctx.world_size, ctx.world_size))
         steps = max(1, -(-len(mine) // config.batch_size))
         model_config = config.build_model_config()
         model = build_model(model_config).to(device)

@@ -1,0 +1,49 @@
+"""``train-events`` under torchrun: two CPU processes, one run directory written by rank 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from telecnn.telemetry.detector import load_detector
+from telecnn.telemetry.detector.detect import KIND
+from telecnn.training import load_checkpoint
+
+
+def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "telecnn.cli",
+        "train-events",
+        "--sim-laps",
+        "43",  # odd on purpose: both ranks must still take the same number of steps
+        "--circuits",
+        "monaco",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--width",
+        "8",
+        "--device",
+        "cpu",
+        "--out",
+        str(out),
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    state = load_checkpoint(out, kind=KIND)
+    assert state["epoch"] == 2
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.json"]
+    detector = load_detector(out)
+    assert detector.channels  # the checkpoint carries what detection needs
