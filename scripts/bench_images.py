@@ -110,6 +110,9 @@ def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) 
     }
 
 
+MODEL_NAMES = ("mini-resnet", "simple-cnn")
+
+
 def full_run(model: str, recipe: str) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -165,6 +168,13 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads (1 is steadier on a busy machine)"
     )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=MODEL_NAMES,
+        default=list(MODEL_NAMES),
+        help="models of the notebook part to (re)run; others keep their saved figures",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -175,9 +185,9 @@ def main() -> None:
         ]
         print(json.dumps(results["throughput"], indent=2))
     if "notebook" in args.only:
-        results["notebook_recipe"] = [
-            full_run(m, "notebook") for m in ("mini-resnet", "simple-cnn")
-        ]
+        kept = {r["model"]: r for r in results.get("notebook_recipe", [])}
+        kept.update({m: full_run(m, "notebook") for m in args.models})
+        results["notebook_recipe"] = [kept[m] for m in MODEL_NAMES if m in kept]
         print(json.dumps(results["notebook_recipe"], indent=2))
     if "fast" in args.only:
         results["fast_recipe"] = full_run("mini-resnet", "fast")

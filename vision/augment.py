@@ -2,7 +2,9 @@
 
 Instead of per-image PIL transforms, one affine matrix per image is drawn from a seeded
 ``torch.Generator`` and all images are resampled at once with ``affine_grid``/``grid_sample``.
-Pixels moved in from outside the image are black (0), as with torchvision's default fill.
+Pixels moved in from outside the image are black (0), as with torchvision's default fill, and
+pixels are picked by nearest neighbour by default, as torchvision's ``RandomRotation`` and
+``RandomAffine`` do (``mode="bilinear"`` smooths instead).
 """
 
 from __future__ import annotations
@@ -78,13 +80,14 @@ def random_affine(
     max_degrees: float = MAX_DEGREES,
     max_translate: float = MAX_TRANSLATE,
     flip: bool = False,
+    mode: str = "nearest",
 ) -> torch.Tensor:
     """Rotate and translate every image of a float batch ``(N, C, H, W)`` by its own random draw."""
     n, c, h, w = unit.shape
     theta = random_affine_matrices(n, h, w, generator, max_degrees, max_translate, flip)
     theta = theta.to(unit.device)
     grid = F.affine_grid(theta, [n, c, h, w], align_corners=False)
-    return F.grid_sample(unit, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return F.grid_sample(unit, grid, mode=mode, padding_mode="zeros", align_corners=False)
 
 
 def augment_batch(
@@ -93,9 +96,10 @@ def augment_batch(
     max_degrees: float = MAX_DEGREES,
     max_translate: float = MAX_TRANSLATE,
     flip: bool = False,
+    mode: str = "nearest",
 ) -> torch.Tensor:
     """The training transform: uint8 batch -> random rotation + translation -> normalised float."""
-    unit = random_affine(to_unit(images), generator, max_degrees, max_translate, flip)
+    unit = random_affine(to_unit(images), generator, max_degrees, max_translate, flip, mode)
     return normalize(unit)
 
 

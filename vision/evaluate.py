@@ -21,11 +21,13 @@ def predict_logits(
     images: torch.Tensor,
     batch_size: int = EVAL_BATCH,
     channels_last: bool = False,
+    flip_average: bool = False,
 ) -> torch.Tensor:
     """Logits (float32, on CPU) for uint8 images ``(N, H, W)``, in eval mode, batch by batch.
 
     Always computed in float32 (a model trained under bfloat16 autocast included), so a run's
-    reported accuracy and a later ``eval-images`` agree exactly.
+    reported accuracy and a later ``eval-images`` agree exactly. ``flip_average`` averages the
+    logits of each image and its mirror image (for models trained with mirrored images).
     """
     was_training = model.training
     saved_dtype = getattr(model, "compute_dtype", None)
@@ -38,7 +40,11 @@ def predict_logits(
     try:
         for start in range(0, len(images), batch_size):
             x = prepare_batch(images[start : start + batch_size].to(device))
-            out.append(model(x.contiguous(memory_format=memory_format)).float().cpu())
+            logits = model(x.contiguous(memory_format=memory_format)).float()
+            if flip_average:
+                mirrored = x.flip(-1).contiguous(memory_format=memory_format)
+                logits = (logits + model(mirrored).float()) / 2
+            out.append(logits.cpu())
     finally:
         model.train(was_training)
         if saved_dtype is not None:
@@ -133,8 +139,9 @@ def evaluate_checkpoint(
 ) -> Report:
     """The test-set report of the classifier in a run directory or checkpoint file."""
     from vision.fashion_mnist import load_split, locate_data
-    from vision.train import load_trained
+    from vision.train import load_trained, recipe_of
 
-    model, _state = load_trained(path, device)
+    model, state = load_trained(path, device)
     test = load_split(locate_data(data_dir), "test")
-    return report(test.labels, predict_logits(model, test.images, batch_size))
+    flip = recipe_of(state).flip
+    return report(test.labels, predict_logits(model, test.images, batch_size, flip_average=flip))

@@ -176,6 +176,7 @@ def plot_augmentation(
             "max_degrees": recipe.max_degrees,
             "max_translate": recipe.max_translate,
             "flip": recipe.flip,
+            "mode": recipe.interpolation,
         }
     rows = [to_unit(images)[:, 0]]
     rows += [augment_batch(images, generator, **kwargs)[:, 0] * 0.5 + 0.5 for _ in range(2)]

@@ -213,19 +213,23 @@ def _frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
     names = list(EVENT_COLUMNS) + extras
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "event" else float) for c in names})
+    parts = tuple(p for p in parts if len(p["event"])) or parts[:1]
     sizes = [len(p["event"]) for p in parts]
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
-    cols = {"event": np.concatenate([p["event"] for p in parts])}
-    for name in names[1:]:
-        col = np.full(bounds[-1], np.nan)
-        for k, p in enumerate(parts):
-            if name in p:
-                col[bounds[k] : bounds[k + 1]] = p[name]
-        cols[name] = col
-    cols["event"] = cols["event"].astype(object)
+    row = {name: i for i, name in enumerate(names[1:])}
+    block = np.full((len(names) - 1, sum(sizes)), np.nan)  # every column but "event"
+    at = 0
+    for p, size in zip(parts, sizes, strict=True):
+        for name, values in p.items():
+            if name != "event":
+                block[row[name], at : at + size] = values
+        at += size
+    events = np.concatenate([p["event"] for p in parts]).astype(object)
     rank = np.concatenate([_type_rank(p["event"]) for p in parts])
-    order = np.lexsort((rank, cols["start_time"]))
-    return pd.DataFrame({k: v[order] for k, v in cols.items()}, copy=False)
+    order = np.lexsort((rank, block[row["start_time"]]))
+    block = block[:, order]
+    cols = {"event": events[order]}
+    cols.update({name: block[i] for name, i in row.items()})
+    return pd.DataFrame(cols, copy=False)
 
 
 _RANK = {name: i for i, name in enumerate(EVENT_TYPES)}

@@ -63,6 +63,11 @@ def test_checkpoint_holds_what_detection_needs_and_resumes(trained) -> None:
     assert state["extra"]["grid_hz"] == CONFIG.hz and "thresholds" in state["extra"]
     loaded = load_detector(run_dir)
     assert loaded.norm == detector.norm
+    # Speed-only braking thresholds, chosen on the held-out simulated laps, travel along
+    speed_only = state["extra"]["channel_thresholds"]["Speed"]["braking"]
+    assert loaded.channel_thresholds == detector.channel_thresholds
+    assert loaded.thresholds_for(["Speed"])["braking"] == speed_only
+    assert loaded.thresholds_for(list(CONFIG.channels)) == loaded.thresholds
     more = TrainConfig(**{**CONFIG.__dict__, "epochs": CONFIG.epochs + 1})
     _, history = train_detector(more, run_dir, resume_run=True, show_progress=False)
     assert [int(h["epoch"]) for h in history] == list(range(1, CONFIG.epochs + 2))

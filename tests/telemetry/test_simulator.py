@@ -124,3 +124,65 @@ def test_simulator_errors():
         simulate_laps("monza", 1, mode="sprint")
     with pytest.raises(TelecnnError, match="unknown feed"):
         simulate_laps("monza", 1, feed="radio")
+
+
+def test_lift_and_coast_is_short_ends_in_braking_and_loses_speed(laps):
+    long_coasts, into_braking = 0, 0
+    for lap in laps:
+        d = lap.data
+        events = lap.truth
+        brakes = events[events.event == "braking"].start_time.to_numpy()
+        for row in events[events.event == "lift_coast"].itertuples():
+            # planned coasts last up to 1.6 s; a lift into a fast corner a little longer
+            assert row.end_time - row.start_time <= 3.5, (lap.meta, row)
+            if row.end_time - row.start_time < 1.0:
+                continue
+            long_coasts += 1
+            inside = d[(d.Time >= row.start_time) & (d.Time <= row.end_time)]
+            assert inside.Speed.iloc[-1] < inside.Speed.iloc[0] - 5  # drag slows the car
+            into_braking += ((brakes > row.end_time) & (brakes <= row.end_time + 1.0)).any()
+    assert long_coasts >= 10
+    assert into_braking >= 0.75 * long_coasts  # the rest lift into a corner without braking
+
+
+def test_the_demo_lap_starts_flat_out():
+    """The reported bug: lap 1 of monza seed 7 crossed the line at 330 km/h with the throttle
+    shut for 7 s (the car, above its top speed, slowed under drag and was called off throttle)."""
+    lap = simulate_lap("monza", seed=7)
+    first = lap.data[lap.data.Time < 5.0]
+    assert (first.Throttle == 100).mean() > 0.9 and (first.Brake == 0).all()
+
+
+def _decel(d, t0, t1) -> float:
+    speed = np.interp([t0, t1], d.Time, d.Speed) / 3.6
+    return (speed[0] - speed[1]) / (t1 - t0) / 9.81
+
+
+def test_drivers_trail_brake_into_a_minimum_speed_after_release(laps):
+    ratios, scrubbed, zones = [], 0, 0
+    for lap in laps:
+        d = lap.data
+        rows = lap.truth[(lap.truth.event == "braking") & (lap.truth.entry_speed >= 200)]
+        for row in rows.itertuples():
+            length = row.end_time - row.start_time
+            if length < 1.2:
+                continue
+            zones += 1
+            early = _decel(d, row.start_time + 0.1, row.start_time + 0.5)
+            late = _decel(d, row.end_time - 0.4, row.end_time)
+            ratios.append(early / max(late, 0.05))
+            after = d[(d.Time > row.end_time) & (d.Time <= row.end_time + 2.0)]
+            release = np.interp(row.end_time, d.Time, d.Speed)
+            scrubbed += len(after) > 0 and after.Speed.min() < release - 2
+    assert zones >= 50
+    assert np.median(ratios) > 1.5  # the pressure tapers towards the corner
+    assert scrubbed / zones > 0.6  # the speed minimum comes after the brake release
+
+
+def test_race_laps_have_brake_dabs():
+    laps = simulate_laps("monza", 40, seed=3, mode="race")
+    dabs = 0
+    for lap in laps:
+        rows = lap.truth[(lap.truth.event == "braking") & (lap.truth.entry_speed >= 250)]
+        dabs += ((rows.end_time - rows.start_time <= 0.5) & (rows.min_speed >= 230)).sum()
+    assert dabs >= 5

@@ -73,6 +73,14 @@ class Detector:
     source: str = "(in memory)"
     #: Seconds spent in the model's forward passes by the last call (for benchmarks).
     last_model_seconds: float = 0.0
+    #: Threshold overrides for a channel subset, keyed by its channels joined with "," (e.g.
+    #: braking from ``"Speed"`` alone, where the probabilities are less sharp).
+    channel_thresholds: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+    def thresholds_for(self, channels: Sequence[str]) -> dict[str, dict[str, float]]:
+        """The thresholds used when the model reads ``channels``."""
+        over = self.channel_thresholds.get(",".join(channels), {})
+        return {**self.thresholds, **over} if over else self.thresholds
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -175,9 +183,17 @@ class Detector:
     ) -> list[pd.DataFrame]:
         """Events of each lap (the batched path)."""
         probs = self.probabilities(laps, channels, batch_size, progress)
-        return [self._events(lap, p) for lap, p in zip(laps, probs, strict=True)]
+        return [
+            self._events(lap, p, self.thresholds_for(self.channels_for(lap, channels)))
+            for lap, p in zip(laps, probs, strict=True)
+        ]
 
-    def _events(self, lap: Lap, probs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
+    def _events(
+        self,
+        lap: Lap,
+        probs: tuple[np.ndarray, np.ndarray, np.ndarray],
+        thresholds: dict[str, dict[str, float]] | None = None,
+    ) -> pd.DataFrame:
         times = lap_times(lap.data)
         speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
         at_samples, on_grid, grid = probs
@@ -186,7 +202,7 @@ class Detector:
             times,
             lap_distance(lap.data, times),
             speed,
-            self.thresholds,
+            self.thresholds if thresholds is None else thresholds,
             grid_probs=on_grid,
             grid_times=grid,
         )
@@ -198,6 +214,7 @@ class Detector:
             "normalisation": self.norm.to_dict(),
             "grid_hz": self.hz,
             "thresholds": self.thresholds,
+            "channel_thresholds": self.channel_thresholds,
         }
 
 
@@ -223,6 +240,7 @@ def load_detector(
         thresholds={**DEFAULT_THRESHOLDS, **extra.get("thresholds", {})},
         device=torch.device(device),
         source=str(path),
+        channel_thresholds=extra.get("channel_thresholds", {}),
     )
 
 

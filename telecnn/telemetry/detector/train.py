@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
@@ -39,7 +38,7 @@ from telecnn.telemetry.detector.features import (
 )
 from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
-from telecnn.telemetry.rules import rule_events, run_bounds
+from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 from telecnn.training import (
     Progress,
@@ -72,10 +71,6 @@ class TrainConfig:
     hz: float = GRID_HZ
     rate_range: tuple[float, float] = (3.3, 8.5)
     refeed_share: float = 0.3
-    max_speed_lag: float = 0.25
-    max_speed_smoothing: float = 0.35
-    max_trail_brake: float = 0.6
-    max_corner_scrub: float = 0.15
     channel_dropout: bool = True
     val_laps: int = 48
     seed: int = 0
@@ -148,80 +143,11 @@ def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) 
     return Lap(pd.DataFrame(out), lap.meta, truth)
 
 
-def sensor_speed(lap: Lap, lag: float, smooth: float) -> Lap:
-    """The lap with ``Speed`` and ``RPM`` as a filtered sensor reports them: low-passed
-    (Gaussian, ``smooth`` seconds) and ``lag`` seconds late; the pedal flags stay exact.
-    Integer channels stay integer."""
-    data = lap.data.copy()
-    t = data["Time"].to_numpy(dtype=float)
-    fine = np.arange(t[0] - 1.0, t[-1] + 1e-9, 0.02)
-    for name in ("Speed", "RPM"):
-        if name in data:
-            v = data[name].to_numpy(dtype=float)
-            trace = np.interp(fine, t, v)
-            if smooth > 0:
-                trace = ndimage.gaussian_filter1d(trace, smooth / 0.02, mode="nearest")
-            lagged = np.interp(t - lag, fine, trace)
-            data[name] = np.round(lagged) if np.allclose(v, np.round(v)) else lagged
-    return Lap(data, lap.meta, lap.truth)
-
-
-def trail_brake(lap: Lap, rng: np.random.Generator, longest: float) -> Lap:
-    """The lap with each braking run held on a little longer (0 to ``longest`` seconds, per
-    zone), as a trail-braking driver does while the car still slows into the apex; the
-    throttle stays shut there. Labels follow, since braking is labelled from ``Brake``."""
-    data = lap.data
-    if "Brake" not in data or longest <= 0:
-        return lap
-    data = data.copy()
-    t = data["Time"].to_numpy(dtype=float)
-    brake = data["Brake"].to_numpy().copy()
-    _, ends = run_bounds(brake > 0)
-    for end in ends:
-        hold = (t > t[end]) & (t <= t[end] + rng.uniform(0.0, longest))
-        brake[hold] = 1
-    added = (brake > 0) & ~(data["Brake"].to_numpy() > 0)
-    data["Brake"] = brake
-    if "Throttle" in data:
-        data.loc[added, "Throttle"] = 0.0
-    return Lap(data, lap.meta, lap.truth)
-
-
-def corner_scrub(lap: Lap, rng: np.random.Generator, depth: float) -> Lap:
-    """The lap with speed still falling for a moment after each brake release (the car scrubs
-    speed to a mid-corner minimum): a half-sine dip of up to ``depth`` of the speed over
-    0.6-2 s after the release. Only ``Speed`` changes; labels come from ``Brake``."""
-    data = lap.data
-    if "Brake" not in data or "Speed" not in data or depth <= 0:
-        return lap
-    data = data.copy()
-    t = data["Time"].to_numpy(dtype=float)
-    speed = data["Speed"].to_numpy(dtype=float)
-    dip = np.zeros(len(t))
-    _, ends = run_bounds(data["Brake"].to_numpy() > 0)
-    for end in ends:
-        width = rng.uniform(0.6, 2.0)
-        phase = (t - t[end]) / width
-        inside = (phase > 0) & (phase < 1)
-        dip[inside] = np.maximum(dip[inside], rng.uniform(0, depth) * np.sin(np.pi * phase[inside]))
-    scrubbed = speed * (1 - dip)
-    integer = np.allclose(speed, np.round(speed))
-    data["Speed"] = np.round(scrubbed) if integer else scrubbed
-    return Lap(data, lap.meta, lap.truth)
-
-
 def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
-    """A simulated lap with a random feed rate (sometimes), trail braking, mid-corner speed
-    scrub, and a random speed-sensor lag and smoothing: real speed traces lag the pedal flags
-    and taper into and out of braking, which the simulator's do less."""
+    """A simulated lap, sometimes re-fed at a random rate. Trail braking, the mid-corner speed
+    minimum and the speed sensor's lag and smoothing come from the simulator's physics."""
     if rng.random() < config.refeed_share:
         lap = refeed(lap, rng, config.rate_range)
-    lap = trail_brake(lap, rng, config.max_trail_brake)
-    lap = corner_scrub(lap, rng, config.max_corner_scrub)
-    lag = rng.uniform(0.0, config.max_speed_lag)
-    smooth = rng.uniform(0.0, config.max_speed_smoothing)
-    if lag > 0 or smooth > 0:
-        lap = sensor_speed(lap, lag, smooth)
     return lap
 
 
@@ -417,6 +343,9 @@ def train_detector(
                 detector, [lap for lap in val_laps if lap.truth is not None], SIM_ONLY_EVENTS
             )
             spec.extra["thresholds"] = detector.thresholds
+            if "Speed" in channels and len(channels) > 1:
+                tune_channel_thresholds(detector, val_laps, ("Speed",), ("braking",))
+                spec.extra["channel_thresholds"] = detector.channel_thresholds
             scores = evaluate_on(detector, val_laps)
             net.train(was)
             return {f"val_f1_{k}": v for k, v in scores.items() if not math.isnan(v)}
@@ -465,6 +394,39 @@ def tune_thresholds(detector: Detector, laps: Sequence[Lap], types: Iterable[str
             if f1 > best[0]:
                 best = (f1, th)
         detector.thresholds = {**detector.thresholds, name: best[1]}
+
+
+TUNE_MIN_DURATION = (0.0, 0.25, 0.5, 0.75)
+
+
+def tune_channel_thresholds(
+    detector: Detector, laps: Sequence[Lap], channels: Sequence[str], types: Iterable[str]
+) -> None:
+    """Pick the thresholds (``high``, ``low`` = 0.7 ``high``, minimum duration) of ``types``
+    for the model reading only ``channels``, for the best F1 on ``laps`` (held-out simulated
+    laps, never real ones); stored in ``detector.channel_thresholds``."""
+    if not laps:
+        return
+    key = ",".join(channels)
+    probs = detector.probabilities(laps, channels)
+    labels = [reference_events(lap) for lap in laps]
+    chosen = dict(detector.channel_thresholds.get(key, {}))
+    for name in types:
+        base = detector.thresholds[name]
+        best = (-1.0, base)
+        for high in TUNE_HIGH:
+            for shortest in TUNE_MIN_DURATION:
+                th = {**base, "high": high, "low": 0.7 * high, "min_duration": shortest}
+                trial = {**detector.thresholds, **chosen, name: th}
+                scores: dict = {}
+                for lap, p, lab in zip(laps, probs, labels, strict=True):
+                    found = detector._events(lap, p, trial)
+                    score_lap(found, lab, median_interval(lap_times(lap.data)), scores, [name])
+                f1 = scores[name].f1 or 0.0
+                if f1 > best[0]:
+                    best = (f1, th)
+        chosen[name] = best[1]
+    detector.channel_thresholds = {**detector.channel_thresholds, key: chosen}
 
 
 def _events_with(detector: Detector, lap: Lap, probs: Any, thresholds: dict) -> pd.DataFrame:

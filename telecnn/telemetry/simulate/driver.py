@@ -13,6 +13,7 @@ import numpy as np
 
 from telecnn.telemetry.simulate.circuits import STEP_M, geometry, get_circuit, in_zone
 from telecnn.telemetry.simulate.physics import V_CAP, CarBatch, Profile, speed_profile
+from telecnn.telemetry.simulate.physics import G as G_ACC
 
 BASE_MASS = 798.0
 BASE_POWER = 680e3
@@ -44,6 +45,9 @@ class LapPlan:
     wheelspins: list[tuple[int, float, float]]  # grid index, duration s, rpm gain
     lockups: list[tuple[int, float, float]]  # zone, duration s, depth (share)
     offset: float
+    dabs: list[tuple[int, int, float]]  # brake taps: grid index, points, braking force (N)
+    speed_lag: float  # s the speed sensor's trace trails the car
+    speed_smooth: float  # s (Gaussian sigma) of the speed sensor's smoothing
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,10 @@ def _nominal_car(c) -> dict[str, float]:
         "traction": TRACTION,
         "brake_use": 0.95,
         "engine_brake": 2200.0,
+        "trail_floor": 0.15,
+        "trail_span": 10.0,
+        "release_dv": 1.0,
+        "scrub": 0.04,
     }
 
 
@@ -148,8 +156,14 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         "grip": GRIP * grip_scale,
         "brake_grip": BRAKE_GRIP * grip_scale * rng.uniform(0.95, 1.03),
         "traction": TRACTION * grip_scale,
-        "brake_use": rng.uniform(0.88, 1.0),
+        # race laps save brakes and tyres: a little less of the limit
+        "brake_use": rng.uniform(0.9, 1.0) if quali else rng.uniform(0.82, 0.97),
         "engine_brake": rng.uniform(1500.0, 3000.0),
+        # trail braking: every driver tapers into the corner, each lap a little differently
+        "trail_floor": rng.uniform(0.05, 0.3),
+        "trail_span": rng.uniform(5.0, 16.0),
+        "release_dv": rng.uniform(0.3, 2.0),
+        "scrub": rng.uniform(0.02, 0.06),
     }
     delta = rng.normal(0.0, 0.015, len(c.corners))
     mistake = rng.random() < 0.08
@@ -162,6 +176,8 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         span = (start + np.arange(int(rng.uniform(300, 900) / STEP_M))) % n
         cap[span] = nom.v[span] * rng.uniform(0.85, 0.95)
 
+    # lift and coast: from a point before a fast braking zone until this lap's braking point
+    # (the physics ends the coast there; the mask reaches a little past the nominal one)
     coast = np.zeros(n, dtype=bool)
     fast = np.flatnonzero(nom.brake_entry > 230)
     if len(fast) and rng.random() < (0.08 if quali else 0.4):
@@ -169,7 +185,8 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         for k in chosen:
             seconds = rng.uniform(0.4, 1.6)
             length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
-            coast[(nom.brake_starts[k] - length + np.arange(length + 2)) % n] = True
+            coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
+    dabs = _brake_dabs(nom, rng, 0.05 if quali else 0.35, car["mass"])
 
     zones = len(nom.drs_masks)
     enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
@@ -210,7 +227,40 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         wheelspins=spins,
         lockups=locks,
         offset=rng.uniform(0.0, 0.3),
+        dabs=dabs,
+        speed_lag=rng.uniform(0.0, 0.25),
+        speed_smooth=rng.uniform(0.03, 0.3),
     )
+
+
+#: Grid points the lift-and-coast mask reaches past the nominal braking point.
+COAST_PAST = 16
+
+
+def _brake_dabs(
+    nom: Nominal, rng: np.random.Generator, chance: float, mass: float
+) -> list[tuple[int, int, float]]:
+    """Brake taps: on a fast straight (brake warming, traffic) or just before a braking zone
+    (split braking), each 0.15-0.45 s at 0.6-1.4 g."""
+    if rng.random() >= chance or len(nom.brake_starts) == 0:
+        return []
+    n = len(nom.v)
+    out = []
+    for _ in range(int(rng.integers(1, 3))):
+        seconds = rng.uniform(0.15, 0.45)
+        if rng.random() < 0.5:
+            k = int(rng.integers(len(nom.brake_starts)))
+            v = nom.brake_entry[k] / 3.6
+            idx = int(nom.brake_starts[k] - v * rng.uniform(0.5, 1.1) / STEP_M) % n
+        else:
+            fast = np.flatnonzero(nom.v > 200 / 3.6)
+            if len(fast) == 0:
+                continue
+            idx = int(rng.choice(fast))
+            v = nom.v[idx]
+        points = max(1, int(v * seconds / STEP_M))
+        out.append((idx, points, mass * G_ACC * rng.uniform(0.6, 1.4)))
+    return out
 
 
 def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
@@ -222,8 +272,13 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
     coast = np.stack([p.coast for p in plans])
     drs = drs_window(nom, plans)
     v0 = np.array([nom.v_start * (p.car["power"] / BASE_POWER) ** (1 / 3) for p in plans])
+    n = len(geo.s)
+    dab = np.zeros((len(plans), n))
+    for b, p in enumerate(plans):
+        for idx, points, force in p.dabs:
+            dab[b, (idx + np.arange(points)) % n] = force
     prof = speed_profile(
-        geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0
+        geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0, dab
     )
     return prof, drs
 

@@ -22,7 +22,9 @@ def truth_events(data: Mapping[str, np.ndarray], injected: dict[str, np.ndarray]
     t = np.asarray(data["Time"], dtype=float)
     d = np.asarray(data["Distance"], dtype=float)
     parts = rule_parts(data)
-    parts += [_run_columns(mask, t, d, name, 1, None) for name, mask in injected.items()]
+    parts += [
+        _run_columns(mask, t, d, name, 1, None) for name, mask in injected.items() if mask.any()
+    ]
     return _frame(*parts)
 
 

@@ -4,6 +4,12 @@ The classic quasi-steady-state method: a lateral-grip speed limit per point (tyr
 with downforce), a backward pass for braking (near 5 g at high speed, less at low speed, and less
 while cornering: friction ellipse) and a forward pass for power- and traction-limited acceleration
 against drag. Every array is ``(laps, points)``; loops run over points only.
+
+Braking is driven the way racing drivers brake: full pressure at first, then trail braking, the
+pressure (and deceleration) tapering towards ``trail_floor`` of the limit as the speed nears the
+corner's, and released a little before the corner's minimum speed, which the car reaches
+off the pedals (engine braking, drag and the tyres' cornering drag, ``scrub`` of the lateral
+force). Brake dabs (``dab``: an extra braking force in N) model taps on straights.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ class CarBatch:
     traction: np.ndarray  # longitudinal friction coefficient when accelerating
     brake_use: np.ndarray  # share of the braking limit the driver uses (0.85..1)
     engine_brake: np.ndarray  # N of engine braking when off throttle
+    trail_floor: np.ndarray  # share of the braking limit left at the end of trail braking
+    trail_span: np.ndarray  # m/s above the release speed over which the pressure tapers
+    release_dv: np.ndarray  # m/s above the corner's speed where the brake is released
+    scrub: np.ndarray  # cornering drag as a share of the lateral force
     drs_gain: float = 0.13
 
     def __len__(self) -> int:
@@ -50,6 +60,7 @@ class Profile:
     lap_time: np.ndarray
     braking: np.ndarray
     throttle: np.ndarray  # 0..1
+    coast: np.ndarray  # where the driver lifted and coasted
 
 
 def speed_profile(
@@ -61,13 +72,15 @@ def speed_profile(
     drs_open: np.ndarray,
     coast: np.ndarray,
     v_start: np.ndarray,
+    dab: np.ndarray | None = None,
 ) -> Profile:
     """Speeds round the lap for every car of the batch.
 
     ``corner_factor`` (laps, points) scales the grip limit (the driver's corner speeds),
     ``cap`` is an extra speed limit in m/s (traffic),
-    ``drs_open`` where the flap is open, ``coast`` where the driver lifts and coasts,
-    ``v_start`` the speed crossing the line.
+    ``drs_open`` where the flap is open, ``coast`` where the driver may lift and coast (from
+    its start until the braking point, never past it), ``v_start`` the speed crossing the
+    line, ``dab`` an extra braking force (N) where the driver taps the brakes.
     """
     kappa = np.abs(curvature)[None, :]
     m = car.mass[:, None]
@@ -78,36 +91,56 @@ def speed_profile(
         denom = m * kappa - grip * k_down
         v_lat = np.where(denom > 0, np.sqrt(grip * m * G / np.where(denom > 0, denom, 1)), V_CAP)
     v_lim = np.minimum(np.minimum(v_lat * corner_factor, cap), V_CAP)
+    # drag per v^2: aero drag plus the tyres' cornering drag (scrub share of m v^2 kappa)
+    k_res = k_drag + car.scrub[:, None] * m * kappa
 
     # the passes run point by point: keep points on the first axis so each step is contiguous
     lim = np.ascontiguousarray(v_lim.T)
-    drag = np.ascontiguousarray(np.broadcast_to(k_drag, v_lim.shape).T)
+    res = np.ascontiguousarray(np.broadcast_to(k_res, v_lim.shape).T)
     coasting = np.ascontiguousarray(coast.T)
     curv = kappa[0]
     n = lim.shape[0]
     mass, kd = car.mass, k_down[:, 0]
     weight = mass * G
     rolling = ROLLING * weight
+    eb = car.engine_brake
+    off = rolling + eb
     brake_mu = car.brake_use * car.brake_grip
+    floor, release = car.trail_floor, car.release_dv
+    keep, per_span = 1.0 - floor, 1.0 / car.trail_span
     lat_scale = mass / car.grip  # lat share = v^2 kappa / (grip * normal / mass)
     back = np.empty_like(lim)
     back[-1] = lim[-1]
+    anchor = lim[-1].copy()  # the speed the braking ends at: where the limit last bound
     bent = (curv > STRAIGHT).tolist()  # on straights the whole tyre grip is longitudinal
-    any_coast = coasting.any(axis=1).tolist()
     two_step_per_mass = 2 * step / mass
     for i in range(n - 2, -1, -1):
-        v2 = back[i + 1] * back[i + 1]
+        v_next = back[i + 1]
+        v2 = v_next * v_next
         normal = weight + kd * v2
         grip_force = brake_mu * normal
         if bent[i]:
             lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
             grip_force *= np.sqrt(1.0 - lat * lat)
-        decel = grip_force + drag[i] * v2 + rolling
-        back[i] = np.minimum(lim[i], np.sqrt(v2 + two_step_per_mass * decel))
+        # trail braking: off the pedal just above the corner's speed, then a taper to full
+        over = v_next - anchor - release
+        share = np.where(over < 0.0, 0.0, floor + keep * np.minimum(over * per_span, 1.0))
+        decel = grip_force * share + res[i] * v2 + off
+        reach = np.sqrt(v2 + two_step_per_mass * decel)
+        np.minimum(lim[i], reach, out=back[i])
+        anchor = np.where(lim[i] <= reach, lim[i], anchor)
 
     out = np.empty_like(lim)
     out[0] = np.minimum(v_start, back[0])
-    power, trac, eb = car.power, car.traction, car.engine_brake
+    power, trac = car.power, car.traction
+    any_coast = coasting.any(axis=1).tolist()
+    used = np.zeros_like(coasting)
+    ended = np.zeros(len(mass), dtype=bool)
+    dabs = None
+    any_dab = [False] * n
+    if dab is not None:
+        dabs = np.ascontiguousarray(dab.T)
+        any_dab = (dabs > 0).any(axis=1).tolist()
     for i in range(n - 1):
         v = np.maximum(out[i], 1.0)
         v2 = v * v
@@ -116,25 +149,33 @@ def speed_profile(
         if bent[i]:
             lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
             grip_force *= np.sqrt(1.0 - lat * lat)
-        resist = drag[i] * v2 + rolling
+        resist = res[i] * v2 + rolling
         force = np.minimum(power / v, grip_force) - resist
         if any_coast[i]:
-            force = np.where(coasting[i], -(resist + eb), force)
-        step_v2 = np.maximum(v2 + two_step_per_mass * force, 1.0)
-        out[i + 1] = np.minimum(back[i + 1], np.sqrt(step_v2))
+            lifting = coasting[i] & ~ended
+            force = np.where(lifting, -(resist + eb), force)
+            used[i] = lifting
+        if any_dab[i]:
+            force = np.where(dabs[i] > 0, -(resist + eb + dabs[i]), force)
+        reach = np.sqrt(np.maximum(v2 + two_step_per_mass * force, 1.0))
+        out[i + 1] = np.minimum(back[i + 1], reach)
+        if any_coast[i]:  # the coast ends where the braking starts
+            ended = coasting[i] & (ended | (back[i + 1] < reach))
     v_out = np.ascontiguousarray(out.T)
-    m = car.mass[:, None]
+    coast_used = np.ascontiguousarray(used.T)
 
     v_next = np.concatenate((v_out[:, 1:], v_out[:, -1:]), axis=1)
     accel = (v_next**2 - v_out**2) / (2 * step)
     dt = 2 * step / (v_out + v_next)
     time = np.concatenate((np.zeros((len(car), 1)), np.cumsum(dt, axis=1)), axis=1)
-    resist = k_drag * v_out**2 + ROLLING * m * G
+    resist = k_res * v_out**2 + ROLLING * m * G
     coast_acc = -(resist + car.engine_brake[:, None]) / m
     braking = accel < coast_acc - 1.0
     force = m * accel + resist
     throttle = np.clip(force * v_out / car.power[:, None], 0.0, 1.0)
-    throttle[braking | coast | (accel < 0)] = 0.0
+    # off the throttle where braking or coasting; a car slowing under drag at full power
+    # (above its top speed) keeps its throttle
+    throttle[braking | coast_used | (force <= 0)] = 0.0
     return Profile(
         v=v_out,
         accel=accel,
@@ -142,6 +183,7 @@ def speed_profile(
         lap_time=time[:, -1],
         braking=braking,
         throttle=throttle,
+        coast=coast_used,
     )
 
 
@@ -157,17 +199,22 @@ def gears(
 
     ``top_speeds`` are the speeds (km/h) of gears 1..8 at ``rev_limit``.
     """
-    per_gear = rev_limit / top_speeds  # rpm per km/h in each gear
-    up = upshift[:, None]
-    low = downshift[:, None]
-    rpm_all = v_kmh[:, :, None] * per_gear[None, None, :]  # laps, points, gears
-    need_up = (rpm_all <= up[:, :, None]).argmax(axis=2) + 1  # lowest gear under the upshift rpm
-    need_up = np.where((rpm_all <= up[:, :, None]).any(axis=2), need_up, len(top_speeds))
-    ok_low = rpm_all >= low[:, :, None]
-    allow = np.where(ok_low.any(axis=2), len(top_speeds) - ok_low[:, :, ::-1].argmax(axis=2), 1)
+    per_gear = rev_limit / top_speeds  # rpm per km/h in each gear (falling with the gear)
+    count = len(top_speeds)
+    # a gear's rpm passes a limit above a speed: limit / per_gear (rising with the gear)
+    up_speed = upshift[:, None] / per_gear[None, :]
+    low_speed = downshift[:, None] / per_gear[None, :]
+    # lowest gear under the upshift rpm (top gear when none): 1 + gears whose limit is passed
+    need_up = np.ones(v_kmh.shape, dtype=np.int64)
+    allow = np.ones(v_kmh.shape, dtype=np.int64)  # highest gear at or above the downshift rpm
+    for g in range(count - 1):
+        need_up += v_kmh > up_speed[:, g : g + 1]
+    for g in range(1, count):
+        allow += v_kmh >= low_speed[:, g : g + 1]
+    high = np.maximum(allow, need_up)
     out = np.empty(v_kmh.shape, dtype=np.int64)
     g = need_up[:, 0]
     for i in range(v_kmh.shape[1]):
-        g = np.minimum(np.maximum(g, need_up[:, i]), np.maximum(allow[:, i], need_up[:, i]))
+        g = np.minimum(np.maximum(g, need_up[:, i]), high[:, i])
         out[:, i] = g
     return out

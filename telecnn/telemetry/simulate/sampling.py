@@ -2,13 +2,15 @@
 
 fastf1's car data arrives at about 3.7 Hz with jittery intervals (0.20-0.32 s), integer speed
 and RPM; its merged telemetry adds position samples (about 7-8 Hz together) with interpolated
-float channels. Wheelspin (RPM jumps without speed) and lock-ups (a sharper speed drop with an
-RPM dip) are added after sampling, and their sample spans are kept as labels.
+float channels. The speed sensor's trace is smoothed and trails the car a little (per lap),
+while the pedal flags are exact. Wheelspin (RPM jumps without speed) and lock-ups (a sharper
+speed drop with an RPM dip) are added after sampling, and their sample spans are kept as labels.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from telecnn.telemetry.simulate.circuits import STEP_M, Geometry
 from telecnn.telemetry.simulate.driver import LapPlan
@@ -44,9 +46,10 @@ def sample_lap(
 
     idx = np.clip(np.searchsorted(time, t, side="right") - 1, 0, len(time) - 1)
     lead = np.clip(np.searchsorted(time, t + plan.brake_lead, side="right") - 1, 0, len(time) - 1)
-    speed = np.interp(t, time, v) * 3.6
+    true_speed = np.interp(t, time, v) * 3.6
+    speed = sensor_speed(t, time, v, plan.speed_lag, plan.speed_smooth) * 3.6
     g = gear[idx]
-    rpm = np.maximum(speed * rpm_per_kmh[g - 1], MIN_RPM) + rng.normal(0.0, 40.0, len(t))
+    rpm = np.maximum(true_speed * rpm_per_kmh[g - 1], MIN_RPM) + rng.normal(0.0, 40.0, len(t))
     thr = np.interp(t, time, throttle) * 100.0
     partial = (thr > 1.0) & (thr < 99.0)
     thr = np.where(partial, thr + rng.normal(0.0, 1.5, len(t)), thr)
@@ -87,6 +90,22 @@ def sample_lap(
         spin = _on(t_all, t, spin)
         lock = _on(t_all, t, lock)
     return data, {"wheelspin": spin, "lockup": lock}
+
+
+#: Time step (s) of the fine trace the speed sensor's filter runs on.
+SENSOR_DT = 0.05
+
+
+def sensor_speed(
+    t: np.ndarray, time: np.ndarray, v: np.ndarray, lag: float, smooth: float
+) -> np.ndarray:
+    """The speed (same unit as ``v``) a sensor reports at ``t``: ``v`` low-passed (Gaussian,
+    ``smooth`` s) and ``lag`` s late."""
+    fine = np.arange(0.0, time[-1] + SENSOR_DT, SENSOR_DT)
+    trace = np.interp(fine, time, v)
+    if smooth > 0:
+        trace = gaussian_filter1d(trace, smooth / SENSOR_DT, mode="nearest")
+    return np.interp(t - lag, fine, trace)
 
 
 def _assemble(t, t_all, speed, rpm, gear, thr, brake, code, merged) -> dict[str, np.ndarray]:
