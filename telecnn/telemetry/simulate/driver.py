@@ -128,7 +128,7 @@ def _nominal_car(c) -> dict[str, float]:
         "engine_brake": 2200.0,
         "trail_floor": 0.15,
         "trail_span": 10.0,
-        "release_dv": 1.0,
+        "release_dv": 0.5,
         "scrub": 0.04,
     }
 
@@ -156,13 +156,13 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         "grip": GRIP * grip_scale,
         "brake_grip": BRAKE_GRIP * grip_scale * rng.uniform(0.95, 1.03),
         "traction": TRACTION * grip_scale,
-        # race laps save brakes and tyres: a little less of the limit
-        "brake_use": rng.uniform(0.9, 1.0) if quali else rng.uniform(0.82, 0.97),
+        # race laps save brakes, tyres and fuel, and brake in traffic: often well under the limit
+        "brake_use": rng.uniform(0.85, 1.0) if quali else rng.uniform(0.6, 0.97),
         "engine_brake": rng.uniform(1500.0, 3000.0),
         # trail braking: every driver tapers into the corner, each lap a little differently
-        "trail_floor": rng.uniform(0.05, 0.3),
-        "trail_span": rng.uniform(5.0, 16.0),
-        "release_dv": rng.uniform(0.3, 2.0),
+        "trail_floor": rng.uniform(0.03, 0.35),
+        "trail_span": rng.uniform(4.0, 20.0),
+        "release_dv": rng.uniform(0.0, 1.0),
         "scrub": rng.uniform(0.02, 0.06),
     }
     delta = rng.normal(0.0, 0.015, len(c.corners))

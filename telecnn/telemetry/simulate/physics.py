@@ -22,6 +22,9 @@ G = 9.81
 AIR_DENSITY = 1.2
 ROLLING = 0.012
 V_CAP = 400 / 3.6
+#: Deceleration (m/s^2) beyond coasting from which the brake flag is on: the pedal switch
+#: reports light trail-braking pressure too.
+BRAKE_FLAG = 0.3
 #: Curvature (1/m) below which a point counts as straight (radius over 5 km).
 STRAIGHT = 2e-4
 
@@ -170,7 +173,7 @@ def speed_profile(
     time = np.concatenate((np.zeros((len(car), 1)), np.cumsum(dt, axis=1)), axis=1)
     resist = k_res * v_out**2 + ROLLING * m * G
     coast_acc = -(resist + car.engine_brake[:, None]) / m
-    braking = accel < coast_acc - 1.0
+    braking = accel < coast_acc - BRAKE_FLAG
     force = m * accel + resist
     throttle = np.clip(force * v_out / car.power[:, None], 0.0, 1.0)
     # off the throttle where braking or coasting; a car slowing under drag at full power
