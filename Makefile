@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: venv
-	MPLBACKEND=Agg $(BIN)/telecnn detect-events --sim monza --seed 7 --plot demo/events.png --out demo/events.csv
+	MPLBACKEND=Agg $(BIN)/telecnn detect-events --sim monza --seed 2 --plot demo/events.png --out demo/events.csv
 
 test: venv
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q

@@ -143,7 +143,7 @@ def load_laps(
     from telecnn.telemetry.simulate import simulate_laps
 
     if laps in (None, "all", "fastest"):
-        chosen = simulate_laps(sim, sim_laps, seed=seed, progress=progress)
+        chosen = simulate_laps(sim, sim_laps, seed=seed, progress=progress and sim_laps > 1)
         if laps == "fastest":
             chosen = [min(chosen, key=lambda lap: lap.meta.lap_time or 0.0)]
         return chosen
