@@ -17,13 +17,18 @@ def grid_times(start: float, end: float, hz: float) -> np.ndarray:
     return start + np.arange(max(n, 1)) / hz
 
 
+def previous_index(times: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Index of the latest sample at or before each time in ``at`` (the first sample before it):
+    where a discrete channel's value is held from."""
+    return np.clip(np.searchsorted(times, at, side="right") - 1, 0, len(times) - 1)
+
+
 def resample(times: np.ndarray, values: np.ndarray, new_times: np.ndarray, kind: str) -> np.ndarray:
     """Resample one channel: ``continuous`` interpolates linearly, ``discrete`` holds the previous
     sample's value (the first sample's value before it)."""
     if kind == "continuous":
         return np.interp(new_times, times, values.astype(float))
-    idx = np.searchsorted(times, new_times, side="right") - 1
-    return values[np.clip(idx, 0, len(values) - 1)]
+    return values[previous_index(times, new_times)]
 
 
 def to_grid(data: pd.DataFrame, hz: float) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.grid import grid_times, resample
+from telecnn.telemetry.grid import grid_times, previous_index, resample
 from telecnn.telemetry.schema import (
     CHANNEL_KIND,
     CHANNELS,
@@ -91,11 +91,6 @@ def lap_times(data: pd.DataFrame) -> np.ndarray:
 def grid_for(times: np.ndarray, hz: float = GRID_HZ) -> np.ndarray:
     """Uniform grid from the lap's first sample time to its last."""
     return grid_times(times[0], times[-1], hz)
-
-
-def previous_index(times: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Index of the latest sample at or before each time in ``at`` (0 before the first)."""
-    return np.clip(np.searchsorted(times, at, side="right") - 1, 0, len(times) - 1)
 
 
 def grid_index(times: np.ndarray, start: float, hz: float, length: int) -> np.ndarray:

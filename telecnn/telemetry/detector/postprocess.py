@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import ndimage, signal
 
 from telecnn.telemetry.clean import distance_from_speed
-from telecnn.telemetry.detector.features import previous_index
+from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.rules import points_to_events, run_min, runs_to_events
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, empty_events
 

@@ -33,11 +33,11 @@ from telecnn.telemetry.detector.features import (
     known_channels,
     lap_inputs,
     lap_times,
-    previous_index,
     sample_labels,
 )
 from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
+from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 from telecnn.training import (

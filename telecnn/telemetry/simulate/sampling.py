@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.simulate.circuits import STEP_M, Geometry
 from telecnn.telemetry.simulate.driver import LapPlan
 
@@ -44,8 +45,8 @@ def sample_lap(
     else:
         t_all = t
 
-    idx = np.clip(np.searchsorted(time, t, side="right") - 1, 0, len(time) - 1)
-    lead = np.clip(np.searchsorted(time, t + plan.brake_lead, side="right") - 1, 0, len(time) - 1)
+    idx = previous_index(time, t)
+    lead = previous_index(time, t + plan.brake_lead)
     true_speed = np.interp(t, time, v) * 3.6
     speed = sensor_speed(t, time, v, plan.speed_lag, plan.speed_smooth) * 3.6
     g = gear[idx]
@@ -120,7 +121,7 @@ def _assemble(t, t_all, speed, rpm, gear, thr, brake, code, merged) -> dict[str,
             "Brake": brake,
             "DRS": code,
         }
-    prev = np.clip(np.searchsorted(t, t_all, side="right") - 1, 0, len(t) - 1)
+    prev = previous_index(t, t_all)
     return {
         "Time": t_all,
         "Speed": np.interp(t_all, t, np.round(speed)),
@@ -134,5 +135,5 @@ def _assemble(t, t_all, speed, rpm, gear, thr, brake, code, merged) -> dict[str,
 
 def _on(t_all: np.ndarray, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """A car-sample mask carried onto merged samples (each takes its previous car sample's)."""
-    prev = np.clip(np.searchsorted(t, t_all, side="right") - 1, 0, len(t) - 1)
+    prev = previous_index(t, t_all)
     return mask[prev] & (t_all >= t[0])
