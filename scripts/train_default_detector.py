@@ -35,7 +35,8 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
-    config = TrainConfig(sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed)
+    # on the CPU always: the shipped weights must be reproducible bit for bit
+    config = TrainConfig(sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed, device="cpu")
     train_detector(config, args.run_dir, resume_run=args.resume)
     state = load_checkpoint(args.run_dir / "checkpoint.pt", kind=KIND)
     assert state["model_name"] == MODEL_NAME

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from telecnn.cli.common_options import device_option
 from telecnn.cli.errors import UserError
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 
@@ -124,7 +125,7 @@ def detect_events(
 @click.option("--lr", default=3e-3, show_default=True)
 @click.option("--width", default=32, show_default=True, help="Channels of the conv trunk.")
 @click.option("--seed", default=0, show_default=True)
-@click.option("--device", default="cpu", show_default=True, help="cpu, cuda or auto.")
+@device_option
 @click.option(
     "--out",
     "run_dir",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from telecnn.cli.common_options import data_dir_option, device_option
+
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the root group."""
@@ -32,12 +34,7 @@ def register(group: click.Group) -> None:
 @click.option(
     "--lr", type=float, default=None, help="(Peak) learning rate (default: the recipe's)."
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder with the four FashionMNIST IDX files (.gz or raw).",
-)
+@data_dir_option
 @click.option(
     "--out",
     type=click.Path(),
@@ -45,9 +42,7 @@ def register(group: click.Group) -> None:
     help="Run directory (default: runs/<model>-<timestamp>).",
 )
 @click.option("--limit", type=int, default=None, help="Train on the first N images only.")
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@device_option
 @click.option(
     "--precision",
     type=click.Choice(["auto", "fp32", "bf16"]),
@@ -113,15 +108,8 @@ def train_images(
 
 @click.command("eval-images")
 @click.argument("run", metavar="RUN_DIR_OR_CHECKPOINT", type=click.Path())
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Folder with the four FashionMNIST IDX files (.gz or raw).",
-)
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@data_dir_option
+@device_option
 @click.option(
     "--json",
     "json_path",
