@@ -74,7 +74,7 @@ class TrainConfig:
     channel_dropout: bool = True
     val_laps: int = 48
     seed: int = 0
-    device: str = "cpu"
+    device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
     model_config: dict[str, Any] = field(default_factory=dict)
 
     def build_model_config(self) -> dict[str, Any]:
@@ -181,29 +181,39 @@ def lap_labels(lap: Lap, simulated: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class Example:
-    """One lap on the grid: inputs ``(2C, G)``, targets ``(E, G)`` and per-type weights."""
+class Examples:
+    """Every training lap on the grid, laid end to end: inputs ``(2C, T)`` and targets followed
+    by per-type weights ``(2E, T)``; lap ``i`` spans ``offsets[i] : offsets[i] + lengths[i]``."""
 
     x: np.ndarray
     y: np.ndarray
-    w: np.ndarray
+    offsets: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
 
 
 def make_examples(
     laps: Sequence[Lap], simulated: Sequence[bool], norm: Normalisation, hz: float
-) -> list[Example]:
-    """Grid inputs and targets of every lap."""
-    out = []
+) -> Examples:
+    """Grid inputs, targets and weights of every lap (computed once, before training)."""
+    xs, ys = [], []
     for lap, sim in zip(laps, simulated, strict=True):
         labels, weights = lap_labels(lap, sim)
         x, grid = lap_inputs(lap.data, norm, hz)
         y = grid_targets(lap_times(lap.data), labels, grid, hz)
-        out.append(Example(x, y, weights))
-    return out
+        xs.append(x.astype(np.float32, copy=False))
+        ys.append(np.vstack([y, np.repeat(weights[:, None], y.shape[1], axis=1)]))
+    lengths = np.array([x.shape[1] for x in xs], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    return Examples(
+        np.concatenate(xs, axis=1), np.concatenate(ys, axis=1).astype(np.float32), offsets, lengths
+    )
 
 
 def batches(
-    examples: Sequence[Example],
+    examples: Examples,
     batch_size: int,
     crop: int,
     rng: np.random.Generator,
@@ -213,25 +223,24 @@ def batches(
 
     A crop may hang over either end of its lap by up to a quarter of its length: the model
     learns that all-zero input (masks 0) is no data, as in the padding of batched detection.
+    Each batch is one indexed gather from the laps laid end to end (no per-lap Python).
     """
     order = rng.permutation(len(examples))
     over = crop // 4
+    steps = np.arange(crop)
     for begin in range(0, len(order), batch_size):
-        xs, ys = [], []
-        for i in order[begin : begin + batch_size]:
-            ex = examples[i]
-            length = ex.x.shape[1]
-            start = int(rng.integers(-over, max(1 - over, length - crop + over + 1)))
-            lo, hi = max(0, start), min(length, start + crop)
-            x = np.zeros((ex.x.shape[0], crop), dtype=np.float32)
-            y = np.zeros((2 * ex.y.shape[0], crop), dtype=np.float32)
-            if hi > lo:
-                x[:, lo - start : hi - start] = ex.x[:, lo:hi]
-                y[: ex.y.shape[0], lo - start : hi - start] = ex.y[:, lo:hi]
-                y[ex.y.shape[0] :, lo - start : hi - start] = ex.w[:, None]
-            xs.append(x)
-            ys.append(y)
-        yield torch.from_numpy(np.stack(xs)).to(device), torch.from_numpy(np.stack(ys)).to(device)
+        idx = order[begin : begin + batch_size]
+        lengths = examples.lengths[idx]
+        starts = rng.integers(-over, np.maximum(1 - over, lengths - crop + over + 1))
+        pos = starts[:, None] + steps  # (B, crop): positions within each lap
+        inside = ((pos >= 0) & (pos < lengths[:, None]))[None]
+        flat = examples.offsets[idx][:, None] + np.clip(pos, 0, lengths[:, None] - 1)
+        x = np.where(inside, examples.x[:, flat], np.float32(0)).transpose(1, 0, 2)
+        y = np.where(inside, examples.y[:, flat], np.float32(0)).transpose(1, 0, 2)
+        yield (
+            torch.from_numpy(np.ascontiguousarray(x)).to(device),
+            torch.from_numpy(np.ascontiguousarray(y)).to(device),
+        )
 
 
 #: Extra weight of positive samples per type: the rare point and hidden events need it to be
