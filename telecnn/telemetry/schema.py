@@ -6,6 +6,7 @@ A lap is a pandas DataFrame with fastf1's column names (``Time`` in seconds from
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,6 +47,25 @@ EVENT_TYPES: tuple[str, ...] = (
 POINT_EVENTS: frozenset[str] = frozenset({"upshift", "downshift"})
 #: Events that no channel shows directly: only the simulator labels them.
 SIM_ONLY_EVENTS: frozenset[str] = frozenset({"wheelspin", "lockup"})
+#: The channels each event type shows in: any one of these sets is enough to detect it. Given
+#: fewer channels, a detector reports only the types they can show (Speed alone: braking).
+EVENT_EVIDENCE: dict[str, tuple[frozenset[str], ...]] = {
+    "braking": (frozenset({"Brake"}), frozenset({"Speed"})),
+    "lift_coast": (frozenset({"Throttle", "Speed"}),),
+    "drs": (frozenset({"DRS"}),),
+    "upshift": (frozenset({"nGear"}), frozenset({"RPM"})),
+    "downshift": (frozenset({"nGear"}), frozenset({"RPM"})),
+    "wheelspin": (frozenset({"RPM", "Speed"}),),
+    "lockup": (frozenset({"RPM", "Speed"}),),
+}
+
+
+def supported_events(channels: Iterable[str]) -> tuple[str, ...]:
+    """The event types (taxonomy order) that these channels can show (:data:`EVENT_EVIDENCE`)."""
+    have = set(channels)
+    return tuple(e for e in EVENT_TYPES if any(need <= have for need in EVENT_EVIDENCE[e]))
+
+
 #: The columns every events DataFrame has, in order (per-type extras may follow).
 EVENT_COLUMNS: tuple[str, ...] = (
     "event",

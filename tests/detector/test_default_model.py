@@ -10,6 +10,7 @@ import pytest
 
 from telecnn.telemetry.detector.api import evaluate_laps
 from telecnn.telemetry.detector.detect import default_model_path, load_detector
+from telecnn.telemetry.sources import read_laps
 from telecnn.training import load_checkpoint
 
 
@@ -64,9 +65,11 @@ def test_speed_only_on_race_laps_beats_speed_rules(detector, china_laps) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known shortfall: Speed-only braking F1 on the China merged race laps is 0.75 "
-    "(all real laps 0.76, Hungary 0.92; bench/events.json), under the 0.80 target",
+    reason="known shortfall: Speed-only braking F1 on the China merged race laps is 0.77 "
+    "(all real laps 0.775, Hungary 0.87; bench/events.json), under the 0.80 target",
 )
-def test_speed_only_meets_the_bound_on_all_real_laps(detector, real_laps) -> None:
-    cnn = evaluate_laps(real_laps, model=detector, channels=["Speed"])["braking"]
+def test_speed_only_meets_the_bound_on_all_real_laps(detector, hungary_laps, f1_data) -> None:
+    # the whole race, not the fixture's every-5th-lap subset: the bound is on all real laps
+    race = read_laps(f1_data / "china-2025-r" / "race.parquet")
+    cnn = evaluate_laps(hungary_laps + race, model=detector, channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()

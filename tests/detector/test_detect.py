@@ -49,6 +49,10 @@ def test_channel_subsets_and_their_errors(hungary_laps: list[Lap]) -> None:
     lap = hungary_laps[0]
     speed_only = detect(lap, channels=["Speed"])
     assert (speed_only.event == "braking").sum() >= 6
+    assert set(speed_only.event) == {"braking"}  # Speed cannot show DRS, shifts or lifts
+    with_rpm = detect(lap, channels=["Speed", "RPM"])
+    assert {"braking", "upshift", "downshift"} <= set(with_rpm.event)
+    assert "drs" not in set(with_rpm.event)
     no_brake = Lap(lap.data.drop(columns=["Brake"]), lap.meta)
     with pytest.raises(TelecnnError, match="no Brake channel"):
         detect(no_brake, channels=["Speed", "Brake"])

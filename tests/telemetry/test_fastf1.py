@@ -144,6 +144,30 @@ def test_no_network_gives_one_line_naming_the_alternatives(tmp_path, no_network)
         assert hint in text
 
 
+@pytest.mark.parametrize(
+    ("raised", "message"),
+    [
+        (ValueError("Invalid round: 99"), "unknown event 99 in 2024: Invalid round: 99"),
+        (
+            ValueError("Session type 'SQ' does not exist for this event"),
+            "no session 'SQ' at 99 2024",
+        ),
+        (RuntimeError("something else"), "cannot load session 2024/99/SQ: RuntimeError"),
+    ],
+)
+def test_fastf1_refusals_become_one_line(tmp_path, monkeypatch, raised, message):
+    """What fastf1 raises for an unknown round or session type, as one line naming it."""
+    import fastf1
+
+    def refuse(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(fastf1, "get_session", refuse)
+    with pytest.raises(TelecnnError) as info:
+        load_session("2024/99/SQ", cache=tmp_path / "cache")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
 def test_offline_mode_needs_a_filled_cache(tmp_path, no_network):
     empty = tmp_path / "empty"
     with pytest.raises(TelecnnError, match="needs a filled fastf1 cache"):

@@ -1,7 +1,8 @@
 """Realism, measured: simulated laps against the real laps of ../shared/data.
 
-Per lap: samples per second, top and minimum speed, peak deceleration in braking zones, gear
-and throttle distributions. The median over all simulated laps must fall inside the range the
+Per lap: samples per second, top and minimum speed, peak and mean deceleration in braking zones
+(mean: speed lost over the zone's time, zones losing over 50 km/h), gear and throttle
+distributions. The median over all simulated laps must fall inside the range the
 real laps span (give or take 5% of its centre), and every circuit's median inside that range
 widened for track character: the real laps come from two twisty circuits (Hungaroring,
 Shanghai), the simulator also has a power track (more top gear and full throttle) and a street
@@ -23,6 +24,7 @@ STATS = (
     "top_speed",
     "min_speed",
     "peak_decel_g",
+    "zone_decel_g",
     "median_gear",
     "top_gear_share",
     "full_throttle",
@@ -45,16 +47,20 @@ def lap_stats(lap) -> dict[str, float]:
     accel = np.diff(v) / np.diff(t)
     braking = rule_events(lap)
     braking = braking[braking.event == "braking"]
-    peaks = []
+    peaks, means = [], []
     for row in braking.itertuples():
         i, j = np.searchsorted(t, row.start_time), np.searchsorted(t, row.end_time)
         if j > i:
             peaks.append(-accel[i:j].min())
+        lost = (row.entry_speed - row.min_speed) / 3.6
+        if lost > 50 / 3.6:
+            means.append(lost / (row.end_time - row.start_time))
     return {
         "rate_hz": (len(t) - 1) / (t[-1] - t[0]),
         "top_speed": d.Speed.max(),
         "min_speed": d.Speed.min(),
         "peak_decel_g": np.median(peaks) / G,
+        "zone_decel_g": np.median(means) / G,
         "median_gear": d.nGear.median(),
         "top_gear_share": (d.nGear >= 7).mean(),
         "full_throttle": (d.Throttle >= 98).mean(),

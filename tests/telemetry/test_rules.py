@@ -13,13 +13,28 @@ from telecnn.telemetry.rules import (
     speed_kmh,
     speed_rule_events,
 )
-from telecnn.telemetry.schema import EVENT_COLUMNS
+from telecnn.telemetry.schema import CHANNELS, EVENT_COLUMNS, EVENT_TYPES, supported_events
 
 
 def _lap(**cols) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
     base = {"Time": np.arange(n) * 0.25, "Distance": np.arange(n) * 20.0}
     return pd.DataFrame({**base, **cols})
+
+
+def test_supported_events_follow_the_channels_that_show_them():
+    assert supported_events(CHANNELS) == EVENT_TYPES
+    assert supported_events(["Speed"]) == ("braking",)
+    assert supported_events(["Brake"]) == ("braking",)
+    assert supported_events(["RPM", "Speed"]) == (
+        "braking",
+        "upshift",
+        "downshift",
+        "wheelspin",
+        "lockup",
+    )
+    assert supported_events(["Throttle", "Speed", "DRS"]) == ("braking", "lift_coast", "drs")
+    assert supported_events([]) == ()
 
 
 def test_run_bounds_finds_maximal_runs_and_respects_min_length():

@@ -186,3 +186,14 @@ def test_race_laps_have_brake_dabs():
         rows = lap.truth[(lap.truth.event == "braking") & (lap.truth.entry_speed >= 250)]
         dabs += ((rows.end_time - rows.start_time <= 0.5) & (rows.min_speed >= 230)).sum()
     assert dabs >= 5
+
+
+def test_race_laps_reapply_the_brake_in_corners():
+    """A second, lighter application shortly after a braking zone (as in corner complexes)."""
+    again = 0
+    for lap in simulate_laps("barcelona", 40, seed=4, mode="race"):
+        rows = lap.truth[lap.truth.event == "braking"].reset_index(drop=True)
+        gap = rows.start_time.to_numpy()[1:] - rows.end_time.to_numpy()[:-1]
+        lost = (rows.entry_speed - rows.min_speed).to_numpy()[1:]
+        again += int(((gap < 1.0) & (lost < 30)).sum())
+    assert again >= 5

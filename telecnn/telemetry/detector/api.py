@@ -17,7 +17,7 @@ from telecnn.telemetry.detector.detect import Detector, load_detector
 from telecnn.telemetry.detector.evaluate import TypeScore, median_interval, score_lap
 from telecnn.telemetry.detector.features import known_channels, lap_times
 from telecnn.telemetry.detector.train import reference_events
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events
 from telecnn.telemetry.tables import count_line, format_events, lap_header
 
 ModelArg = Detector | str | os.PathLike[str] | None
@@ -111,9 +111,14 @@ def evaluate_laps(
     model: ModelArg = None,
     progress: bool = False,
 ) -> dict[str, TypeScore]:
-    """Per-type scores of a detector against each lap's rule labels (plus simulator truth)."""
+    """Per-type scores of a detector against each lap's rule labels (plus simulator truth).
+
+    With ``channels``, only the types those channels can show are scored.
+    """
     found = detect_many(laps, detector, channels, model, progress=progress)
+    types = EVENT_TYPES if channels is None else supported_events(channels)
     scores: dict[str, TypeScore] = {}
     for lap, events in zip(laps, found, strict=True):
-        score_lap(events, reference_events(lap), median_interval(lap_times(lap.data)), scores)
+        interval = median_interval(lap_times(lap.data))
+        score_lap(events, reference_events(lap), interval, scores, types)
     return scores

@@ -37,7 +37,7 @@ from telecnn.telemetry.detector.postprocess import (
     lap_distance,
     probabilities_to_events,
 )
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.schema import Lap, supported_events
 from telecnn.telemetry.sources import as_lap
 from telecnn.training.checkpoint import load_checkpoint
 
@@ -181,12 +181,15 @@ class Detector:
         batch_size: int = 64,
         progress: bool = False,
     ) -> list[pd.DataFrame]:
-        """Events of each lap (the batched path)."""
+        """Events of each lap (the batched path): only the types the channels read can show."""
         probs = self.probabilities(laps, channels, batch_size, progress)
-        return [
-            self._events(lap, p, self.thresholds_for(self.channels_for(lap, channels)))
-            for lap, p in zip(laps, probs, strict=True)
-        ]
+        out = []
+        for lap, p in zip(laps, probs, strict=True):
+            used = self.channels_for(lap, channels)
+            events = self._events(lap, p, self.thresholds_for(used))
+            shown = events["event"].isin(supported_events(used))
+            out.append(events if shown.all() else events[shown].reset_index(drop=True))
+        return out
 
     def _events(
         self,

@@ -59,12 +59,15 @@ class EventCNN(nn.Module):
         kernel_size: int = 3,
         stem_kernel: int = 5,
         channel_dropout: bool = True,
+        solo_share: float = 0.3,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.kernel_size, self.stem_kernel = kernel_size, stem_kernel
         self.dilations = tuple(dilations)
-        self.drop = ChannelDropout(in_channels) if channel_dropout else nn.Identity()
+        self.drop = (
+            ChannelDropout(in_channels, p_solo=solo_share) if channel_dropout else nn.Identity()
+        )
         self.stem = ConvNormAct(1, 2 * in_channels, width, stem_kernel)
         self.blocks = nn.Sequential(
             *[
@@ -105,4 +108,5 @@ def build_model(config: dict) -> EventCNN:
         kernel_size=int(config.get("kernel_size", 3)),
         stem_kernel=int(config.get("stem_kernel", 5)),
         channel_dropout=bool(config.get("channel_dropout", True)),
+        solo_share=float(config.get("solo_share", 0.3)),
     )

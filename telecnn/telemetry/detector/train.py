@@ -72,6 +72,7 @@ class TrainConfig:
     rate_range: tuple[float, float] = (3.3, 8.5)
     refeed_share: float = 0.3
     channel_dropout: bool = True
+    solo_share: float = 0.3  # share of training laps the model sees through Speed alone
     val_laps: int = 48
     seed: int = 0
     device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
@@ -86,6 +87,7 @@ class TrainConfig:
             "kernel_size": 3,
             "stem_kernel": 5,
             "channel_dropout": self.channel_dropout and len(self.channels) > 1,
+            "solo_share": self.solo_share,
         }
 
 

@@ -56,6 +56,7 @@ class Nominal:
 
     v: np.ndarray
     brake_starts: np.ndarray  # grid index where braking zones start
+    brake_ends: np.ndarray  # grid index of each zone's last braking point
     brake_entry: np.ndarray  # speed there (km/h)
     exits: np.ndarray  # grid index where slow-corner acceleration starts
     corner_bumps: np.ndarray  # (corners, points) weight of each corner at each point
@@ -100,11 +101,14 @@ def nominal(name: str) -> Nominal:
     assert prof is not None
     braking = prof.braking[0]
     starts = np.flatnonzero(braking & ~np.roll(braking, 1))
+    ends = np.flatnonzero(braking & ~np.roll(braking, -1))
+    ends = ends[np.searchsorted(ends, starts) % len(ends)] if len(ends) else ends
     accel = prof.accel[0] > 0
     exits = np.flatnonzero(accel & ~np.roll(accel, 1) & (prof.v[0] < 170 / 3.6))
     return Nominal(
         v=prof.v[0],
         brake_starts=starts,
+        brake_ends=ends,
         brake_entry=prof.v[0, starts] * 3.6,
         exits=exits,
         corner_bumps=bumps,
@@ -157,11 +161,12 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         "brake_grip": BRAKE_GRIP * grip_scale * rng.uniform(0.95, 1.03),
         "traction": TRACTION * grip_scale,
         # race laps save brakes, tyres and fuel, and brake in traffic: often well under the limit
-        "brake_use": rng.uniform(0.85, 1.0) if quali else rng.uniform(0.6, 0.97),
+        "brake_use": rng.uniform(0.8, 1.0) if quali else rng.uniform(0.55, 0.95),
         "engine_brake": rng.uniform(1500.0, 3000.0),
-        # trail braking: every driver tapers into the corner, each lap a little differently
+        # trail braking: every driver tapers into the corner, each lap a little differently;
+        # some release the pressure early and trail a long way on a light pedal
         "trail_floor": rng.uniform(0.03, 0.35),
-        "trail_span": rng.uniform(4.0, 20.0),
+        "trail_span": rng.uniform(4.0, 30.0),
         "release_dv": rng.uniform(0.0, 1.0),
         "scrub": rng.uniform(0.02, 0.06),
     }
@@ -186,7 +191,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
             seconds = rng.uniform(0.4, 1.6)
             length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
             coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
-    dabs = _brake_dabs(nom, rng, 0.05 if quali else 0.35, car["mass"])
+    dabs = _brake_dabs(nom, rng, 0.1 if quali else 0.5, car["mass"])
 
     zones = len(nom.drs_masks)
     enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
@@ -240,18 +245,29 @@ COAST_PAST = 16
 def _brake_dabs(
     nom: Nominal, rng: np.random.Generator, chance: float, mass: float
 ) -> list[tuple[int, int, float]]:
-    """Brake taps: on a fast straight (brake warming, traffic) or just before a braking zone
-    (split braking), each 0.15-0.45 s at 0.6-1.4 g."""
+    """Brake taps, 1-3 a lap with probability ``chance``, each where drivers tap the pedal:
+
+    - just before a braking zone (split braking), 0.15-0.45 s at 0.6-1.4 g;
+    - in the corner after a zone, 0.2-0.8 s after the release (a second application to tighten
+      the line, as in corner complexes), 0.15-0.5 s at 0.3-1.0 g;
+    - on a fast straight (brake warming, traffic), 0.15-0.45 s at 0.6-1.4 g.
+    """
     if rng.random() >= chance or len(nom.brake_starts) == 0:
         return []
     n = len(nom.v)
     out = []
-    for _ in range(int(rng.integers(1, 3))):
-        seconds = rng.uniform(0.15, 0.45)
-        if rng.random() < 0.5:
+    for _ in range(int(rng.integers(1, 4))):
+        where = rng.random()
+        seconds, g = rng.uniform(0.15, 0.45), rng.uniform(0.6, 1.4)
+        if where < 0.4:
             k = int(rng.integers(len(nom.brake_starts)))
             v = nom.brake_entry[k] / 3.6
             idx = int(nom.brake_starts[k] - v * rng.uniform(0.5, 1.1) / STEP_M) % n
+        elif where < 0.7:
+            end = int(nom.brake_ends[rng.integers(len(nom.brake_ends))])
+            v = nom.v[end]
+            idx = int(end + v * rng.uniform(0.2, 0.8) / STEP_M) % n
+            seconds, g = rng.uniform(0.15, 0.5), rng.uniform(0.3, 1.0)
         else:
             fast = np.flatnonzero(nom.v > 200 / 3.6)
             if len(fast) == 0:
@@ -259,7 +275,7 @@ def _brake_dabs(
             idx = int(rng.choice(fast))
             v = nom.v[idx]
         points = max(1, int(v * seconds / STEP_M))
-        out.append((idx, points, mass * G_ACC * rng.uniform(0.6, 1.4)))
+        out.append((idx, points, mass * G_ACC * g))
     return out
 
 

@@ -139,6 +139,8 @@ def _session_error(spec: SessionSpec, exc: Exception, offline: bool) -> TelecnnE
     if network:
         where = "" if not offline else " and the offline cache lacks this session"
         return TelecnnError(NO_NETWORK.format(why=f" for {spec}{where}"))
+    if "session" in text.lower():
+        return TelecnnError(f"no session {spec.session!r} at {spec.event} {spec.year}: {text}")
     if "round" in text.lower() or "event" in text.lower() or isinstance(exc, KeyError):
         return TelecnnError(f"unknown event {spec.event!r} in {spec.year}: {text}")
     return TelecnnError(f"cannot load session {spec}: {name}: {text}")
