@@ -37,7 +37,7 @@ from telecnn.telemetry.detector.postprocess import (
     lap_distance,
     probabilities_to_events,
 )
-from telecnn.telemetry.schema import Lap, supported_events
+from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events
 from telecnn.telemetry.sources import as_lap
 from telecnn.training.checkpoint import load_checkpoint
 
@@ -122,7 +122,17 @@ class Detector:
     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per lap: event probabilities ``(E, n)`` at its own samples, ``(E, G)`` on the grid,
         and the grid times."""
-        inputs = []
+        return self._probabilities(laps, channels, batch_size, progress)[0]
+
+    def _probabilities(
+        self,
+        laps: Sequence[Lap],
+        channels: Sequence[str] | None,
+        batch_size: int,
+        progress: bool,
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], list[list[str]]]:
+        """:meth:`probabilities` and the channels read from each lap."""
+        inputs, used = [], []
         reading = tqdm(
             laps,
             desc="reading laps",
@@ -138,7 +148,8 @@ class Detector:
                     f"{lap.meta.label()} is too short for the detector: {len(times)} samples over "
                     f"{times[-1] - times[0]:.1f} s (needs at least {MIN_LAP_SECONDS:.0f} s)"
                 )
-            x, grid = lap_inputs(lap.data, self.norm, self.hz, self.channels_for(lap, channels))
+            used.append(self.channels_for(lap, channels))
+            x, grid = lap_inputs(lap.data, self.norm, self.hz, used[-1])
             inputs.append((x, times, grid))
         buckets = [padded_length(x.shape[1]) for x, _, _ in inputs]
         order = np.lexsort((np.arange(len(inputs)), buckets))
@@ -172,7 +183,7 @@ class Detector:
                 out[i] = (probs[row][:, at], probs[row][:, : len(grid)], grid)
             bar.update(len(idx))
         bar.close()
-        return [p for p in out if p is not None]
+        return [p for p in out if p is not None], used
 
     def detect_laps(
         self,
@@ -182,20 +193,18 @@ class Detector:
         progress: bool = False,
     ) -> list[pd.DataFrame]:
         """Events of each lap (the batched path): only the types the channels read can show."""
-        probs = self.probabilities(laps, channels, batch_size, progress)
-        out = []
-        for lap, p in zip(laps, probs, strict=True):
-            used = self.channels_for(lap, channels)
-            events = self._events(lap, p, self.thresholds_for(used))
-            shown = events["event"].isin(supported_events(used))
-            out.append(events if shown.all() else events[shown].reset_index(drop=True))
-        return out
+        probs, used = self._probabilities(laps, channels, batch_size, progress)
+        return [
+            self._events(lap, p, self.thresholds_for(read), supported_events(read))
+            for lap, p, read in zip(laps, probs, used, strict=True)
+        ]
 
     def _events(
         self,
         lap: Lap,
         probs: tuple[np.ndarray, np.ndarray, np.ndarray],
         thresholds: dict[str, dict[str, float]] | None = None,
+        event_types: tuple[str, ...] = EVENT_TYPES,
     ) -> pd.DataFrame:
         times = lap_times(lap.data)
         speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
@@ -206,6 +215,7 @@ class Detector:
             lap_distance(lap.data, times),
             speed,
             self.thresholds if thresholds is None else thresholds,
+            event_types,
             grid_probs=on_grid,
             grid_times=grid,
         )

@@ -82,13 +82,16 @@ def probabilities_to_events(
 ) -> pd.DataFrame:
     """Events from per-sample probabilities ``(E, n)`` of one lap, in the events schema.
 
-    Point events are picked on ``grid_probs`` ``(E, G)`` at ``grid_times`` when given (each
-    grid peak goes to the latest sample at or before it), else on ``probs``. Braking rows
+    The rows of ``probs`` (and ``grid_probs``) follow :data:`EVENT_TYPES`; only the types in
+    ``event_types`` are turned into events. Point events are picked on ``grid_probs``
+    ``(E, G)`` at ``grid_times`` when given (each grid peak goes to the latest sample at or
+    before it), else on ``probs``. Braking rows
     carry ``entry_speed`` and ``min_speed`` (km/h) when ``speed`` is given, like the rules'.
     """
     thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     parts = []
-    for k, name in enumerate(event_types):
+    for name in event_types:
+        k = EVENT_TYPES.index(name)
         p = probs[k]
         th = thresholds[name]
         if name in POINT_EVENTS:

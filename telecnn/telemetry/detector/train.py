@@ -350,12 +350,15 @@ def train_detector(
 
         def evaluate(net: torch.nn.Module) -> dict[str, float]:
             was = net.training
-            tune_thresholds(
-                detector, [lap for lap in val_laps if lap.truth is not None], SIM_ONLY_EVENTS
-            )
+            # the hidden types on simulated laps (no rule labels them); braking from Speed alone
+            simulated = [lap for lap in val_laps if lap.truth is not None]
+            detector.thresholds |= tune_thresholds(detector, simulated, SIM_ONLY_EVENTS)
             spec.extra["thresholds"] = detector.thresholds
             if "Speed" in channels and len(channels) > 1:
-                tune_channel_thresholds(detector, val_laps, ("Speed",), ("braking",))
+                speed = tune_thresholds(
+                    detector, val_laps, ("braking",), ("Speed",), TUNE_MIN_DURATION
+                )
+                detector.channel_thresholds = {**detector.channel_thresholds, "Speed": speed}
                 spec.extra["channel_thresholds"] = detector.channel_thresholds
             scores = evaluate_on(detector, val_laps)
             net.train(was)
@@ -383,70 +386,43 @@ def train_detector(
 
 
 TUNE_HIGH = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
-
-
-def tune_thresholds(detector: Detector, laps: Sequence[Lap], types: Iterable[str]) -> None:
-    """Pick each type's hysteresis thresholds (``low`` = 0.7 ``high``) for the best F1 on
-    ``laps`` (held-out simulated laps; used for the hidden types that no real lap labels)."""
-    if not laps:
-        return
-    probs = detector.probabilities(laps)
-    labels = [reference_events(lap) for lap in laps]
-    for name in types:
-        best = (-1.0, detector.thresholds[name])
-        for high in TUNE_HIGH:
-            th = {**detector.thresholds[name], "high": high, "low": 0.7 * high}
-            trial = {**detector.thresholds, name: th}
-            scores: dict = {}
-            for lap, p, lab in zip(laps, probs, labels, strict=True):
-                found = _events_with(detector, lap, p, trial)
-                score_lap(found, lab, median_interval(lap_times(lap.data)), scores, [name])
-            f1 = scores[name].f1 or 0.0
-            if f1 > best[0]:
-                best = (f1, th)
-        detector.thresholds = {**detector.thresholds, name: best[1]}
-
-
 TUNE_MIN_DURATION = (0.0, 0.25, 0.5, 0.75)
 
 
-def tune_channel_thresholds(
-    detector: Detector, laps: Sequence[Lap], channels: Sequence[str], types: Iterable[str]
-) -> None:
-    """Pick the thresholds (``high``, ``low`` = 0.7 ``high``, minimum duration) of ``types``
-    for the model reading only ``channels``, for the best F1 on ``laps`` (held-out simulated
-    laps, never real ones); stored in ``detector.channel_thresholds``."""
+def tune_thresholds(
+    detector: Detector,
+    laps: Sequence[Lap],
+    types: Iterable[str],
+    channels: Sequence[str] | None = None,
+    min_durations: Sequence[float | None] = (None,),
+) -> dict[str, dict[str, float]]:
+    """The thresholds of ``types`` (``high``, ``low`` = 0.7 ``high``, and a minimum duration
+    from ``min_durations``; None keeps the current one) with the best F1 on ``laps`` for the
+    model reading ``channels`` (default: all). ``laps`` are held-out simulated laps, never
+    real ones. Only the type being tuned is post-processed for each candidate."""
     if not laps:
-        return
-    key = ",".join(channels)
+        return {}
+    base = detector.thresholds_for(channels or detector.channels)
     probs = detector.probabilities(laps, channels)
     labels = [reference_events(lap) for lap in laps]
-    chosen = dict(detector.channel_thresholds.get(key, {}))
+    intervals = [median_interval(lap_times(lap.data)) for lap in laps]
+    chosen = {}
     for name in types:
-        base = detector.thresholds[name]
-        best = (-1.0, base)
+        best = (-1.0, base[name])
         for high in TUNE_HIGH:
-            for shortest in TUNE_MIN_DURATION:
-                th = {**base, "high": high, "low": 0.7 * high, "min_duration": shortest}
-                trial = {**detector.thresholds, **chosen, name: th}
+            for shortest in min_durations:
+                th = {**base[name], "high": high, "low": 0.7 * high}
+                if shortest is not None:
+                    th["min_duration"] = shortest
                 scores: dict = {}
-                for lap, p, lab in zip(laps, probs, labels, strict=True):
-                    found = detector._events(lap, p, trial)
-                    score_lap(found, lab, median_interval(lap_times(lap.data)), scores, [name])
+                for lap, p, lab, interval in zip(laps, probs, labels, intervals, strict=True):
+                    found = detector._events(lap, p, {name: th}, (name,))
+                    score_lap(found, lab, interval, scores, [name])
                 f1 = scores[name].f1 or 0.0
                 if f1 > best[0]:
                     best = (f1, th)
         chosen[name] = best[1]
-    detector.channel_thresholds = {**detector.channel_thresholds, key: chosen}
-
-
-def _events_with(detector: Detector, lap: Lap, probs: Any, thresholds: dict) -> pd.DataFrame:
-    saved = detector.thresholds
-    detector.thresholds = thresholds
-    try:
-        return detector._events(lap, probs)
-    finally:
-        detector.thresholds = saved
+    return chosen
 
 
 def evaluate_on(
