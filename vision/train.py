@@ -34,8 +34,8 @@ from telecnn.training import (
     fit,
     init_distributed,
     load_checkpoint,
-    local_device,
-    resume,
+    resolve_checkpoint,
+    restore,
     shutdown,
 )
 from telecnn.training.checkpoint import CHECKPOINT_NAME
@@ -257,17 +257,11 @@ def train_images(
     if resume_from is not None:
         state = load_checkpoint(resume_from, kind=KIND)
         config = _config_from_checkpoint(state, config)
-        run_dir: Path | None = Path(resume_from)
-        if run_dir is not None and not run_dir.is_dir():
-            run_dir = run_dir.parent
+        run_dir: Path | None = resolve_checkpoint(resume_from).parent
     cfg = config.resolved()
     train_split, test_split = load_fashion_mnist(cfg.data_dir, cfg.limit)
-    device = pick_device(cfg.device)
-    ctx = init_distributed(device)
+    ctx, device = init_distributed(pick_device(cfg.device))
     try:
-        device = local_device(device, ctx)
-        if ctx.enabled and device.type == "cpu":
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // ctx.world_size))
         if resume_from is None:
             run_dir = _share_run_dir(Path(cfg.out) if cfg.out else default_run_dir(cfg.model), ctx)
         assert run_dir is not None
@@ -303,17 +297,19 @@ def _run(
     progress = Progress()
     started_dir: bool | None = None  # None: not started here; else whether we created it
     if state is not None:
-        progress = resume(run_dir, spec, model, optimizer, scheduler)
+        progress = restore(state, spec, model, optimizer, scheduler, run_dir)
         if progress.start_epoch >= cfg.epochs and (run_dir / METRICS).is_file():
             raise TelecnnError(f"{run_dir} is already complete ({cfg.epochs} epochs)")
     elif ctx.is_main:
         started_dir = _start_run_dir(run_dir, cfg)
 
+    last: dict[str, torch.Tensor] = {}  # the latest test logits, reused by the final report
+
     def evaluate(net: nn.Module) -> dict[str, float]:
-        logits = predict_logits(
+        last["logits"] = predict_logits(
             net, test_split.images, EVAL_BATCH, cfg.channels_last, flip_average=recipe.flip
         )
-        return loss_and_accuracy(logits, test_split.labels)
+        return loss_and_accuracy(last["logits"], test_split.labels)
 
     loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
     started = time.perf_counter()
@@ -341,7 +337,11 @@ def _run(
     wall = time.perf_counter() - started
     metrics: dict[str, Any] = {}
     if ctx.is_main:
-        metrics = _finish(cfg, model, history, test_split, train_split, run_dir, wall, recipe)
+        if "logits" not in last:  # no epoch ran in this call (a finished run, resumed)
+            evaluate(model)
+        metrics = _finish(
+            cfg, model, history, test_split, train_split, run_dir, wall, last["logits"]
+        )
     return TrainResult(run_dir if ctx.is_main else None, history, metrics, model)
 
 
@@ -353,18 +353,24 @@ def _finish(
     train_split: Split,
     run_dir: Path,
     wall: float,
-    recipe: Recipe,
+    logits: torch.Tensor,
 ) -> dict[str, Any]:
-    """Final evaluation, figures, then ``metrics.json`` (written last: the run is complete)."""
-    logits = predict_logits(
-        model, test_split.images, EVAL_BATCH, cfg.channels_last, flip_average=recipe.flip
-    )
+    """Final report of the test ``logits``, figures, then ``metrics.json`` (written last: the
+    run is complete)."""
     result = report(test_split.labels, logits)
     if cfg.figures:
         from vision.figures import save_run_figures
 
         save_run_figures(
-            run_dir, model, history, result, test_split, train_split, logits, recipe, cfg.seed
+            run_dir,
+            model,
+            history,
+            result,
+            test_split,
+            train_split,
+            logits,
+            RECIPES[cfg.recipe],
+            cfg.seed,
         )
     metrics = {
         "model": cfg.model,

@@ -26,25 +26,24 @@ class DistContext:
         return self.world_size > 1
 
 
-def init_distributed(device: torch.device) -> DistContext:
-    """Join the process group when launched by ``torchrun`` (``WORLD_SIZE`` > 1); else a no-op."""
+def init_distributed(device: torch.device) -> tuple[DistContext, torch.device]:
+    """Join the process group when launched by ``torchrun`` (``WORLD_SIZE`` > 1) and return
+    this rank's context and device: ``cuda:LOCAL_RANK`` on GPUs; on the CPU the ranks share
+    the cores (threads split between them). Outside ``torchrun``: no-op, ``device`` as given."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size <= 1:
-        return DistContext()
+        return DistContext(), device
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend=backend)
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    ctx = DistContext(
+        dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0"))
+    )
     if device.type == "cuda":
-        torch.cuda.set_device(local_rank)
-    return DistContext(dist.get_rank(), dist.get_world_size(), local_rank)
-
-
-def local_device(device: torch.device, ctx: DistContext) -> torch.device:
-    """The device of this rank: ``cuda:LOCAL_RANK`` in a multi-GPU run, else ``device``."""
-    if device.type == "cuda" and ctx.enabled:
-        return torch.device("cuda", ctx.local_rank)
-    return device
+        torch.cuda.set_device(ctx.local_rank)
+        return ctx, torch.device("cuda", ctx.local_rank)
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // ctx.world_size))
+    return ctx, device
 
 
 def all_reduce_sum(values: torch.Tensor, ctx: DistContext) -> torch.Tensor:

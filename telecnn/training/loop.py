@@ -24,6 +24,9 @@ from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
 
+#: The progress bar shows the batch loss every this many steps (reading it syncs the device).
+LOSS_EVERY = 10
+
 Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 CorrectFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -61,14 +64,25 @@ def resume(
     scheduler: Any | None,
 ) -> Progress:
     """Restore model, optimizer and scheduler from a run's checkpoint; return where to continue."""
-    state = load_checkpoint(path, kind=spec.kind)
+    return restore(load_checkpoint(path, kind=spec.kind), spec, model, optimizer, scheduler, path)
+
+
+def restore(
+    state: dict[str, Any],
+    spec: RunSpec,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any | None,
+    source: str | Path = "the checkpoint",
+) -> Progress:
+    """:func:`resume` from a checkpoint already loaded (``source`` names it in errors)."""
     if state.get("model_name") != spec.model_name or state.get("model_config") != spec.model_config:
         raise CheckpointError(
-            f"{path} was trained as {state.get('model_name')} {state.get('model_config')}, "
+            f"{source} was trained as {state.get('model_name')} {state.get('model_config')}, "
             f"not {spec.model_name} {spec.model_config}"
         )
     if "optimizer_state" not in state:
-        raise CheckpointError(f"{path} holds weights only and cannot be resumed")
+        raise CheckpointError(f"{source} holds weights only and cannot be resumed")
     model.load_state_dict(state["model_state"])
     optimizer.load_state_dict(state["optimizer_state"])
     if scheduler is not None and state.get("scheduler_state") is not None:
@@ -124,7 +138,7 @@ def fit(
             disable=not (show_progress and ctx.is_main),
             file=sys.stderr,
         )
-        for inputs, targets in bar:
+        for step, (inputs, targets) in enumerate(bar):
             optimizer.zero_grad(set_to_none=True)
             outputs = net(inputs)
             loss = loss_fn(outputs, targets)
@@ -138,7 +152,8 @@ def fit(
                 totals[2] += n
                 if correct_fn is not None:
                     totals[1] += correct_fn(outputs.detach(), targets).double()
-            bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+            if not bar.disable and step % LOSS_EVERY == 0:  # .item() waits for the GPU
+                bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
         bar.close()
         if scheduler is not None and not step_scheduler_per_batch:
             scheduler.step()

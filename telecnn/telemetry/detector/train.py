@@ -46,8 +46,7 @@ from telecnn.training import (
     fit,
     init_distributed,
     load_checkpoint,
-    local_device,
-    resume,
+    restore,
     shutdown,
 )
 
@@ -308,8 +307,7 @@ def train_detector(
     torch.manual_seed(config.seed)
     from telecnn.device import pick_device
 
-    ctx = init_distributed(pick_device(config.device))
-    device = local_device(pick_device(config.device), ctx)
+    ctx, device = init_distributed(pick_device(config.device))
     try:
         # model, optimiser and (when resuming) the checkpoint first: a bad resume fails fast
         val_n = min(config.val_laps, max(1, config.sim_laps // 10))
@@ -328,8 +326,9 @@ def train_detector(
         if resume_run:
             if spec.checkpoint_path is None or not spec.checkpoint_path.is_file():
                 raise TelecnnError(f"nothing to resume: no checkpoint in {run_dir}")
-            progress = resume(spec.checkpoint_path, spec, model, optimizer, scheduler)
-            saved = load_checkpoint(spec.checkpoint_path, kind=KIND)["extra"]
+            state = load_checkpoint(spec.checkpoint_path, kind=KIND)
+            progress = restore(state, spec, model, optimizer, scheduler, spec.checkpoint_path)
+            saved = state["extra"]
 
         laps, simulated = prepare_laps(config, real_laps)
         val_laps, train_laps, train_sim = laps[:val_n], laps[val_n:], simulated[val_n:]
