@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import DRS_OPEN_CODES, EVENT_COLUMNS, EVENT_TYPES, Lap
+from telecnn.telemetry.schema import DRS_OPEN_CODES, EVENT_COLUMNS, EVENT_TYPES, POINT_EVENTS, Lap
 
 #: lift_coast thresholds.
 LIFT_THROTTLE_BELOW = 10.0
@@ -57,7 +57,7 @@ def runs_to_events(
     ``confidence`` is an optional per-sample score; a run's confidence is its mean (1.0 without).
     Reused by the CNN detector's post-processing.
     """
-    return _frame(_run_columns(mask, times, distances, event, min_samples, confidence))
+    return events_frame(run_columns(mask, times, distances, event, min_samples, confidence))
 
 
 def points_to_events(
@@ -68,7 +68,39 @@ def points_to_events(
     confidence: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Point events (start == end) at every True sample of ``mask``."""
-    return _frame(_point_columns(mask, times, distances, event, confidence))
+    return events_frame(point_columns(mask, times, distances, event, confidence))
+
+
+def event_masks(
+    events: pd.DataFrame, times: np.ndarray, types: tuple[str, ...] = EVENT_TYPES
+) -> np.ndarray:
+    """A ``(len(types), len(times))`` boolean array: sample k is inside an event of type i.
+
+    Interval events cover every time in [start, end]; a point event marks the sample nearest to
+    its time. Works for a lap's own samples or for a uniform grid (pass the grid's times).
+    """
+    times = np.asarray(times, dtype=float)
+    out = np.zeros((len(types), len(times)), dtype=bool)
+    if len(events) == 0 or len(times) == 0:
+        return out
+    for i, name in enumerate(types):
+        rows = events[events["event"] == name]
+        if rows.empty:
+            continue
+        start = rows["start_time"].to_numpy(dtype=float)
+        end = rows["end_time"].to_numpy(dtype=float)
+        if name in POINT_EVENTS:
+            pos = np.clip(np.searchsorted(times, start), 1, len(times) - 1)
+            nearer_left = (start - times[pos - 1]) <= (times[pos] - start)
+            out[i, np.where(nearer_left, pos - 1, pos)] = True
+            continue
+        lo = np.searchsorted(times, start - 1e-9, side="left")
+        hi = np.searchsorted(times, end + 1e-9, side="right")
+        diff = np.zeros(len(times) + 1, dtype=np.int64)
+        np.add.at(diff, lo, 1)
+        np.add.at(diff, hi, -1)
+        out[i] = np.cumsum(diff[:-1]) > 0
+    return out
 
 
 def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -78,7 +110,7 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays.
     """
-    return _frame(*rule_parts(_arrays(lap)))
+    return events_frame(*rule_parts(_arrays(lap)))
 
 
 def rule_parts(cols: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
@@ -89,25 +121,25 @@ def rule_parts(cols: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
     parts: list[dict[str, Any]] = []
     if "Brake" in cols:
         brake = np.asarray(cols["Brake"]) > 0
-        parts.append(_run_columns(brake, t, d, "braking", 1, None, speed))
+        parts.append(run_columns(brake, t, d, "braking", 1, None, speed))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
         drs = np.zeros(len(code), dtype=bool)
         for open_code in _OPEN:
             drs |= code == open_code
-        parts.append(_run_columns(drs, t, d, "drs", 1, None))
+        parts.append(run_columns(drs, t, d, "drs", 1, None))
     if "Throttle" in cols and "Brake" in cols and speed is not None:
         lift = (
             (np.asarray(cols["Throttle"], dtype=float) < LIFT_THROTTLE_BELOW)
             & (np.asarray(cols["Brake"]) <= 0)
             & (speed >= LIFT_MIN_SPEED)
         )
-        parts.append(_run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed))
+        parts.append(run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed))
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
         for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
-            part = _point_columns(mask, t, d, name, None)
+            part = point_columns(mask, t, d, name, None)
             idx = np.flatnonzero(mask)
             part["from_gear"] = gear[idx - 1]
             part["to_gear"] = gear[idx]
@@ -137,10 +169,10 @@ def speed_rule_events(lap: Lap | pd.DataFrame, decel_g: float = SPEED_RULE_DECEL
     d = data["Distance"].to_numpy(dtype=float) if "Distance" in data else None
     speed = speed_kmh(data)
     if speed is None or len(t) < 2:
-        return _frame()
+        return events_frame()
     accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
     mask = np.concatenate((accel < -decel_g * G, [False]))
-    return _frame(_run_columns(mask, t, d, "braking", 1, None, speed))
+    return events_frame(run_columns(mask, t, d, "braking", 1, None, speed))
 
 
 def speed_kmh(data: pd.DataFrame) -> np.ndarray | None:
@@ -169,7 +201,18 @@ def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndar
     return np.minimum.reduceat(padded, bounds)[::2]
 
 
-def _run_columns(mask, times, distances, event, min_samples, confidence, speed=None) -> dict:
+def run_columns(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    min_samples: int = 1,
+    confidence: np.ndarray | None = None,
+    speed: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Event columns (a part for :func:`events_frame`) of every maximal run of ``mask``: the
+    standard columns, a confidence (the run's mean of ``confidence``, else 1.0) and, with
+    ``speed``, the run's ``entry_speed`` and ``min_speed``."""
     starts, ends = run_bounds(mask, min_samples)
     cols = _base_columns(event, times, distances, starts, ends)
     if confidence is None:
@@ -183,7 +226,14 @@ def _run_columns(mask, times, distances, event, min_samples, confidence, speed=N
     return cols
 
 
-def _point_columns(mask, times, distances, event, confidence) -> dict:
+def point_columns(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    confidence: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Event columns of a point event at every True sample of ``mask``."""
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
     cols = _base_columns(event, times, distances, idx, idx)
     conf = np.ones(len(idx)) if confidence is None else np.asarray(confidence, float)[idx]
@@ -204,7 +254,7 @@ def _base_columns(event, times, distances, starts, ends) -> dict:
     }
 
 
-def _frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
+def events_frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """One events DataFrame from column dicts: standard columns first, extras after (NaN where a
     type has none), sorted by start time then taxonomy order."""
     extras: list[str] = []

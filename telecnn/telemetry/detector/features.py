@@ -20,6 +20,7 @@ import pandas as pd
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.grid import grid_times, previous_index, resample
+from telecnn.telemetry.rules import event_masks
 from telecnn.telemetry.schema import (
     CHANNEL_KIND,
     CHANNELS,
@@ -145,22 +146,8 @@ def lap_inputs(
 
 
 def sample_labels(times: np.ndarray, events: pd.DataFrame) -> np.ndarray:
-    """Per-sample 0/1 labels ``(E, n)`` of each event type from an events DataFrame."""
-    labels = np.zeros((len(EVENT_TYPES), len(times)), dtype=np.float32)
-    if events is None or len(events) == 0:
-        return labels
-    tol = 1e-6
-    for row in events.itertuples(index=False):
-        if row.event not in EVENT_TYPES:
-            continue
-        k = EVENT_TYPES.index(row.event)
-        if row.event in POINT_EVENTS:
-            i = int(np.argmin(np.abs(times - row.start_time)))
-            labels[k, i] = 1.0
-        else:
-            inside = (times >= row.start_time - tol) & (times <= row.end_time + tol)
-            labels[k, inside] = 1.0
-    return labels
+    """Per-sample 0/1 labels ``(E, n)`` of each event type (float32 :func:`event_masks`)."""
+    return event_masks(events, times).astype(np.float32)
 
 
 def grid_targets(

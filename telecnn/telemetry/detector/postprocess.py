@@ -18,8 +18,8 @@ from scipy import ndimage, signal
 
 from telecnn.telemetry.clean import distance_from_speed
 from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.rules import points_to_events, run_min, runs_to_events
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, empty_events
+from telecnn.telemetry.rules import events_frame, point_columns, run_columns
+from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
 #: Default thresholds per event type (stored in, and read back from, the checkpoint).
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
@@ -100,24 +100,12 @@ def probabilities_to_events(
             conf = np.zeros(len(p))
             for i, c in zip(previous_index(times, at[peaks]), trace[peaks], strict=True):
                 conf[i] = max(conf[i], c)
-            parts.append(points_to_events(conf > 0, times, distance, name, confidence=conf))
+            parts.append(point_columns(conf > 0, times, distance, name, conf))
             continue
         mask = np.zeros(len(p), dtype=bool)
         for i, j in hysteresis_runs(p, th["high"], th["low"]):
             if times[j] - times[i] >= th["min_duration"]:
                 mask[i : j + 1] = True
-        events = runs_to_events(mask, times, distance, name, int(th["min_samples"]), p)
-        if name == "braking" and speed is not None and len(events):
-            starts = np.searchsorted(times, events["start_time"].to_numpy())
-            ends = np.searchsorted(times, events["end_time"].to_numpy())
-            events["entry_speed"] = speed[starts]
-            events["min_speed"] = run_min(speed, starts, ends)
-        parts.append(events)
-    parts = [e for e in parts if len(e)]
-    if not parts:
-        return empty_events()
-    events = pd.concat(parts, ignore_index=True)
-    rank = {name: i for i, name in enumerate(EVENT_TYPES)}
-    events["_rank"] = events["event"].map(rank)
-    events = events.sort_values(["start_time", "_rank"], kind="stable").drop(columns="_rank")
-    return events.reset_index(drop=True)
+        extras = speed if name == "braking" else None
+        parts.append(run_columns(mask, times, distance, name, int(th["min_samples"]), p, extras))
+    return events_frame(*parts)

@@ -38,7 +38,7 @@ from telecnn.telemetry.detector.features import (
 from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.rules import events_frame, rule_events, run_columns
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 from telecnn.training import (
     Progress,
@@ -154,11 +154,9 @@ def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
 
 def labels_to_events(labels: np.ndarray, times: np.ndarray) -> pd.DataFrame:
     """Interval events of the simulator-only types from per-sample labels ``(E, n)``."""
-    from telecnn.telemetry.rules import runs_to_events
-
-    parts = [runs_to_events(labels[k] > 0, times, None, EVENT_TYPES[k]) for k in SIM_ONLY_ROWS]
-    parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return events_frame(
+        *[run_columns(labels[k] > 0, times, None, EVENT_TYPES[k]) for k in SIM_ONLY_ROWS]
+    )
 
 
 def lap_labels(lap: Lap, simulated: bool) -> tuple[np.ndarray, np.ndarray]:

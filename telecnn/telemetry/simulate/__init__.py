@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.rules import event_masks
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
 from telecnn.telemetry.simulate.driver import (
@@ -27,7 +28,7 @@ from telecnn.telemetry.simulate.driver import (
     plan_lap,
     run_physics,
 )
-from telecnn.telemetry.simulate.labels import event_masks, truth_events
+from telecnn.telemetry.simulate.labels import truth_events
 from telecnn.telemetry.simulate.physics import gears
 from telecnn.telemetry.simulate.sampling import sample_lap
 
