@@ -10,7 +10,7 @@ import pytest
 
 from telecnn.errors import DataNotFoundError, TelecnnError
 from telecnn.telemetry.sources import as_lap, as_laps, load_laps, read_laps
-from telecnn.telemetry.sources.files import write_laps
+from telecnn.telemetry.sources.files import laps_frame, write_laps
 
 from .conftest import car_frame
 
@@ -91,6 +91,8 @@ def test_many_laps_with_driver_and_lap_number(tmp_path, hungary_laps):
         for got, want in zip(back, laps, strict=True):
             _same_lap(got, want)
         assert [x.meta.driver for x in read_laps(path, drivers=["ham"])] == ["HAM"]
+        assert [x.meta.driver for x in read_laps(path, drivers="nor,alb")] == ["ALB", "NOR"]
+        assert len(as_laps(laps_frame(laps), drivers="ham, nor")) == 2
         assert [x.meta.lap_number for x in read_laps(path, laps="17")] == [17]
         fastest = read_laps(path, laps="fastest")
         assert len(fastest) == 3
@@ -158,6 +160,11 @@ def test_as_lap_and_load_laps_front_doors(tmp_path, nor, hungary_dir):
     sims = load_laps(sim="monaco", sim_laps=2, seed=4)
     assert [x.meta.lap_number for x in sims] == [1, 2]
     assert load_laps(sim="monaco", laps="2", seed=4)[0].data.equals(sims[1].data)
+    picked = load_laps(sim="monaco", laps="2-3,6", seed=4)
+    assert [x.meta.lap_number for x in picked] == [2, 3, 6]
+    assert picked[0].data.equals(sims[1].data)
+    fastest = load_laps(sim="monaco", sim_laps=2, laps="fastest", seed=4)
+    assert fastest[0].meta.lap_time == min(x.meta.lap_time for x in sims)
     path = tmp_path / "lap.json"
     path.write_text(json.dumps({"telemetry": {"Time": [], "Speed": []}}))
     with pytest.raises(TelecnnError, match="empty lap"):

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
@@ -24,7 +25,12 @@ from telecnn.telemetry.sources.fastf1_source import (
     session_laps,
     telemetry_meta,
 )
-from telecnn.telemetry.sources.files import LapSelection, parse_lap_numbers, read_laps
+from telecnn.telemetry.sources.files import read_laps, select_laps, split_laps
+from telecnn.telemetry.sources.selection import (
+    LapSelection,
+    normalise_drivers,
+    parse_lap_numbers,
+)
 
 __all__ = [
     "as_lap",
@@ -94,8 +100,6 @@ def as_laps(
         and kind is None
         and {"Driver", "LapNumber"} & set(obj.columns)
     ):
-        from telecnn.telemetry.sources.files import select_laps, split_laps
-
         return select_laps(split_laps(obj, LapMeta(source="dataframe")), drivers, laps)
     if isinstance(obj, (str, Path)):
         return read_laps(obj, drivers, laps)
@@ -131,7 +135,7 @@ def load_laps(
             "give exactly one source: --session YEAR/EVENT/SESSION, --file PATH or --sim CIRCUIT"
             + (f" (got {', '.join(given)})" if given else "")
         )
-    driver_list = _driver_list(drivers)
+    driver_list = normalise_drivers(drivers)
     if session:
         loaded = load_session(session, cache=cache, offline=offline)
         return session_laps(loaded, driver_list, laps or "fastest", progress=progress)
@@ -144,16 +148,12 @@ def load_laps(
 
     if laps in (None, "all", "fastest"):
         chosen = simulate_laps(sim, sim_laps, seed=seed, progress=progress and sim_laps > 1)
-        if laps == "fastest":
-            chosen = [min(chosen, key=lambda lap: lap.meta.lap_time or 0.0)]
-        return chosen
-    numbers = sorted(parse_lap_numbers(laps))
-    return [simulate_laps(sim, 1, seed=seed, first_lap=k)[0] for k in numbers]
-
-
-def _driver_list(drivers: Iterable[str] | str | None) -> list[str] | None:
-    if drivers is None:
-        return None
-    items = [drivers] if isinstance(drivers, str) else list(drivers)
-    out = [d.strip().upper() for item in items for d in str(item).split(",") if d.strip()]
-    return None if not out or out == ["ALL"] else out
+        return select_laps(chosen, None, laps, where=f"--sim {sim}")
+    # lap k of a seed is the same whatever the batch: simulate each run of numbers in one go
+    numbers = np.array(sorted(parse_lap_numbers(laps)))
+    runs = np.split(numbers, np.flatnonzero(np.diff(numbers) != 1) + 1)
+    return [
+        lap
+        for run in runs
+        for lap in simulate_laps(sim, len(run), seed=seed, first_lap=int(run[0]))
+    ]

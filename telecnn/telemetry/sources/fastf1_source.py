@@ -18,7 +18,12 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.clean import clean_lap
 from telecnn.telemetry.schema import Lap, LapMeta
-from telecnn.telemetry.sources.files import LapSelection, parse_lap_numbers
+from telecnn.telemetry.sources.selection import (
+    LapSelection,
+    check_drivers,
+    normalise_drivers,
+    parse_lap_numbers,
+)
 
 #: Session names accepted in a spec, mapped to fastf1's identifiers.
 SESSION_NAMES = {
@@ -160,7 +165,8 @@ def session_laps(
         else session
     )
     have = sorted({str(d) for d in table["Driver"].dropna().unique()})
-    wanted = _drivers(drivers, have)
+    wanted = normalise_drivers(drivers) or have
+    check_drivers(wanted, have, "this session")
     rows = []
     for driver in wanted:
         mine = table.pick_drivers(driver)
@@ -182,19 +188,6 @@ def session_laps(
 
         iterator = tqdm(rows, desc="loading laps", unit="lap", leave=False)
     return [lap_from_fastf1(row) for row in iterator]
-
-
-def _drivers(drivers: list[str] | str | None, have: list[str]) -> list[str]:
-    if drivers is None or drivers == "all" or drivers == ["all"]:
-        return have
-    wanted = [drivers] if isinstance(drivers, str) else list(drivers)
-    wanted = [w.strip().upper() for part in wanted for w in str(part).split(",") if w.strip()]
-    unknown = [w for w in wanted if w not in have]
-    if unknown:
-        raise TelecnnError(
-            f"driver {', '.join(unknown)} not in this session: have {', '.join(have)}"
-        )
-    return wanted
 
 
 def lap_from_fastf1(lap: Any) -> Lap:

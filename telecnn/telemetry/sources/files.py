@@ -18,9 +18,15 @@ import pandas as pd
 from telecnn.errors import DataNotFoundError, TelecnnError
 from telecnn.telemetry.clean import clean_lap, lap_seconds
 from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.sources.selection import (
+    LapSelection,
+    check_drivers,
+    lap_ranges,
+    normalise_drivers,
+    parse_lap_numbers,
+)
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
-LapSelection = str | int | list[int] | tuple[int, ...] | None
 
 
 def read_laps(
@@ -46,22 +52,17 @@ def read_laps(
 
 
 def _prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) -> pd.DataFrame:
-    """Drop rows of other drivers and laps before cleaning (the selection is re-checked after)."""
-    if drivers and "Driver" in frame.columns:
-        wanted = [drivers] if isinstance(drivers, str) else list(drivers)
-        wanted = {d.upper() for d in wanted}
-        if "ALL" not in wanted:
-            names = frame["Driver"].astype(str).str.upper()
-            unknown = sorted(wanted - set(names.unique()))
-            if unknown:
-                have = ", ".join(sorted(names.unique()))
-                raise TelecnnError(f"driver {', '.join(unknown)} not in {where}: have {have}")
-            frame = frame[names.isin(wanted)]
+    """Drop rows of other drivers and laps before cleaning (cleaning is the costly step)."""
+    wanted = normalise_drivers(drivers)
+    if wanted and "Driver" in frame.columns:
+        names = frame["Driver"].astype(str).str.upper()
+        check_drivers(wanted, names.unique(), where)
+        frame = frame[names.isin(wanted)]
     if which not in (None, "all", "fastest") and "LapNumber" in frame.columns:
         keep = frame["LapNumber"].isin(parse_lap_numbers(which))
         if not keep.any():
             have = sorted(int(n) for n in frame["LapNumber"].dropna().unique())
-            raise TelecnnError(f"lap {which} not in {where}: laps {_ranges(have) or 'none'}")
+            raise TelecnnError(f"lap {which} not in {where}: laps {lap_ranges(have) or 'none'}")
         frame = frame[keep]
     return frame
 
@@ -93,17 +94,11 @@ def select_laps(
 ) -> list[Lap]:
     """Keep the laps of ``drivers`` (None: all) and ``which`` laps: ``"all"``, ``"fastest"``
     (per driver), a lap number or a list of them."""
-    if drivers:
-        wanted = [drivers] if isinstance(drivers, str) else list(drivers)
-        wanted = [d.upper() for d in wanted]
-        have = sorted({(lap.meta.driver or "").upper() for lap in laps})
-        unknown = [d for d in wanted if d not in have and d != "ALL"]
-        if unknown:
-            raise TelecnnError(
-                f"driver {', '.join(unknown)} not in {where}: have {', '.join(have) or 'none'}"
-            )
-        if "ALL" not in wanted:
-            laps = [lap for lap in laps if (lap.meta.driver or "").upper() in wanted]
+    wanted = normalise_drivers(drivers)
+    if wanted:
+        have = {(lap.meta.driver or "").upper() for lap in laps}
+        check_drivers(wanted, have, where)
+        laps = [lap for lap in laps if (lap.meta.driver or "").upper() in wanted]
     if which is None or which == "all":
         return laps
     if which == "fastest":
@@ -120,30 +115,8 @@ def select_laps(
         chosen = laps  # a single unnumbered lap is whatever lap was asked for
     if not chosen:
         have = sorted({lap.meta.lap_number for lap in laps if lap.meta.lap_number is not None})
-        raise TelecnnError(f"lap {which} not in {where}: laps {_ranges(have) or 'none'}")
+        raise TelecnnError(f"lap {which} not in {where}: laps {lap_ranges(have) or 'none'}")
     return chosen
-
-
-def parse_lap_numbers(which: LapSelection) -> set[int]:
-    """Lap numbers from ``12``, ``"12"``, ``"3,5,7-9"`` or a list."""
-    if isinstance(which, int):
-        return {which}
-    if isinstance(which, (list, tuple)):
-        return {int(x) for x in which}
-    numbers: set[int] = set()
-    for part in str(which).split(","):
-        part = part.strip()
-        try:
-            if "-" in part:
-                lo, hi = (int(x) for x in part.split("-", 1))
-                numbers.update(range(lo, hi + 1))
-            else:
-                numbers.add(int(part))
-        except ValueError:
-            raise TelecnnError(
-                f"bad lap selection {which!r}: use fastest, all or numbers like 3,5-7"
-            ) from None
-    return numbers
 
 
 def _read(reader: Any, path: Path) -> pd.DataFrame:
@@ -225,20 +198,6 @@ def _with_lap_time(lap: Lap) -> Lap:
     return Lap(
         lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth
     )
-
-
-def _ranges(numbers: list[int]) -> str:
-    if not numbers:
-        return ""
-    out, start, prev = [], numbers[0], numbers[0]
-    for n in numbers[1:] + [None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        out.append(f"{start}" if start == prev else f"{start}-{prev}")
-        if n is not None:
-            start = prev = n
-    return ",".join(out)
 
 
 def laps_frame(laps: list[Lap]) -> pd.DataFrame:
