@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import operator
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ import numpy as np
 
 from telecnn.errors import DataNotFoundError, TelecnnError
 from telecnn.kernels.bank import get_kernel, kernel_info, list_kernels
-from telecnn.kernels.conv import Padding, conv1d
+from telecnn.kernels.conv import Padding, _paddings, conv1d
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +40,7 @@ def apply_to_trace(
         raise TelecnnError(f"a trace must be one-dimensional, got shape {values.shape}")
     taps = get_kernel(name, **params)
     response = conv1d(values, taps, padding=padding)
-    padded_left = (len(taps) - 1) // 2 if padding == "same" else _left_padding(padding)
+    padded_left = _paddings(padding, (len(taps),), (1,), (1,))[0][0]  # conv1d's own reading
     first = (len(taps) - 1) // 2 - padded_left  # the sample under output 0's window centre
     aligned = np.full(values.shape, np.nan)
     rows = np.arange(len(response)) + first
@@ -104,16 +103,6 @@ def plot_response(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     bottom.set_ylabel("response")
     bottom.set_xlabel("sample")
     return save_figure(fig, path)
-
-
-def _left_padding(padding: Padding) -> int:
-    if padding == "valid":
-        return 0
-    try:
-        return operator.index(padding)  # type: ignore[arg-type]
-    except TypeError:
-        pass
-    raise TelecnnError(f"padding for a trace must be 'same', 'valid' or an int, got {padding!r}")
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

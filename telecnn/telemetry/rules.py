@@ -31,17 +31,33 @@ SPEED_RULE_DECEL_G = 1.5
 G = 9.81
 
 
-def run_bounds(mask: np.ndarray, min_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end indices (inclusive) of every maximal True run of at least ``min_samples``."""
+def run_bounds(
+    mask: np.ndarray, min_samples: int = 1, segments: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end indices (inclusive) of every maximal True run of at least ``min_samples``.
+
+    ``segments`` (one label per sample, e.g. the lap of laps laid end to end): runs also end
+    where the label changes.
+    """
     m = np.asarray(mask, dtype=bool)
     if m.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    edges = np.diff(np.concatenate(([0], m.view(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1) - 1
+    first = _segment_starts(segments, m.size)
+    last = np.append(first[1:], True)
+    starts = np.flatnonzero(m & (first | ~np.concatenate(([False], m[:-1]))))
+    ends = np.flatnonzero(m & (last | ~np.append(m[1:], False)))
     keep = (ends - starts + 1) >= min_samples
     return starts[keep], ends[keep]
+
+
+def _segment_starts(segments: np.ndarray | None, n: int) -> np.ndarray:
+    """True at the first sample of each segment (just sample 0 without segments)."""
+    first = np.zeros(n, dtype=bool)
+    first[0] = True
+    if segments is not None:
+        first[1:] = segments[1:] != segments[:-1]
+    return first
 
 
 def runs_to_events(
@@ -113,33 +129,41 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     return events_frame(*rule_parts(_arrays(lap)))
 
 
-def rule_parts(cols: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
-    """The rules on column arrays, as one column dict per event type (see :func:`rule_events`)."""
+def rule_parts(
+    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
+) -> list[dict[str, np.ndarray]]:
+    """The rules on column arrays, as one column dict per event type (see :func:`rule_events`).
+
+    ``segments``: the columns hold several laps end to end, labelled per sample; no event
+    crosses a label change and each event carries its ``segment`` (see :func:`split_events`).
+    """
+    seg = segments
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float) if "Distance" in cols else None
     speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
     parts: list[dict[str, Any]] = []
     if "Brake" in cols:
         brake = np.asarray(cols["Brake"]) > 0
-        parts.append(run_columns(brake, t, d, "braking", 1, None, speed))
+        parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
         drs = np.zeros(len(code), dtype=bool)
         for open_code in _OPEN:
             drs |= code == open_code
-        parts.append(run_columns(drs, t, d, "drs", 1, None))
+        parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
     if "Throttle" in cols and "Brake" in cols and speed is not None:
         lift = (
             (np.asarray(cols["Throttle"], dtype=float) < LIFT_THROTTLE_BELOW)
             & (np.asarray(cols["Brake"]) <= 0)
             & (speed >= LIFT_MIN_SPEED)
         )
-        parts.append(run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed))
+        parts.append(run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed, seg))
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
+        step[_segment_starts(seg, len(step))] = 0.0  # a lap's first sample is no shift
         for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
-            part = point_columns(mask, t, d, name, None)
+            part = point_columns(mask, t, d, name, None, seg)
             idx = np.flatnonzero(mask)
             part["from_gear"] = gear[idx - 1]
             part["to_gear"] = gear[idx]
@@ -209,12 +233,14 @@ def run_columns(
     min_samples: int = 1,
     confidence: np.ndarray | None = None,
     speed: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Event columns (a part for :func:`events_frame`) of every maximal run of ``mask``: the
     standard columns, a confidence (the run's mean of ``confidence``, else 1.0) and, with
-    ``speed``, the run's ``entry_speed`` and ``min_speed``."""
-    starts, ends = run_bounds(mask, min_samples)
-    cols = _base_columns(event, times, distances, starts, ends)
+    ``speed``, the run's ``entry_speed`` and ``min_speed`` (``segments``: see
+    :func:`rule_parts`)."""
+    starts, ends = run_bounds(mask, min_samples, segments)
+    cols = _base_columns(event, times, distances, starts, ends, segments)
     if confidence is None:
         cols["confidence"] = np.ones(len(starts))
     else:
@@ -232,41 +258,72 @@ def point_columns(
     distances: np.ndarray | None,
     event: str,
     confidence: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Event columns of a point event at every True sample of ``mask``."""
     idx = np.flatnonzero(np.asarray(mask, dtype=bool))
-    cols = _base_columns(event, times, distances, idx, idx)
+    cols = _base_columns(event, times, distances, idx, idx, segments)
     conf = np.ones(len(idx)) if confidence is None else np.asarray(confidence, float)[idx]
     cols["confidence"] = conf
     return cols
 
 
-def _base_columns(event, times, distances, starts, ends) -> dict:
+def _base_columns(event, times, distances, starts, ends, segments=None) -> dict:
     times = np.asarray(times, dtype=float)
     dist = None if distances is None else np.asarray(distances, dtype=float)
     nan = np.full(len(starts), np.nan)
-    return {
+    cols = {
         "event": np.full(len(starts), event, dtype=object),
         "start_time": times[starts],
         "end_time": times[ends],
         "start_distance": nan if dist is None else dist[starts],
         "end_distance": nan if dist is None else dist[ends],
     }
+    if segments is not None:
+        cols[SEGMENT] = segments[starts]
+    return cols
 
 
 def events_frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """One events DataFrame from column dicts: standard columns first, extras after (NaN where a
     type has none), sorted by start time then taxonomy order."""
-    extras: list[str] = []
-    for p in parts:
-        extras += [k for k in p if k not in EVENT_COLUMNS and k not in extras]
-    names = list(EVENT_COLUMNS) + extras
+    names, cols = _sorted_columns(parts)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "event" else float) for c in names})
-    parts = tuple(p for p in parts if len(p["event"])) or parts[:1]
+    return pd.DataFrame(cols, copy=False)
+
+
+def split_events(parts: list[Mapping[str, np.ndarray]], count: int) -> list[pd.DataFrame]:
+    """Parts made with ``segments`` 0..``count``-1 (laps laid end to end) as one events
+    DataFrame per segment, each exactly what :func:`events_frame` gives for that lap alone."""
+    names, cols = _sorted_columns(parts)
+    bounds = np.searchsorted(cols.pop(SEGMENT), np.arange(count + 1))
+    return [
+        pd.DataFrame({name: cols[name][a:b] for name in names}, copy=False)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+#: The column :func:`rule_parts` adds when given ``segments``.
+SEGMENT = "_segment"
+
+
+def _sorted_columns(
+    parts: tuple[Mapping[str, np.ndarray], ...] | list[Mapping[str, np.ndarray]],
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The column names (standard, then extras) and the parts' rows merged and sorted by
+    segment (when present), start time, then taxonomy order."""
+    extras: list[str] = []
+    for p in parts:
+        extras += [k for k in p if k not in EVENT_COLUMNS and k not in extras and k != SEGMENT]
+    names = list(EVENT_COLUMNS) + extras
+    if not parts:
+        return names, {}
+    keys = [SEGMENT] if SEGMENT in parts[0] else []
+    parts = tuple(p for p in parts if len(p["event"])) or tuple(parts[:1])
     sizes = [len(p["event"]) for p in parts]
-    row = {name: i for i, name in enumerate(names[1:])}
-    block = np.full((len(names) - 1, sum(sizes)), np.nan)  # every column but "event"
+    row = {name: i for i, name in enumerate(names[1:] + keys)}
+    block = np.full((len(row), sum(sizes)), np.nan)  # every column but "event"
     at = 0
     for p, size in zip(parts, sizes, strict=True):
         for name, values in p.items():
@@ -275,11 +332,11 @@ def events_frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
         at += size
     events = np.concatenate([p["event"] for p in parts]).astype(object)
     rank = np.concatenate([_type_rank(p["event"]) for p in parts])
-    order = np.lexsort((rank, block[row["start_time"]]))
+    order = np.lexsort((rank, block[row["start_time"]], *[block[row[k]] for k in keys]))
     block = block[:, order]
     cols = {"event": events[order]}
     cols.update({name: block[i] for name, i in row.items()})
-    return pd.DataFrame(cols, copy=False)
+    return names, cols
 
 
 _RANK = {name: i for i, name in enumerate(EVENT_TYPES)}

@@ -41,6 +41,15 @@ def test_same_seed_same_laps_whatever_the_batching():
     assert len({lap.meta.lap_time for lap in a}) == 6  # every lap differs
 
 
+@pytest.mark.parametrize("name", list(CIRCUITS))
+def test_a_lap_does_not_depend_on_the_laps_simulated_beside_it(name):
+    """Race laps (several lift-and-coast zones, traffic), exactly equal alone and in a batch."""
+    batched = simulate_laps(name, 30, seed=1, mode="race")
+    for lap in batched:
+        alone = simulate_lap(name, seed=1, lap_number=lap.meta.lap_number, mode="race")
+        assert alone.data.equals(lap.data) and alone.truth.equals(lap.truth)
+
+
 def test_truth_of_visible_types_is_the_rules_on_the_sampled_channels(laps):
     for lap in laps:
         visible = lap.truth[~lap.truth.event.isin(SIM_ONLY_EVENTS)].reset_index(drop=True)

@@ -119,10 +119,10 @@ def _batch(name: str, numbers: list[int], seed: int, mode: str, feed: str) -> li
         REV_LIMIT,
     )
     codes = drs_codes(nom, plans, window, prof.braking)
-    laps = []
-    for b, (k, plan, rng) in enumerate(zip(numbers, plans, rngs, strict=True)):
+    columns, injected = [], []
+    for b, (plan, rng) in enumerate(zip(plans, rngs, strict=True)):
         per_kmh = REV_LIMIT / (top * plan.gear_scale)
-        data, injected = sample_lap(
+        data, hidden = sample_lap(
             geo,
             plan,
             rng,
@@ -136,15 +136,24 @@ def _batch(name: str, numbers: list[int], seed: int, mode: str, feed: str) -> li
             codes[b],
             nom.brake_starts,
         )
-        frame = pd.DataFrame(data, copy=False)
-        meta = LapMeta(
-            event=name,
-            session="Q" if plan.quali else "R",
-            driver="SIM",
-            lap_number=k,
-            lap_time=round(float(prof.lap_time[b]), 3),
-            source="sim",
-            circuit=name,
+        columns.append(data)
+        injected.append(hidden)
+    truths = truth_events(columns, injected)
+    return [
+        Lap(
+            pd.DataFrame(data, copy=False),
+            LapMeta(
+                event=name,
+                session="Q" if plan.quali else "R",
+                driver="SIM",
+                lap_number=k,
+                lap_time=round(float(lap_time), 3),
+                source="sim",
+                circuit=name,
+            ),
+            truth,
         )
-        laps.append(Lap(frame, meta, truth_events(data, injected)))
-    return laps
+        for k, plan, data, truth, lap_time in zip(
+            numbers, plans, columns, truths, prof.lap_time, strict=True
+        )
+    ]

@@ -27,6 +27,11 @@ class Corner:
     radius: float
     angle: float
 
+    @property
+    def arc(self) -> float:
+        """Length (m) of the corner's arc."""
+        return self.radius * float(np.radians(abs(self.angle)))
+
 
 @dataclass(frozen=True)
 class Circuit:
@@ -164,8 +169,7 @@ def geometry(name: str) -> Geometry:
     s = np.arange(0.0, c.length, STEP_M)
     kappa = np.zeros_like(s)
     for corner in c.corners:
-        arc = corner.radius * np.radians(abs(corner.angle))
-        inside = np.abs(_wrap(s - corner.apex, c.length)) <= arc / 2
+        inside = np.abs(wrap_delta(s - corner.apex, c.length)) <= corner.arc / 2
         kappa[inside] += np.sign(corner.angle) / corner.radius
     kappa = gaussian_filter1d(kappa, sigma=3.0, mode="wrap")
     heading = np.concatenate(([0.0], np.cumsum(kappa[:-1]) * STEP_M))
@@ -189,5 +193,6 @@ def in_zone(s: np.ndarray, start: float, end: float) -> np.ndarray:
     return (s >= start) & (s < end) if start <= end else (s >= start) | (s < end)
 
 
-def _wrap(delta: np.ndarray, length: float) -> np.ndarray:
+def wrap_delta(delta: np.ndarray, length: float) -> np.ndarray:
+    """Distances along a loop of ``length`` as the shortest signed offsets (-length/2..length/2)."""
     return (delta + length / 2) % length - length / 2

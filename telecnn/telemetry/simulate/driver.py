@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from telecnn.telemetry.simulate.circuits import STEP_M, geometry, get_circuit, in_zone
+from telecnn.telemetry.simulate.circuits import STEP_M, geometry, get_circuit, in_zone, wrap_delta
 from telecnn.telemetry.simulate.physics import V_CAP, CarBatch, Profile, speed_profile
 from telecnn.telemetry.simulate.physics import G as G_ACC
 
@@ -63,6 +63,7 @@ class Nominal:
     drs_masks: np.ndarray  # (zones, points)
     drs_detect: np.ndarray  # (zones, points): the 150 m before each zone (DRS eligible, code 8)
     drs_start_idx: np.ndarray  # per point: index of its zone's start point (-1 outside)
+    drs_since: np.ndarray  # per point: metres since its DRS zone's start
     v_start: float
 
 
@@ -74,9 +75,8 @@ def nominal(name: str) -> Nominal:
     n = len(geo.s)
     bumps = np.zeros((len(c.corners), n))
     for k, corner in enumerate(c.corners):
-        arc = corner.radius * np.radians(abs(corner.angle))
-        delta = (geo.s - corner.apex + c.length / 2) % c.length - c.length / 2
-        bumps[k] = np.exp(-0.5 * (delta / (arc / 2 + 15.0)) ** 2)
+        delta = wrap_delta(geo.s - corner.apex, c.length)
+        bumps[k] = np.exp(-0.5 * (delta / (corner.arc / 2 + 15.0)) ** 2)
     drs = np.array([in_zone(geo.s, a, b) for a, b in c.drs_zones])
     start_idx = np.full(n, -1)
     for mask in drs:
@@ -115,6 +115,7 @@ def nominal(name: str) -> Nominal:
         drs_masks=drs,
         drs_detect=detect,
         drs_start_idx=start_idx,
+        drs_since=(geo.s - np.where(start_idx >= 0, start_idx * STEP_M, 0.0)) % (n * STEP_M),
         v_start=float(v0[0]),
     )
 
@@ -149,7 +150,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
     quali = mode == "quali" or (mode == "mixed" and rng.random() < 0.5)
     wet = rng.random() < 0.1
     grip_scale = (
-        rng.uniform(0.8, 0.9) if wet else float(np.clip(rng.normal(1.0, 0.025), 0.93, 1.06))
+        rng.uniform(0.8, 0.9) if wet else min(max(float(rng.normal(1.0, 0.025)), 0.93), 1.06)
     )
     fuel = rng.uniform(0, 10) if quali else rng.uniform(0, 100)
     car = {
@@ -198,7 +199,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
 
     p = rng.dirichlet([30.0, 40.0, 40.0, 30.0])
     count = 640
-    intervals = rng.choice([0.2, 0.24, 0.28, 0.32], size=count, p=p) + rng.normal(0, 0.002, count)
+    intervals = _pick(rng, FEED_INTERVALS, p, count) + rng.normal(0, 0.002, count)
 
     spins = []
     spin_rate = (0.6 if wet else 0.3) if len(nom.exits) else 0.0
@@ -221,8 +222,8 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         coast=coast,
         drs_enabled=enabled,
         drs_delay_m=rng.uniform(15.0, 60.0),
-        drs_code=int(rng.choice([10, 12, 14], p=[0.2, 0.6, 0.2])),
-        drs_base=8 if quali else int(rng.choice([0, 1], p=[0.9, 0.1])),
+        drs_code=int(_pick(rng, DRS_OPEN, DRS_OPEN_SHARE)),
+        drs_base=8 if quali else int(_pick(rng, DRS_CLOSED, DRS_CLOSED_SHARE)),
         upshift=rng.uniform(11500.0, 12100.0),
         downshift=rng.uniform(6000.0, 7500.0),
         gear_scale=rng.uniform(0.97, 1.03),
@@ -236,6 +237,23 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         speed_lag=rng.uniform(0.0, 0.25),
         speed_smooth=rng.uniform(0.03, 0.3),
     )
+
+
+#: Sample intervals (s) of the car-data feed; a lap draws its own mix of them.
+FEED_INTERVALS = np.array([0.2, 0.24, 0.28, 0.32])
+#: fastf1's DRS codes: open (10/12/14) and closed (0/1), with how often each is seen.
+DRS_OPEN, DRS_OPEN_SHARE = np.array([10, 12, 14]), np.array([0.2, 0.6, 0.2])
+DRS_CLOSED, DRS_CLOSED_SHARE = np.array([0, 1]), np.array([0.9, 0.1])
+
+
+def _pick(
+    rng: np.random.Generator, values: np.ndarray, p: np.ndarray, size: int | None = None
+) -> np.ndarray:
+    """``rng.choice(values, size, p=p)`` (the same draws, the same generator state after) without
+    its argument checks, which cost more than the draw on this per-lap path."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return values[cdf.searchsorted(rng.random(size), side="right")]
 
 
 #: Grid points the lift-and-coast mask reaches past the nominal braking point.
@@ -283,7 +301,10 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
     """The physics of a batch of planned laps; also returns the DRS-open mask used for drag."""
     geo = geometry(name)
     nom = nominal(name)
-    factor = 1.0 + np.stack([p.corner_delta for p in plans]) @ nom.corner_bumps
+    # einsum, not a BLAS product: each lap's row must not depend on the batch's shape
+    factor = 1.0 + np.einsum(
+        "bk,kn->bn", np.stack([p.corner_delta for p in plans]), nom.corner_bumps
+    )
     cap = np.stack([p.cap for p in plans])
     coast = np.stack([p.coast for p in plans])
     drs = drs_window(nom, plans)
@@ -301,18 +322,15 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
 
 def drs_window(nom: Nominal, plans: list[LapPlan]) -> np.ndarray:
     """Where each lap's flap may be open: enabled zones, after the driver's reaction distance."""
-    s = np.arange(nom.drs_masks.shape[1]) * STEP_M
-    start_s = np.where(nom.drs_start_idx >= 0, nom.drs_start_idx * STEP_M, 0.0)
-    since = (s - start_s) % (len(s) * STEP_M)
-    out = np.zeros((len(plans), len(s)), dtype=bool)
-    for b, p in enumerate(plans):
-        zones = (
-            nom.drs_masks[p.drs_enabled].any(axis=0)
-            if p.drs_enabled.any()
-            else np.zeros(len(s), bool)
-        )
-        out[b] = zones & (since >= p.drs_delay_m)
-    return out
+    delay = np.array([p.drs_delay_m for p in plans])[:, None]
+    return _enabled(nom.drs_masks, plans) & (nom.drs_since[None] >= delay)
+
+
+def _enabled(zone_masks: np.ndarray, plans: list[LapPlan]) -> np.ndarray:
+    """``(laps, points)``: inside one of ``zone_masks`` ``(zones, points)`` that the lap has
+    DRS enabled in."""
+    enabled = np.stack([p.drs_enabled for p in plans])  # (laps, zones)
+    return (enabled[:, :, None] & zone_masks[None]).any(axis=1)
 
 
 def drs_codes(
@@ -328,12 +346,10 @@ def drs_codes(
     lap_total = brake_count[:, -1:]
     since = np.where(wraps, brake_count + lap_total - at_start, brake_count - at_start)
     is_open = window & (since == 0)
-    codes = np.empty(window.shape, dtype=np.int64)
-    for b, p in enumerate(plans):
-        codes[b] = p.drs_base
-        if not p.quali:  # the detection point: eligible (8) shortly before an enabled zone
-            enabled = nom.drs_masks[p.drs_enabled].any(axis=0)
-            codes[b, nom.drs_detect[p.drs_enabled].any(axis=0)] = 8
-            codes[b, enabled & ~is_open[b] & (since[b] == 0)] = 8
-        codes[b, is_open[b]] = p.drs_code
-    return codes
+    # race laps: eligible (8) from the detection point before an enabled zone until it opens
+    race = np.array([not p.quali for p in plans])[:, None]
+    zones = _enabled(nom.drs_masks, plans)
+    eligible = race & (_enabled(nom.drs_detect, plans) | (zones & ~is_open & (since == 0)))
+    code = np.array([p.drs_code for p in plans])[:, None]
+    base = np.array([p.drs_base for p in plans])[:, None]
+    return np.where(is_open, code, np.where(eligible, 8, base)).astype(np.int64)

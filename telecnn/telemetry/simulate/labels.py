@@ -7,19 +7,28 @@ lock-ups come from the injection, as runs of the samples they touched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.rules import events_frame, rule_parts, run_columns
+from telecnn.telemetry.rules import rule_parts, run_columns, split_events
 
 
-def truth_events(data: Mapping[str, np.ndarray], injected: dict[str, np.ndarray]) -> pd.DataFrame:
-    """All true events of a simulated lap (column arrays): the rules' events plus the injected
-    ones as runs of the samples they touched."""
-    t = np.asarray(data["Time"], dtype=float)
-    d = np.asarray(data["Distance"], dtype=float)
-    parts = rule_parts(data)
-    parts += [run_columns(mask, t, d, name) for name, mask in injected.items() if mask.any()]
-    return events_frame(*parts)
+def truth_events(
+    laps: Sequence[Mapping[str, np.ndarray]], injected: Sequence[dict[str, np.ndarray]]
+) -> list[pd.DataFrame]:
+    """All true events of each simulated lap (column arrays): the rules' events plus the injected
+    ones as runs of the samples they touched. The rules run once over the laps laid end to end
+    (no event crosses from one lap to the next); each lap's table is what it would be alone."""
+    lengths = [len(cols["Time"]) for cols in laps]
+    segments = np.repeat(np.arange(len(laps)), lengths)
+    cols = {name: np.concatenate([lap[name] for lap in laps]) for name in laps[0]}
+    t = np.asarray(cols["Time"], dtype=float)
+    d = np.asarray(cols["Distance"], dtype=float)
+    parts = rule_parts(cols, segments)
+    for name in injected[0]:
+        mask = np.concatenate([inj[name] for inj in injected])
+        if mask.any():
+            parts.append(run_columns(mask, t, d, name, segments=segments))
+    return split_events(parts, len(laps))

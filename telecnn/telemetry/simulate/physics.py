@@ -115,16 +115,14 @@ def speed_profile(
     back = np.empty_like(lim)
     back[-1] = lim[-1]
     anchor = lim[-1].copy()  # the speed the braking ends at: where the limit last bound
-    bent = (curv > STRAIGHT).tolist()  # on straights the whole tyre grip is longitudinal
+    # per point: lateral load per (v^2 / normal), or None on straights (all grip longitudinal)
+    lat_k = [c * lat_scale if c > STRAIGHT else None for c in curv.tolist()]
     two_step_per_mass = 2 * step / mass
     for i in range(n - 2, -1, -1):
         v_next = back[i + 1]
         v2 = v_next * v_next
         normal = weight + kd * v2
-        grip_force = brake_mu * normal
-        if bent[i]:
-            lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
-            grip_force *= np.sqrt(1.0 - lat * lat)
+        grip_force = _longitudinal_grip(brake_mu, normal, v2, lat_k[i])
         # trail braking: off the pedal just above the corner's speed, then a taper to full
         over = v_next - anchor - release
         share = np.where(over < 0.0, 0.0, floor + keep * np.minimum(over * per_span, 1.0))
@@ -138,7 +136,8 @@ def speed_profile(
     power, trac = car.power, car.traction
     any_coast = coasting.any(axis=1).tolist()
     used = np.zeros_like(coasting)
-    ended = np.zeros(len(mass), dtype=bool)
+    none_ended = np.zeros(len(mass), dtype=bool)
+    ended = none_ended
     dabs = None
     any_dab = [False] * n
     if dab is not None:
@@ -148,10 +147,7 @@ def speed_profile(
         v = np.maximum(out[i], 1.0)
         v2 = v * v
         normal = weight + kd * v2
-        grip_force = trac * normal
-        if bent[i]:
-            lat = np.minimum(v2 * (curv[i] * lat_scale) / normal, 1.0)
-            grip_force *= np.sqrt(1.0 - lat * lat)
+        grip_force = _longitudinal_grip(trac, normal, v2, lat_k[i])
         resist = res[i] * v2 + rolling
         force = np.minimum(power / v, grip_force) - resist
         if any_coast[i]:
@@ -162,8 +158,9 @@ def speed_profile(
             force = np.where(dabs[i] > 0, -(resist + eb + dabs[i]), force)
         reach = np.sqrt(np.maximum(v2 + two_step_per_mass * force, 1.0))
         out[i + 1] = np.minimum(back[i + 1], reach)
-        if any_coast[i]:  # the coast ends where the braking starts
-            ended = coasting[i] & (ended | (back[i + 1] < reach))
+        # a coast ends where the braking starts; outside coast zones nothing has ended (each
+        # lap's own zones only: the result must not depend on the other laps of the batch)
+        ended = coasting[i] & (ended | (back[i + 1] < reach)) if any_coast[i] else none_ended
     v_out = np.ascontiguousarray(out.T)
     coast_used = np.ascontiguousarray(used.T)
 
@@ -188,6 +185,18 @@ def speed_profile(
         throttle=throttle,
         coast=coast_used,
     )
+
+
+def _longitudinal_grip(
+    mu: np.ndarray, normal: np.ndarray, v2: np.ndarray, lat_k: np.ndarray | None
+) -> np.ndarray:
+    """Force (N) the tyres can give along the car: ``mu`` of the load, less what cornering
+    takes (friction ellipse; ``lat_k`` turns ``v2 / normal`` into the lateral share)."""
+    grip = mu * normal
+    if lat_k is not None:
+        lat = np.minimum(v2 * lat_k / normal, 1.0)
+        grip *= np.sqrt(1.0 - lat * lat)
+    return grip
 
 
 def gears(
