@@ -17,3 +17,8 @@ class DataNotFoundError(TelecnnError, FileNotFoundError):
 
 class CheckpointError(TelecnnError):
     """A checkpoint that is corrupt, not ours, or of another model than expected."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (whitespace collapsed; its type name if empty)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

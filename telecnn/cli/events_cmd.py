@@ -21,8 +21,11 @@ def _channels(value: str | None) -> list[str] | None:
 
 
 def _check_out(path: Path | None) -> None:
-    if path is not None and path.suffix.lower() not in (".csv", ".json", ".parquet"):
-        raise UserError(f"--out {path}: use a .csv, .json or .parquet file")
+    """Refuse an --out the writer cannot write before any work is done."""
+    from telecnn.telemetry.sources.files import SUFFIXES
+
+    if path is not None and path.suffix.lower() not in SUFFIXES:
+        raise UserError(f"--out {path}: use a {', '.join(SUFFIXES)} file")
 
 
 @click.command("detect-events")
@@ -70,7 +73,8 @@ def detect_events(
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
     (the embedded simulator; needs no network). Prints a table per lap.
     """
-    from telecnn.telemetry.detector.api import detect_many, events_table, pick_detector
+    from telecnn.telemetry.detector.api import detect_many, pick_detector
+    from telecnn.telemetry.tables import laps_table
 
     _check_out(out)
     chans = _channels(channels)
@@ -84,7 +88,7 @@ def detect_events(
         batch_size=batch_size,
         progress=len(laps) > 1,
     )
-    click.echo(events_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS))
+    click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS))
     if out is not None:
         from telecnn.telemetry.detector.api import write_events
 

@@ -90,18 +90,13 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
     Give one source: --session SPEC --driver D, --file F or --sim CIRCUIT.
     """
     from telecnn.telemetry.rules import rule_events, speed_rule_events
-    from telecnn.telemetry.tables import count_line, format_events, lap_header
+    from telecnn.telemetry.tables import laps_table
 
     laps = laps_from_options(**pop_source(kwargs))
     detect = speed_rule_events if speed_rules else rule_events
-    first_events = None
-    for lap in laps:
-        events = detect(lap)
-        if first_events is None:
-            first_events = events
-        click.echo(lap_header(lap))
-        click.echo(f"  events: {count_line(events)}")
-        click.echo(format_events(events, max_rows=max_rows))
+    found = [detect(lap) for lap in laps]
+    first_events = found[0]
+    click.echo(laps_table(laps, found, max_rows=max_rows))
     if plot:
         from telecnn.atomic import save_figure
         from telecnn.telemetry.plots import plot_lap

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.grid import fill_gaps
+from telecnn.telemetry.rules import run_bounds
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
 
 #: NaN gaps up to this long (seconds) are filled without a note.
@@ -163,26 +165,42 @@ def _order(data: pd.DataFrame, notes: list[str], strict: bool) -> pd.DataFrame:
     return data
 
 
-def _fill(times: np.ndarray, col: pd.Series, name: str, notes: list[str]) -> pd.Series:
+def _fill(times: np.ndarray, col: pd.Series, name: str, notes: list[str]) -> np.ndarray:
     values = col.to_numpy(dtype=float)
-    bad = np.isnan(values)
-    _note_long_gaps(times, bad, name, notes)
-    good = ~bad
-    if CHANNEL_KIND.get(name) == "continuous":
-        filled = np.interp(times, times[good], values[good])
-    else:
-        filled = col.ffill().bfill().to_numpy(dtype=float)
-    return pd.Series(filled, index=col.index)
+    _note_long_gaps(times, np.isnan(values), name, notes)
+    return fill_gaps(times, values, CHANNEL_KIND.get(name, "continuous"))
 
 
 def _note_long_gaps(times: np.ndarray, bad: np.ndarray, name: str, notes: list[str]) -> None:
-    edges = np.diff(np.concatenate(([0], bad.astype(np.int8), [0])))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    for s, e in zip(starts, ends, strict=True):
-        before = times[s - 1] if s > 0 else times[s]
-        after = times[e + 1] if e + 1 < len(times) else times[e]
-        if after - before > SHORT_GAP_S:
-            notes.append(f"{name}: {after - before:.1f} s NaN gap at {times[s]:.1f} s filled")
+    starts, ends = run_bounds(bad)
+    last = len(times) - 1
+    before = times[np.maximum(starts - 1, 0)]
+    after = times[np.minimum(ends + 1, last)]
+    for k in np.flatnonzero(after - before > SHORT_GAP_S):
+        gap = after[k] - before[k]
+        notes.append(f"{name}: {gap:.1f} s NaN gap at {times[starts[k]]:.1f} s filled")
+
+
+def merge_position(car: pd.DataFrame, pos: pd.DataFrame) -> pd.DataFrame:
+    """``car`` with ``X``/``Y``/``Z`` from a position frame interpolated onto its samples' times
+    (``SessionTime`` when both have it, else ``Time``; any form :func:`lap_seconds` reads).
+    Columns ``car`` already has are kept; unreadable times leave ``car`` as it is."""
+    key = "SessionTime" if "SessionTime" in car and "SessionTime" in pos else "Time"
+    if key not in car or key not in pos or not {"X", "Y"} <= set(pos.columns):
+        return car
+    try:  # absolute times for both frames, so they line up
+        t_car, t_pos = _to_seconds(car[key], key), _to_seconds(pos[key], key)
+    except TelecnnError:
+        return car
+    order = np.argsort(t_pos)
+    out = car.copy()
+    for name in ("X", "Y", "Z"):
+        if name in pos and name not in car:
+            values = pd.to_numeric(pos[name], errors="coerce").to_numpy(float)[order]
+            ok = np.isfinite(values) & np.isfinite(t_pos[order])
+            if ok.sum() >= 2:
+                out[name] = np.interp(t_car, t_pos[order][ok], values[ok])
+    return out
 
 
 def _note_time_gaps(times: np.ndarray, notes: list[str]) -> None:

@@ -31,6 +31,14 @@ def resample(times: np.ndarray, values: np.ndarray, new_times: np.ndarray, kind:
     return values[previous_index(times, new_times)]
 
 
+def fill_gaps(times: np.ndarray, values: np.ndarray, kind: str) -> np.ndarray:
+    """A channel's NaN (or infinite) samples filled by its kind from the finite ones
+    (interpolated, or the previous finite value held; before the first, that one's value)."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values)
+    return resample(times[ok], values[ok], times, kind)
+
+
 def to_grid(data: pd.DataFrame, hz: float) -> pd.DataFrame:
     """Resample a clean lap frame (``Time`` in seconds, sorted) onto a uniform grid at ``hz``.
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from telecnn.telemetry.schema import EVENT_TYPES, Lap
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 
 
 def lap_header(lap: Lap) -> str:
@@ -29,7 +31,7 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
     """Events as an aligned table (times in s, distances in m, speeds in km/h)."""
     if len(events) == 0:
         return "  (no events)"
-    cols = ["event", "start_time", "end_time", "start_distance", "end_distance", "confidence"]
+    cols = list(EVENT_COLUMNS)
     cols += [c for c in ("entry_speed", "min_speed") if c in events and events[c].notna().any()]
     table = events[cols].copy()
     if max_rows is not None and len(table) > max_rows:
@@ -52,3 +54,22 @@ def count_line(events: pd.DataFrame) -> str:
         e for e in counts.index if e not in EVENT_TYPES
     ]
     return ", ".join(f"{e} {int(counts[e])}" for e in names) or "no events"
+
+
+def laps_table(
+    laps: Sequence[Lap],
+    found: Sequence[pd.DataFrame],
+    full: bool = True,
+    max_rows: int | None = None,
+) -> str:
+    """Per lap a header, its event counts and (``full``) its events; else one count line a lap."""
+    if full:
+        return "\n".join(
+            f"{lap_header(lap)}\n  events: {count_line(events)}\n"
+            + format_events(events, max_rows=max_rows)
+            for lap, events in zip(laps, found, strict=True)
+        )
+    return "\n".join(
+        f"{lap.meta.label():<16} {count_line(events)}"
+        for lap, events in zip(laps, found, strict=True)
+    )

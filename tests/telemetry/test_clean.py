@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import clean_lap, distance_from_speed
+from telecnn.telemetry.clean import clean_lap, distance_from_speed, merge_position
 
 
 @pytest.fixture
@@ -97,3 +97,23 @@ def test_column_names_are_matched_without_case_and_distance_is_integrated(real):
     assert lap.data.Distance.iloc[0] == 0.0
     d = distance_from_speed(np.array([0.0, 1.0, 2.0]), np.array([36.0, 72.0, 72.0]))
     np.testing.assert_allclose(d, [0.0, 15.0, 35.0])
+
+
+def test_position_is_merged_on_session_time_even_when_the_feeds_start_apart():
+    """Car and position samples start at different session times; X must line up in time."""
+    car_t = 100.0 + np.arange(0.0, 10.0, 0.27)
+    pos_t = 99.93 + np.arange(0.0, 10.5, 0.22)
+    car = pd.DataFrame({"SessionTime": pd.to_timedelta(car_t, unit="s"), "Speed": 200.0})
+    pos = pd.DataFrame(
+        {
+            "SessionTime": pd.to_timedelta(pos_t, unit="s").astype(str),  # as exported
+            "X": 3.0 * pos_t,
+            "Y": -pos_t,
+            "Z": np.nan,
+        }
+    )
+    merged = merge_position(car, pos)
+    np.testing.assert_allclose(merged["X"], 3.0 * car_t)
+    np.testing.assert_allclose(merged["Y"], -car_t)
+    assert "Z" not in merged  # no finite value to interpolate
+    assert merge_position(car, pos.drop(columns="Y")) is car  # no track position to merge

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from telecnn.atomic import atomic_path, write_json
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector.baseline import rule_detect
 from telecnn.telemetry.detector.detect import Detector, load_detector
@@ -18,7 +17,7 @@ from telecnn.telemetry.detector.evaluate import TypeScore, median_interval, scor
 from telecnn.telemetry.detector.features import known_channels, lap_times
 from telecnn.telemetry.detector.train import reference_events
 from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events
-from telecnn.telemetry.tables import count_line, format_events, lap_header
+from telecnn.telemetry.sources.files import write_frame
 
 ModelArg = Detector | str | os.PathLike[str] | None
 
@@ -58,19 +57,6 @@ def detect_many(
     return net.detect_laps(laps, channels, batch_size, progress)
 
 
-def events_table(laps: Sequence[Lap], found: Sequence[pd.DataFrame], full: bool = True) -> str:
-    """Readable text: per lap a header and every event (``full``), or one count line per lap."""
-    if full:
-        return "\n\n".join(
-            f"{lap_header(lap)}\n  {count_line(events)}\n{format_events(events)}"
-            for lap, events in zip(laps, found, strict=True)
-        )
-    return "\n".join(
-        f"{lap.meta.label():<16} {count_line(events)}"
-        for lap, events in zip(laps, found, strict=True)
-    )
-
-
 def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
     if len(laps) == 1:
@@ -88,20 +74,7 @@ def write_events(
     path: str | os.PathLike[str], laps: Sequence[Lap], found: Sequence[pd.DataFrame]
 ) -> Path:
     """Write all events atomically as CSV, JSON (a list of records) or Parquet."""
-    target = Path(path)
-    table = all_events(laps, found)
-    suffix = target.suffix.lower()
-    if suffix == ".json":
-        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-        return write_json(target, records)
-    if suffix not in (".csv", ".parquet"):
-        raise TelecnnError(f"cannot write {target.name}: use .csv, .json or .parquet")
-    with atomic_path(target) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False)
-        else:
-            table.to_parquet(tmp, index=False)
-    return target
+    return write_frame(all_events(laps, found), path)
 
 
 def evaluate_laps(

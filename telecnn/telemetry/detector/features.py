@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.grid import grid_times, previous_index, resample
+from telecnn.telemetry.grid import fill_gaps, grid_times, previous_index, resample
 from telecnn.telemetry.rules import event_masks
 from telecnn.telemetry.schema import (
     CHANNEL_KIND,
@@ -104,10 +104,10 @@ def channel_on_grid(
     name: str, times: np.ndarray, values: np.ndarray, grid: np.ndarray
 ) -> np.ndarray:
     """One encoded channel on the grid (gaps bridged), resampled as :data:`CHANNEL_KIND` says."""
-    ok = np.isfinite(values)
-    if not ok.all():
-        values = np.interp(times, times[ok], values[ok])
-    return resample(times, values, grid, CHANNEL_KIND.get(name, "continuous"))
+    kind = CHANNEL_KIND.get(name, "continuous")
+    if not np.isfinite(values).all():
+        values = fill_gaps(times, values, kind)
+    return resample(times, values, grid, kind)
 
 
 def present_channels(data: pd.DataFrame, channels: Sequence[str]) -> list[str]:

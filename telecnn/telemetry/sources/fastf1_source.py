@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import clean_lap
+from telecnn.errors import TelecnnError, one_line
+from telecnn.telemetry.clean import clean_lap, merge_position
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.selection import (
     LapSelection,
@@ -133,7 +132,7 @@ def load_session(
 
 
 def _session_error(spec: SessionSpec, exc: Exception, offline: bool) -> TelecnnError:
-    text = " ".join(str(exc).split())
+    text = one_line(exc)
     name = type(exc).__name__
     network = (
         isinstance(exc, (ConnectionError, OSError, TimeoutError))
@@ -202,7 +201,7 @@ def lap_from_fastf1(lap: Any) -> Lap:
     frame = pd.DataFrame(car)
     try:
         pos = pd.DataFrame(lap.get_pos_data())
-        frame = _add_position(frame, pos)
+        frame = merge_position(frame, pos)
     except Exception:  # position data is optional
         pass
     return clean_lap(frame, _lap_meta(lap))
@@ -249,16 +248,3 @@ def _session_meta(session: Any) -> dict[str, Any]:
 
 def _lap_name(lap: Any) -> str:
     return f"{lap.get('Driver', '?')} lap {lap.get('LapNumber', '?')}"
-
-
-def _add_position(car: pd.DataFrame, pos: pd.DataFrame) -> pd.DataFrame:
-    key = "SessionTime" if "SessionTime" in car and "SessionTime" in pos else "Time"
-    if key not in car or key not in pos or not {"X", "Y"} <= set(pos.columns):
-        return car
-    t_car = pd.to_timedelta(car[key]).dt.total_seconds().to_numpy()
-    t_pos = pd.to_timedelta(pos[key]).dt.total_seconds().to_numpy()
-    out = car.copy()
-    for name in ("X", "Y", "Z"):
-        if name in pos:
-            out[name] = np.interp(t_car, t_pos, pos[name].to_numpy(dtype=float))
-    return out

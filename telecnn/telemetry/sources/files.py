@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.errors import DataNotFoundError, TelecnnError
-from telecnn.telemetry.clean import clean_lap, lap_seconds
+from telecnn.errors import DataNotFoundError, TelecnnError, one_line
+from telecnn.telemetry.clean import clean_lap, merge_position
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.selection import (
     LapSelection,
@@ -123,9 +123,11 @@ def _read(reader: Any, path: Path) -> pd.DataFrame:
     try:
         return reader(path)
     except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise TelecnnError(f"cannot read {path.name}: {' '.join(str(exc).split())[:200]}") from None
+        raise TelecnnError(f"cannot read {path.name}: {one_line(exc)[:200]}") from None
     except Exception as exc:  # pyarrow and csv parsers raise their own types
-        raise TelecnnError(f"cannot read {path.name}: {type(exc).__name__}: {exc}"[:300]) from None
+        raise TelecnnError(
+            f"cannot read {path.name}: {type(exc).__name__}: {one_line(exc)}"[:300]
+        ) from None
 
 
 def _read_json(path: Path, base: LapMeta) -> tuple[pd.DataFrame, LapMeta]:
@@ -153,21 +155,9 @@ def export_frame(obj: dict[str, Any]) -> pd.DataFrame:
     """Car data of a lap-export JSON, with X/Y/Z from its position data interpolated on."""
     car = pd.DataFrame(obj["telemetry"])
     pos = obj.get("position_data")
-    if not isinstance(pos, dict) or not {"X", "Y"} <= set(pos):
+    if not isinstance(pos, dict):
         return car
-    pos = pd.DataFrame(pos)
-    try:
-        t_car, t_pos = lap_seconds(car), lap_seconds(pos)
-    except TelecnnError:
-        return car
-    order = np.argsort(t_pos)
-    for name in ("X", "Y", "Z"):
-        if name in pos and name not in car:
-            values = pd.to_numeric(pos[name], errors="coerce").to_numpy(float)[order]
-            ok = ~np.isnan(values)
-            if ok.sum() >= 2:
-                car[name] = np.interp(t_car, t_pos[order][ok], values[ok])
-    return car
+    return merge_position(car, pd.DataFrame(pos))
 
 
 def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
