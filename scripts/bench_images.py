@@ -14,6 +14,7 @@ Parts (``--only`` picks some; results merge into the existing file):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +34,12 @@ from torch.utils.data import DataLoader, Dataset
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from telecnn.atomic import write_json  # noqa: E402
-from telecnn.training import DistContext  # noqa: E402
+from telecnn.device import autocast_dtype  # noqa: E402
+from telecnn.training import DistContext, fit  # noqa: E402
 from vision.fashion_mnist import load_fashion_mnist  # noqa: E402
 from vision.models import create_model  # noqa: E402
-from vision.train import RECIPES, TensorBatches, TrainConfig, compute_dtype, train_images  # noqa: E402
+from vision.recipes import RECIPES  # noqa: E402
+from vision.train import TensorBatches, TrainConfig, build_optimizer, train_images  # noqa: E402
 
 OUT = Path("bench/images.json")
 PARTS = ("throughput", "notebook", "fast")
@@ -61,21 +65,29 @@ class PerSampleDataset(Dataset):
         return (x - 0.5) / 0.5, int(self.labels[i])
 
 
-def _train_steps(model: nn.Module, batches, steps: int) -> float:
-    """Seconds for ``steps`` training steps (after 3 warm-up steps) over ``batches``."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    loss_fn = nn.CrossEntropyLoss()
-    model.train()
-    it = iter(batches)
-    started = None
-    for k in range(steps + 3):
-        if k == 3:
-            started = time.perf_counter()
-        x, y = next(it)
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return time.perf_counter() - started
+def _time_fit(
+    model: nn.Module, batches: Iterable, steps: int, autocast: torch.dtype | None = None
+) -> float:
+    """Seconds :func:`fit` takes for ``steps`` notebook-recipe steps, after 3 warm-up steps."""
+    recipe = RECIPES["notebook"]
+    optimizer = build_optimizer(recipe, model, recipe.lr)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=recipe.label_smoothing)
+    it = iter(batches)  # the timed steps continue the warm-up's batches
+
+    def seconds_for(n: int) -> float:
+        history = fit(
+            model,
+            optimizer,
+            lambda _epoch: itertools.islice(it, n),
+            loss_fn,
+            1,
+            show_progress=False,
+            autocast=autocast,
+        )
+        return history[0]["train_seconds"]
+
+    seconds_for(3)
+    return seconds_for(steps)
 
 
 def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) -> dict:
@@ -87,13 +99,12 @@ def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) 
     ours = TensorBatches(
         train, batch_size, 42, RECIPES["notebook"], torch.device("cpu"), DistContext()
     )
+    our_dtype = autocast_dtype("auto", torch.device("cpu"))
     ref_s, our_s = [], []
     for r in range(rounds):  # alternate so both see the same machine load
-        ref_model = create_model(model_name)
-        ref_s.append(_train_steps(ref_model, ref_loader, steps))
+        ref_s.append(_time_fit(create_model(model_name), ref_loader, steps))
         our_model = create_model(model_name).to(memory_format=torch.channels_last)
-        our_model.compute_dtype = compute_dtype("auto", torch.device("cpu"))
-        our_s.append(_train_steps(our_model, ours(r), steps))
+        our_s.append(_time_fit(our_model, ours(r), steps, our_dtype))
     images = steps * batch_size
     ref, our = images / min(ref_s), images / min(our_s)
     return {
@@ -104,7 +115,7 @@ def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) 
         "reference_images_per_s": round(ref, 1),
         "ours_images_per_s": round(our, 1),
         "speedup": round(our / ref, 2),
-        "ours_compute_dtype": str(our_model.compute_dtype or torch.float32),
+        "ours_compute_dtype": str(our_dtype or torch.float32),
         "reference": "Dataset.__getitem__ with PIL rotate+shift per image, DataLoader "
         "(num_workers=0, the default), float32 NCHW",
     }
@@ -153,7 +164,7 @@ def machine() -> dict:
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
-        "bf16_native": compute_dtype("auto", torch.device("cpu")) is not None,
+        "bf16_native": autocast_dtype("auto", torch.device("cpu")) is not None,
         "python": platform.python_version(),
         "load_average_at_end": load,
     }

@@ -10,7 +10,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from vision.augment import prepare_batch
-from vision.fashion_mnist import CLASS_NAMES
+from vision.checkpoint import load_trained
+from vision.fashion_mnist import CLASS_NAMES, load_split, locate_data
+from vision.recipes import recipe_of
 
 EVAL_BATCH = 1000
 
@@ -25,14 +27,12 @@ def predict_logits(
 ) -> torch.Tensor:
     """Logits (float32, on CPU) for uint8 images ``(N, H, W)``, in eval mode, batch by batch.
 
-    Always computed in float32 (a model trained under bfloat16 autocast included), so a run's
-    reported accuracy and a later ``eval-images`` agree exactly. ``flip_average`` averages the
-    logits of each image and its mirror image (for models trained with mirrored images).
+    Always computed in float32 (autocast belongs to the training step, never to the model), so
+    a run's reported accuracy and a later ``eval-images`` agree exactly. ``flip_average``
+    averages the logits of each image and its mirror image (for models trained with mirrored
+    images).
     """
     was_training = model.training
-    saved_dtype = getattr(model, "compute_dtype", None)
-    if saved_dtype is not None:
-        model.compute_dtype = None
     model.eval()
     device = next(model.parameters()).device
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
@@ -47,8 +47,6 @@ def predict_logits(
             out.append(logits.cpu())
     finally:
         model.train(was_training)
-        if saved_dtype is not None:
-            model.compute_dtype = saved_dtype
     return torch.cat(out) if out else torch.empty(0, 0)
 
 
@@ -138,9 +136,6 @@ def evaluate_checkpoint(
     path: str, data_dir: str | None = None, device: str = "auto", batch_size: int = EVAL_BATCH
 ) -> Report:
     """The test-set report of the classifier in a run directory or checkpoint file."""
-    from vision.fashion_mnist import load_split, locate_data
-    from vision.train import load_trained, recipe_of
-
     model, state = load_trained(path, device)
     test = load_split(locate_data(data_dir), "test")
     flip = recipe_of(state).flip

@@ -16,7 +16,7 @@ from vision.fashion_mnist import CLASS_NAMES, Split
 
 if TYPE_CHECKING:
     from vision.models import StagedClassifier
-    from vision.train import Recipe
+    from vision.recipes import Recipe
 
 
 def _plt():  # imported lazily: matplotlib is slow to load and unneeded by training alone

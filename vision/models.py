@@ -23,7 +23,6 @@ class StagedClassifier(nn.Module):
 
     stages: nn.Sequential
     head: nn.Sequential
-    compute_dtype: torch.dtype | None = None  # e.g. bfloat16: run under autocast, return float32
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.stages(x)
@@ -32,11 +31,7 @@ class StagedClassifier(nn.Module):
         return self.head(features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.compute_dtype is None:
-            return self.forward_head(self.forward_features(x))
-        with torch.autocast(x.device.type, dtype=self.compute_dtype):
-            logits = self.forward_head(self.forward_features(x))
-        return logits.float()
+        return self.forward_head(self.forward_features(x))
 
     def stage_outputs(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Every stage's output for ``x``, in order (for feature-map figures)."""

@@ -1,4 +1,4 @@
-"""Training the image classifiers: recipes, in-memory batching, run directories, resume.
+"""Training the image classifiers: in-memory batching, run directories, resume.
 
 The loop itself is :func:`telecnn.training.fit`; this module supplies it with batches drawn
 straight from uint8 tensors held in memory (a seeded permutation per epoch, sharded per rank
@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import torch.distributed as dist
 from torch import nn
 
 from telecnn.atomic import write_json
-from telecnn.device import pick_device
+from telecnn.device import autocast_dtype, pick_device
 from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training import (
     DistContext,
@@ -40,54 +40,14 @@ from telecnn.training import (
 )
 from telecnn.training.checkpoint import CHECKPOINT_NAME
 from vision.augment import MEAN, STD, augment_batch
+from vision.checkpoint import KIND
 from vision.evaluate import EVAL_BATCH, loss_and_accuracy, predict_logits, report
 from vision.fashion_mnist import CLASS_NAMES, Split, load_fashion_mnist
 from vision.models import MODELS, StagedClassifier, create_model
+from vision.recipes import RECIPES, Recipe
 
-KIND = "image-classifier"
 RUN_CONFIG = "run.json"
 METRICS = "metrics.json"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How to train: optimizer, schedule, loss and augmentation (model weights aside)."""
-
-    name: str
-    epochs: int
-    batch_size: int
-    lr: float
-    weight_decay: float
-    optimizer: str = "adam"  # adam | adamw
-    schedule: str = "cosine"  # cosine (per epoch) | onecycle (per batch)
-    label_smoothing: float = 0.0
-    max_degrees: float = 10.0
-    max_translate: float = 0.1
-    flip: bool = False
-    interpolation: str = "nearest"  # torchvision's default for rotation and affine
-    model_options: dict[str, Any] = field(default_factory=dict)  # only for models that take them
-
-
-RECIPES = {
-    # the notebook's: Adam, cosine over the epochs, cross-entropy, batch 128, 10 epochs
-    "notebook": Recipe("notebook", epochs=10, batch_size=128, lr=1e-3, weight_decay=1e-4),
-    # faster and better: larger batches, one-cycle AdamW, label smoothing, lighter geometry (the
-    # 77k-parameter model underfits under the notebook's), mirroring in training and at test
-    # time (the logits of an image and its mirror are averaged)
-    "fast": Recipe(
-        "fast",
-        epochs=20,
-        batch_size=256,
-        lr=4e-3,
-        weight_decay=5e-2,
-        optimizer="adamw",
-        schedule="onecycle",
-        label_smoothing=0.1,
-        max_degrees=0.0,
-        max_translate=0.08,
-        flip=True,
-    ),
-}
 
 
 @dataclass
@@ -202,21 +162,6 @@ def _generator(seed: int, epoch: int, stream: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 7919 + stream)
 
 
-def compute_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """bfloat16 autocast when asked, or on ``auto`` where the hardware runs it natively."""
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    supported = (
-        getattr(torch.backends.mkldnn, "is_available", lambda: False)()
-        and getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False)()
-    )
-    return torch.bfloat16 if supported else None
-
-
 def build_optimizer(recipe: Recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
     """The recipe's optimizer over ``model``'s parameters."""
     cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
@@ -285,7 +230,6 @@ def _run(
     model = create_model(cfg.model, **model_config(cfg)).to(device)
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    model.compute_dtype = compute_dtype(cfg.precision, device)
     batches = TensorBatches(
         train_split, cfg.batch_size, cfg.seed, recipe, device, ctx, cfg.channels_last
     )
@@ -329,6 +273,7 @@ def _run(
             ctx=ctx,
             step_scheduler_per_batch=per_batch,
             show_progress=cfg.show_progress,
+            autocast=autocast_dtype(cfg.precision, device),
         )
     except BaseException:
         if started_dir is not None:
@@ -451,25 +396,3 @@ def _discard_unstarted_run(run_dir: Path, remove_folder: bool) -> None:
         shutil.rmtree(run_dir, ignore_errors=True)
     else:
         (run_dir / RUN_CONFIG).unlink(missing_ok=True)
-
-
-def recipe_of(state: dict[str, Any]) -> Recipe:
-    """The recipe a checkpoint was trained with (the notebook's for unknown names)."""
-    name = ((state.get("extra") or {}).get("train_config") or {}).get("recipe", "notebook")
-    return RECIPES.get(name, RECIPES["notebook"])
-
-
-def load_trained(
-    path: str | os.PathLike[str], device: str = "cpu"
-) -> tuple[StagedClassifier, dict[str, Any]]:
-    """A trained classifier from a run directory or checkpoint, in eval mode, and its state."""
-    state = load_checkpoint(path, kind=KIND)
-    name = state.get("model_name")
-    if name not in MODELS:
-        raise CheckpointError(f"{path} holds an unknown image model {name!r}")
-    model = create_model(name, **dict(state.get("model_config") or {}))
-    try:
-        model.load_state_dict(state["model_state"])
-    except (KeyError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} does not hold {name} weights") from exc
-    return model.to(pick_device(device)).eval(), state

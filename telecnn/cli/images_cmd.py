@@ -92,7 +92,6 @@ def train_images(
         precision=precision,
         figures=not no_figures,
     )
-    config.resolved()  # reject bad options before any data is read
     result = run(config, resume_from=resume_dir)
     if result.run_dir is None:  # a non-zero rank under torchrun
         return

@@ -106,13 +106,16 @@ def fit(
     ctx: DistContext | None = None,
     step_scheduler_per_batch: bool = False,
     show_progress: bool = True,
+    autocast: torch.dtype | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` until ``epochs`` epochs are done and return the per-epoch history.
 
     ``train_batches(epoch)`` yields ``(inputs, targets)`` already on the model's device (and,
     under DDP, already this rank's shard). ``correct_fn(outputs, targets)`` returns how many
     samples of the batch were right, giving ``train_acc``. ``evaluate(model)`` returns held-out
-    metrics (``test_loss``, ``test_acc``, ...) added to each epoch's record.
+    metrics (``test_loss``, ``test_acc``, ...) added to each epoch's record. ``autocast`` (e.g.
+    ``torch.bfloat16``) runs each step's forward pass and loss under :func:`torch.autocast`;
+    ``None`` trains in float32. ``evaluate`` always runs outside it.
     """
     if epochs < 1:
         raise TelecnnError(f"epochs must be at least 1, got {epochs}")
@@ -140,8 +143,9 @@ def fit(
         )
         for step, (inputs, targets) in enumerate(bar):
             optimizer.zero_grad(set_to_none=True)
-            outputs = net(inputs)
-            loss = loss_fn(outputs, targets)
+            with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+                outputs = net(inputs)
+                loss = loss_fn(outputs, targets)
             loss.backward()
             optimizer.step()
             if scheduler is not None and step_scheduler_per_batch:

@@ -165,6 +165,37 @@ def test_resume_refuses_another_model_config(tmp_path: Path) -> None:
         _fit(*_setup(0), epochs=0)
 
 
+def test_autocast_covers_the_forward_pass_and_loss_only() -> None:
+    seen: list[tuple[torch.dtype, bool]] = []
+    evaluated_under_autocast: list[bool] = []
+
+    def loss_fn(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        seen.append((outputs.dtype, torch.is_autocast_enabled("cpu")))
+        return nn.functional.cross_entropy(outputs, targets)
+
+    def evaluate(model: nn.Module) -> dict[str, float]:
+        evaluated_under_autocast.append(torch.is_autocast_enabled("cpu"))
+        return _evaluate(model)
+
+    model, optimizer, scheduler = _setup(0)
+    history = fit(
+        model,
+        optimizer,
+        _batches,
+        loss_fn,
+        2,
+        scheduler=scheduler,
+        evaluate=evaluate,
+        show_progress=False,
+        autocast=torch.bfloat16,
+    )
+    assert seen and set(seen) == {(torch.bfloat16, True)}
+    assert evaluated_under_autocast == [False, False]
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert history[1]["train_loss"] < history[0]["train_loss"]
+    assert not torch.is_autocast_enabled("cpu")
+
+
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_load_checkpoint_refuses_foreign_files_and_never_unpickles(tmp_path: Path) -> None:
     ours = tmp_path / "ours.pt"
