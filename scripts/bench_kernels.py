@@ -17,7 +17,7 @@ import os
 import platform
 import statistics
 import sys
-import time
+import timeit
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,26 +36,13 @@ MIN_SPEEDUP_OVER_NAIVE = 100.0
 REPEATS = 15
 
 
-def median_seconds(
-    fn: Callable[[], object], repeats: int = REPEATS, min_time: float = 0.02
-) -> float:
-    """Median time of one call over ``repeats`` rounds, each long enough to time reliably."""
+def median_seconds(fn: Callable[[], object], repeats: int = REPEATS) -> float:
+    """Median time of one call over ``repeats`` rounds, each long enough to time reliably
+    (:meth:`timeit.Timer.autorange`)."""
     fn()  # warm up (allocations, caches, lazy imports)
-    number = 1
-    while True:
-        started = time.perf_counter()
-        for _ in range(number):
-            fn()
-        if time.perf_counter() - started >= min_time or number >= 1 << 16:
-            break
-        number *= 2
-    rounds = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - started) / number)
-    return statistics.median(rounds)
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    return statistics.median(timer.repeat(repeats, number)) / number
 
 
 def naive_conv1d(x: np.ndarray, w: np.ndarray, outputs: int) -> np.ndarray:
@@ -107,32 +94,34 @@ def compare(
 
 
 def _time_once(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
+    return timeit.Timer(fn).timeit(1)
 
 
-def bench_conv1d(rng: np.random.Generator) -> dict[str, Any]:
-    """A 1,000,000-sample trace and a 3-tap kernel, no padding (``valid``)."""
-    x = rng.standard_normal(1_000_000)
-    w = rng.standard_normal(3)
+def bench_conv(
+    x: np.ndarray, w: np.ndarray, naive_fn: Callable[[], object], naive_fraction: float
+) -> dict[str, Any]:
+    """Our conv of ``x`` (a trace or an image) with ``w``, no padding (``valid``), against
+    scipy's correlate, torch's conv and the naive loop (on ``naive_fraction`` of the output);
+    also ``same`` padding against scipy."""
+    ours, reference, torch_conv = (
+        (conv1d, scipy.signal.correlate, F.conv1d)
+        if x.ndim == 1
+        else (conv2d, scipy.signal.correlate2d, F.conv2d)
+    )
     xt, wt = torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None]
-    expected = scipy.signal.correlate(x, w, mode="valid")
-    if not np.allclose(conv1d(x, w), expected, rtol=1e-12, atol=1e-12):
-        raise SystemExit("conv1d disagrees with scipy.signal.correlate")
-    outputs = len(expected)
-    sliced = 20_000
+    if not np.allclose(ours(x, w), reference(x, w, mode="valid"), rtol=1e-12, atol=1e-12):
+        raise SystemExit(f"{ours.__name__} disagrees with scipy.signal.{reference.__name__}")
     with torch.no_grad():
         result = compare(
-            lambda: conv1d(x, w),
-            lambda: scipy.signal.correlate(x, w, mode="valid"),
-            lambda: F.conv1d(xt, wt),
-            lambda: naive_conv1d(x, w, sliced),
-            sliced / outputs,
+            lambda: ours(x, w),
+            lambda: reference(x, w, mode="valid"),
+            lambda: torch_conv(xt, wt),
+            naive_fn,
+            naive_fraction,
         )
     same = {
-        "telecnn": median_seconds(lambda: conv1d(x, w, padding="same")) * 1e3,
-        "scipy": median_seconds(lambda: scipy.signal.correlate(x, w, mode="same")) * 1e3,
+        "telecnn": median_seconds(lambda: ours(x, w, padding="same")) * 1e3,
+        "scipy": median_seconds(lambda: reference(x, w, mode="same")) * 1e3,
     }
     return {
         "input": list(x.shape),
@@ -144,33 +133,17 @@ def bench_conv1d(rng: np.random.Generator) -> dict[str, Any]:
 
 
 def bench_conv2d(rng: np.random.Generator) -> dict[str, Any]:
-    """A 256x256 image and a 3x3 kernel, no padding (``valid``)."""
-    image = rng.standard_normal((256, 256))
-    w = rng.standard_normal((3, 3))
-    it, wt = torch.from_numpy(image)[None, None], torch.from_numpy(w)[None, None]
-    expected = scipy.signal.correlate2d(image, w, mode="valid")
-    if not np.allclose(conv2d(image, w), expected, rtol=1e-12, atol=1e-12):
-        raise SystemExit("conv2d disagrees with scipy.signal.correlate2d")
+    """A 256x256 image and a 3x3 kernel."""
+    image, w = rng.standard_normal((256, 256)), rng.standard_normal((3, 3))
     rows = 32
-    with torch.no_grad():
-        result = compare(
-            lambda: conv2d(image, w),
-            lambda: scipy.signal.correlate2d(image, w, mode="valid"),
-            lambda: F.conv2d(it, wt),
-            lambda: naive_conv2d(image, w, rows),
-            rows / expected.shape[0],
-        )
-    same = {
-        "telecnn": median_seconds(lambda: conv2d(image, w, padding="same")) * 1e3,
-        "scipy": median_seconds(lambda: scipy.signal.correlate2d(image, w, mode="same")) * 1e3,
-    }
-    return {
-        "input": list(image.shape),
-        "kernel": list(w.shape),
-        "padding": "valid",
-        **result,
-        "same_padding_median_ms": same,
-    }
+    return bench_conv(image, w, lambda: naive_conv2d(image, w, rows), rows / (256 - 2))
+
+
+def bench_conv1d(rng: np.random.Generator) -> dict[str, Any]:
+    """A 1,000,000-sample trace and a 3-tap kernel."""
+    x, w = rng.standard_normal(1_000_000), rng.standard_normal(3)
+    sliced = 20_000
+    return bench_conv(x, w, lambda: naive_conv1d(x, w, sliced), sliced / (len(x) - 2))
 
 
 def machine() -> dict[str, Any]:
