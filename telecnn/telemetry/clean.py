@@ -9,6 +9,8 @@ with a note), all-NaN and missing channels are reported, and ``Distance`` is int
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -37,6 +39,13 @@ def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = F
         raise TelecnnError(f"expected a DataFrame of telemetry, got {type(frame).__name__}")
     if len(frame) == 0:
         raise TelecnnError(f"empty lap: {meta.label()} has no samples")
+    return finish_lap(normalise_frame(frame), meta, strict)
+
+
+def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """The file-wide half of cleaning, done once however many laps a frame holds: canonical
+    column names, ``Time`` in seconds from each lap's start (laps told apart by the ``keys``
+    columns, which are kept), every known channel numeric and ``Brake`` as 0/1."""
     frame = _canonical_names(frame)
     channels = [c for c in KNOWN if c in frame.columns]
     if not any(c in channels for c in (*CHANNELS, "Distance", "X", "Y")):
@@ -45,10 +54,18 @@ def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = F
             "no recognisable telemetry columns (expected some of "
             f"{', '.join(CHANNELS)}, Distance, X, Y); found: {found}"
         )
-    notes: list[str] = []
-    data = pd.DataFrame({"Time": lap_seconds(frame)})
+    cols = {key: frame[key].to_numpy() for key in keys}
+    cols["Time"] = lap_seconds(frame, keys)
     for name in channels:
-        data[name] = _numeric(frame[name], name).to_numpy()
+        cols[name] = _numeric(frame[name], name).to_numpy()
+    return pd.DataFrame(cols)
+
+
+def finish_lap(data: pd.DataFrame, meta: LapMeta, strict: bool = False) -> Lap:
+    """The per-lap half of cleaning on a :func:`normalise_frame` result: time order and
+    duplicates, NaN gaps, missing channels, ``Distance``, integer channels and the notes."""
+    notes: list[str] = []
+    channels = [c for c in KNOWN if c in data.columns]
     data = _order(data, notes, strict)
     for name in channels:
         if data[name].isna().all():
@@ -71,14 +88,18 @@ def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = F
     return Lap(data.reset_index(drop=True), meta)
 
 
-def lap_seconds(frame: pd.DataFrame) -> np.ndarray:
+def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:
     """Seconds from lap start: ``Time`` as is (timedelta, string or seconds), else ``SessionTime``
-    or ``Date`` relative to the first sample."""
+    or ``Date`` relative to the lap's first sample (each ``keys`` group's, when given)."""
     for name, relative in (("Time", False), ("SessionTime", True), ("Date", True)):
         if name in frame.columns:
             seconds = _to_seconds(frame[name], name)
             if relative:
-                seconds = seconds - np.nanmin(seconds)
+                if keys:
+                    laps = pd.Series(seconds).groupby([frame[k].to_numpy() for k in keys])
+                    seconds = seconds - laps.transform("min").to_numpy()
+                else:
+                    seconds = seconds - np.nanmin(seconds)
             return seconds
     raise TelecnnError(
         "no time column: expected Time (seconds or timedelta from lap start), SessionTime or Date"

@@ -169,3 +169,16 @@ def test_as_lap_and_load_laps_front_doors(tmp_path, nor, hungary_dir):
     path.write_text(json.dumps({"telemetry": {"Time": [], "Speed": []}}))
     with pytest.raises(TelecnnError, match="empty lap"):
         read_laps(path)
+
+
+def test_multi_lap_frame_timed_by_session_time_starts_each_lap_at_zero(hungary_laps):
+    """Without Time, each lap's seconds count from its own first SessionTime sample."""
+    laps = [hungary_laps[d] for d in ("ALB", "HAM")]
+    frame = laps_frame(laps)
+    offsets = frame["Driver"].map({"ALB": 1000.0, "HAM": 1100.0})
+    frame["SessionTime"] = pd.to_timedelta(frame["Time"] + offsets, unit="s").astype(str)
+    back = as_laps(frame.drop(columns="Time"))
+    assert [x.meta.driver for x in back] == ["ALB", "HAM"]
+    for got, want in zip(back, laps, strict=True):
+        expected = want.data["Time"] - want.data["Time"].iloc[0]
+        np.testing.assert_allclose(got.data["Time"], expected, atol=1e-6)

@@ -9,6 +9,7 @@ bool or 0/100; JSON as records, columns, split or the lap-export form with ``tel
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import DataNotFoundError, TelecnnError, one_line
-from telecnn.telemetry.clean import clean_lap, merge_position
+from telecnn.telemetry.clean import clean_lap, finish_lap, merge_position, normalise_frame
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.selection import (
     LapSelection,
@@ -68,24 +69,22 @@ def _prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) ->
 
 
 def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
-    """One lap per (``Driver``, ``LapNumber``) group, or the whole frame as one lap."""
+    """One lap per (``Driver``, ``LapNumber``) group, or the whole frame as one lap. The frame
+    is normalised once (:func:`normalise_frame`), then each lap finished on its own."""
     keys = [c for c in ("Driver", "LapNumber") if c in frame.columns]
     if not keys:
         return [clean_lap(frame, base)]
     out = []
-    for key, group in frame.groupby(keys, sort=True):
+    for key, group in normalise_frame(frame, keys).groupby(keys, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         fields = dict(zip(keys, key, strict=True))
-        meta = LapMeta(
-            year=base.year,
-            event=base.event,
-            session=base.session,
+        meta = replace(
+            base,
             driver=str(fields["Driver"]) if "Driver" in fields else base.driver,
             lap_number=int(fields["LapNumber"]) if "LapNumber" in fields else base.lap_number,
-            source=base.source,
+            lap_time=None,  # each lap's own, from its samples
         )
-        lap = clean_lap(group.drop(columns=keys), meta)
-        out.append(_with_lap_time(lap))
+        out.append(_with_lap_time(finish_lap(group.drop(columns=keys), meta)))
     return out
 
 
@@ -183,8 +182,6 @@ def _with_lap_time(lap: Lap) -> Lap:
     if lap.meta.lap_time is not None:
         return lap
     t = lap.data["Time"].to_numpy()
-    from dataclasses import replace
-
     return Lap(
         lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth
     )
