@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import CHANNELS, EVENT_TYPES, POINT_EVENTS, Lap
+from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POINT_EVENTS, Lap, taxonomy_order
 
 #: One colour per event type, shared by every figure.
 EVENT_COLORS: dict[str, str] = {
@@ -50,7 +50,7 @@ def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = N
     axes = []
     for i, name in enumerate(channels):
         ax = fig.add_subplot(grid[i, 0], sharex=axes[0] if axes else None)
-        draw = ax.step if name in ("nGear", "Brake", "DRS") else ax.plot
+        draw = ax.step if CHANNEL_KIND[name] == "discrete" else ax.plot
         kwargs = {"where": "post"} if draw == ax.step else {}
         draw(x, data[name].to_numpy(dtype=float), color="0.15", lw=1.0, **kwargs)
         ax.set_ylabel(f"{name}\n({UNITS.get(name, '')})", fontsize=8)
@@ -84,9 +84,7 @@ def _shade(axes: list[Any], events: pd.DataFrame, key: str) -> list[str]:
     shown = []
     if events is None or len(events) == 0:
         return shown
-    for name in [e for e in EVENT_TYPES if e in set(events["event"])] + sorted(
-        set(events["event"]) - set(EVENT_TYPES)
-    ):
+    for name in taxonomy_order(events["event"]):
         rows = events[events["event"] == name]
         color = EVENT_COLORS.get(name, "gray")
         starts = rows[f"start_{key}"].to_numpy(dtype=float)

@@ -66,6 +66,12 @@ def supported_events(channels: Iterable[str]) -> tuple[str, ...]:
     return tuple(e for e in EVENT_TYPES if any(need <= have for need in EVENT_EVIDENCE[e]))
 
 
+def taxonomy_order(names: Iterable[str]) -> list[str]:
+    """Distinct event names in :data:`EVENT_TYPES` order, unknown names after (sorted)."""
+    have = set(names)
+    return [e for e in EVENT_TYPES if e in have] + sorted(have - set(EVENT_TYPES))
+
+
 #: The columns every events DataFrame has, in order (per-type extras may follow).
 EVENT_COLUMNS: tuple[str, ...] = (
     "event",

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
+from telecnn.telemetry.schema import EVENT_COLUMNS, Lap, taxonomy_order
 
 
 def lap_header(lap: Lap) -> str:
@@ -50,10 +50,7 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
 def count_line(events: pd.DataFrame) -> str:
     """``braking 11, drs 3, ...`` in taxonomy order."""
     counts = events["event"].value_counts() if len(events) else pd.Series(dtype=int)
-    names = [e for e in EVENT_TYPES if e in counts] + [
-        e for e in counts.index if e not in EVENT_TYPES
-    ]
-    return ", ".join(f"{e} {int(counts[e])}" for e in names) or "no events"
+    return ", ".join(f"{e} {int(counts[e])}" for e in taxonomy_order(counts.index)) or "no events"
 
 
 def laps_table(
