@@ -63,11 +63,6 @@ def test_speed_only_on_race_laps_beats_speed_rules(detector, china_laps) -> None
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known shortfall: Speed-only braking F1 on the China merged race laps is 0.78 "
-    "(all real laps 0.78, Hungary 0.89; bench/events.json), under the 0.80 target",
-)
 def test_speed_only_meets_the_bound_on_all_real_laps(detector, hungary_laps, f1_data) -> None:
     # the whole race, not the fixture's every-5th-lap subset: the bound is on all real laps
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")

@@ -6,8 +6,9 @@ distributions. The median over all simulated laps must fall inside the range the
 real laps span (give or take 5% of its centre), and every circuit's median inside that range
 widened for track character: the real laps come from two twisty circuits (Hungaroring,
 Shanghai), the simulator also has a power track (more top gear and full throttle) and a street
-circuit (slower corners). For the stats a power track changes by nature, the pooled median
-leaves the power track out.
+circuit (slower corners, more of them). For the stats a track's character changes by nature
+(a power track's gears and full throttle, a street circuit's time off the throttle), the
+range check leaves that track out and a test of its own checks the direction.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ STATS = (
 )
 #: Stats that a power track (Monza) pushes outside what twisty circuits show.
 POWER_TRACK_STATS = ("median_gear", "top_gear_share", "full_throttle")
+#: Stats that a street circuit (Monaco: a corner every few seconds) pushes outside them.
+STREET_STATS = ("closed_throttle",)
 #: How far the pooled median may stray outside the real range (share of the range's centre).
 POOLED_SLACK = 0.05
 #: How far a single circuit's median may stray outside the real range (share of the range's
@@ -114,7 +117,11 @@ def test_sample_rate_matches_the_feed(real, sim, feed):
 def test_simulated_laps_fall_in_the_real_range(real, sim, stat):
     lo, hi = real[stat].min(), real[stat].max()
     centre = (lo + hi) / 2
-    pool = sim[sim.character != "power"] if stat in POWER_TRACK_STATS else sim
+    pool = sim
+    if stat in POWER_TRACK_STATS:
+        pool = pool[pool.character != "power"]
+    if stat in STREET_STATS:
+        pool = pool[pool.character != "street"]
     pooled = pool[stat].median()
     assert lo - POOLED_SLACK * centre <= pooled <= hi + POOLED_SLACK * centre, (
         stat,
@@ -131,3 +138,9 @@ def test_the_power_track_is_more_flat_out_than_the_real_twisty_ones(real, sim):
     monza = sim[sim.character == "power"].median(numeric_only=True)
     for stat in ("top_speed", *POWER_TRACK_STATS):
         assert monza[stat] > real[stat].median(), stat
+
+
+def test_the_street_circuit_is_more_off_throttle_than_the_real_twisty_ones(real, sim):
+    street = sim[sim.character == "street"].median(numeric_only=True)
+    for stat in STREET_STATS:
+        assert real[stat].median() < street[stat] < 0.5, stat

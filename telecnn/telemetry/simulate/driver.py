@@ -32,6 +32,7 @@ class LapPlan:
     corner_delta: np.ndarray
     cap: np.ndarray
     coast: np.ndarray
+    pedal: np.ndarray  # per point, the share of the lap's braking used (0: a lift instead)
     drs_enabled: np.ndarray
     drs_delay_m: float
     drs_code: int
@@ -58,6 +59,8 @@ class Nominal:
     brake_starts: np.ndarray  # grid index where braking zones start
     brake_ends: np.ndarray  # grid index of each zone's last braking point
     brake_entry: np.ndarray  # speed there (km/h)
+    coast_seconds: np.ndarray  # how long each zone's speed drop would take off the pedals
+    zone_points: list[np.ndarray]  # grid points from just after the previous zone to the end
     exits: np.ndarray  # grid index where slow-corner acceleration starts
     corner_bumps: np.ndarray  # (corners, points) weight of each corner at each point
     drs_masks: np.ndarray  # (zones, points)
@@ -105,11 +108,20 @@ def nominal(name: str) -> Nominal:
     ends = ends[np.searchsorted(ends, starts) % len(ends)] if len(ends) else ends
     accel = prof.accel[0] > 0
     exits = np.flatnonzero(accel & ~np.roll(accel, 1) & (prof.v[0] < 170 / 3.6))
+    drop = prof.v[0, starts] - prof.v[0, ends]
+    coast_decel = np.array(
+        [
+            -prof.coast_accel[0, (s + np.arange((e - s) % n + 1)) % n].mean()
+            for s, e in zip(starts, ends, strict=True)
+        ]
+    )
     return Nominal(
         v=prof.v[0],
         brake_starts=starts,
         brake_ends=ends,
         brake_entry=prof.v[0, starts] * 3.6,
+        coast_seconds=drop / coast_decel,
+        zone_points=_zone_points(ends, n),
         exits=exits,
         corner_bumps=bumps,
         drs_masks=drs,
@@ -118,6 +130,16 @@ def nominal(name: str) -> Nominal:
         drs_since=(geo.s - np.where(start_idx >= 0, start_idx * STEP_M, 0.0)) % (n * STEP_M),
         v_start=float(v0[0]),
     )
+
+
+def _zone_points(ends: np.ndarray, n: int) -> list[np.ndarray]:
+    """Each braking zone's grid points from just after the previous zone's last braking point
+    (wrapping round the lap) to its own last one."""
+    out = []
+    for k, end in enumerate(ends.tolist()):
+        span = n if len(ends) == 1 else (end - int(ends[k - 1])) % n  # k - 1 wraps
+        out.append((end - np.arange(max(span - ZONE_GAP, 0) + 1)) % n)
+    return out
 
 
 def _nominal_car(c) -> dict[str, float]:
@@ -193,6 +215,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
             length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
             coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
     dabs = _brake_dabs(nom, rng, 0.1 if quali else 0.5, car["mass"])
+    pedal = _zone_pedal(nom, rng, quali)
 
     zones = len(nom.drs_masks)
     enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
@@ -220,6 +243,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         corner_delta=delta,
         cap=cap,
         coast=coast,
+        pedal=pedal,
         drs_enabled=enabled,
         drs_delay_m=rng.uniform(15.0, 60.0),
         drs_code=int(_pick(rng, DRS_OPEN, DRS_OPEN_SHARE)),
@@ -258,6 +282,36 @@ def _pick(
 
 #: Grid points the lift-and-coast mask reaches past the nominal braking point.
 COAST_PAST = 16
+#: Seconds a coast would need for a zone's speed drop: drivers always lift instead of braking
+#: below the first, never above the second, with a falling chance in between.
+LIFT_SECONDS = (0.75, 1.75)
+#: Chance that a zone is braked lightly (saving brakes and tyres, following a car), per mode,
+#: and the share of the lap's braking then used.
+LIGHT_CHANCE = {"quali": 0.05, "race": 0.3}
+LIGHT_SHARE = (0.3, 0.7)
+#: Grid points after the previous zone's last braking point where a zone's own pedal starts.
+ZONE_GAP = 2
+
+
+def _zone_pedal(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
+    """Per grid point, the share of the lap's braking the driver uses in each zone.
+
+    0 where a corner needs so little speed off that the driver lifts instead of braking
+    (engine braking, drag and tyre scrub do it: the shorter the coast would be, the surer
+    the lift); a light pedal in some zones (more often in races); else 1. A zone's share
+    holds from just after the previous zone to its last braking point, so the physics
+    places the braking (or the lift) itself.
+    """
+    n, count = len(nom.v), len(nom.brake_starts)
+    draws = rng.random((3, count))
+    pedal = np.ones(n)
+    lo, hi = LIFT_SECONDS
+    lift = draws[0] < np.clip((hi - nom.coast_seconds) / (hi - lo), 0.0, 1.0)
+    light = draws[1] < LIGHT_CHANCE["quali" if quali else "race"]
+    share = np.where(lift, 0.0, np.where(light, np.interp(draws[2], (0, 1), LIGHT_SHARE), 1.0))
+    for k in np.flatnonzero(share < 1.0):
+        pedal[nom.zone_points[k]] = share[k]
+    return pedal
 
 
 def _brake_dabs(
@@ -307,6 +361,7 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
     )
     cap = np.stack([p.cap for p in plans])
     coast = np.stack([p.coast for p in plans])
+    pedal = np.stack([p.pedal for p in plans])
     drs = drs_window(nom, plans)
     v0 = np.array([nom.v_start * (p.car["power"] / BASE_POWER) ** (1 / 3) for p in plans])
     n = len(geo.s)
@@ -315,7 +370,16 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
         for idx, points, force in p.dabs:
             dab[b, (idx + np.arange(points)) % n] = force
     prof = speed_profile(
-        geo.curvature, STEP_M, _car_batch([p.car for p in plans]), factor, cap, drs, coast, v0, dab
+        geo.curvature,
+        STEP_M,
+        _car_batch([p.car for p in plans]),
+        factor,
+        cap,
+        drs,
+        coast,
+        v0,
+        dab,
+        pedal,
     )
     return prof, drs
 

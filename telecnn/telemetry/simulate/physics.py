@@ -9,7 +9,9 @@ Braking is driven the way racing drivers brake: full pressure at first, then tra
 pressure (and deceleration) tapering towards ``trail_floor`` of the limit as the speed nears the
 corner's, and released a little before the corner's minimum speed, which the car reaches
 off the pedals (engine braking, drag and the tyres' cornering drag, ``scrub`` of the lateral
-force). Brake dabs (``dab``: an extra braking force in N) model taps on straights.
+force). Per point, ``pedal`` scales the pressure: a light pedal in some zones, none at all
+where the driver slows for a corner by lifting. Brake dabs (``dab``: an extra braking force
+in N) model taps on straights.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Profile:
     braking: np.ndarray
     throttle: np.ndarray  # 0..1
     coast: np.ndarray  # where the driver lifted and coasted
+    coast_accel: np.ndarray  # m/s^2 the car would have off the pedals (negative)
 
 
 def speed_profile(
@@ -76,6 +79,7 @@ def speed_profile(
     coast: np.ndarray,
     v_start: np.ndarray,
     dab: np.ndarray | None = None,
+    pedal: np.ndarray | None = None,
 ) -> Profile:
     """Speeds round the lap for every car of the batch.
 
@@ -83,7 +87,8 @@ def speed_profile(
     ``cap`` is an extra speed limit in m/s (traffic),
     ``drs_open`` where the flap is open, ``coast`` where the driver may lift and coast (from
     its start until the braking point, never past it), ``v_start`` the speed crossing the
-    line, ``dab`` an extra braking force (N) where the driver taps the brakes.
+    line, ``dab`` an extra braking force (N) where the driver taps the brakes, ``pedal`` the
+    share of its braking the driver uses per point (0: slowing off the pedals instead).
     """
     kappa = np.abs(curvature)[None, :]
     m = car.mass[:, None]
@@ -101,6 +106,7 @@ def speed_profile(
     lim = np.ascontiguousarray(v_lim.T)
     res = np.ascontiguousarray(np.broadcast_to(k_res, v_lim.shape).T)
     coasting = np.ascontiguousarray(coast.T)
+    use = np.ones_like(lim) if pedal is None else np.ascontiguousarray(pedal.T)
     curv = kappa[0]
     n = lim.shape[0]
     mass, kd = car.mass, k_down[:, 0]
@@ -126,6 +132,7 @@ def speed_profile(
         # trail braking: off the pedal just above the corner's speed, then a taper to full
         over = v_next - anchor - release
         share = np.where(over < 0.0, 0.0, floor + keep * np.minimum(over * per_span, 1.0))
+        share *= use[i]
         decel = grip_force * share + res[i] * v2 + off
         reach = np.sqrt(v2 + two_step_per_mass * decel)
         np.minimum(lim[i], reach, out=back[i])
@@ -184,6 +191,7 @@ def speed_profile(
         braking=braking,
         throttle=throttle,
         coast=coast_used,
+        coast_accel=coast_acc,
     )
 
 
