@@ -10,6 +10,7 @@ import pytest
 
 from telecnn.telemetry.detector.api import evaluate_laps
 from telecnn.telemetry.detector.detect import default_model_path, load_detector
+from telecnn.telemetry.simulate import simulate_laps
 from telecnn.telemetry.sources import read_laps
 from telecnn.training import load_checkpoint
 
@@ -68,3 +69,12 @@ def test_speed_only_meets_the_bound_on_all_real_laps(detector, hungary_laps, f1_
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")
     cnn = evaluate_laps(hungary_laps + race, model=detector, channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()
+
+
+def test_only_the_simulator_labels_wheelspin_and_lockup(detector, hungary_laps) -> None:
+    """Real laps carry no wheelspin or lock-up labels: scoring them there would count every
+    detection as a false positive, so they are scored on simulated laps only."""
+    real = evaluate_laps(hungary_laps, model=detector)
+    assert "braking" in real and not {"wheelspin", "lockup"} & set(real)
+    sim = evaluate_laps(simulate_laps("monza", 6, seed=9, mode="race"), model=detector)
+    assert {"wheelspin", "lockup"} <= set(sim)

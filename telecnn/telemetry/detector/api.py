@@ -16,7 +16,7 @@ from telecnn.telemetry.detector.detect import Detector, load_detector
 from telecnn.telemetry.detector.evaluate import TypeScore, median_interval, score_lap
 from telecnn.telemetry.detector.features import known_channels, lap_times
 from telecnn.telemetry.detector.train import reference_events
-from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events
+from telecnn.telemetry.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap, supported_events
 from telecnn.telemetry.sources.files import write_frame
 
 ModelArg = Detector | str | os.PathLike[str] | None
@@ -86,12 +86,15 @@ def evaluate_laps(
 ) -> dict[str, TypeScore]:
     """Per-type scores of a detector against each lap's rule labels (plus simulator truth).
 
-    With ``channels``, only the types those channels can show are scored.
+    With ``channels``, only the types those channels can show are scored; the types only the
+    simulator labels (wheelspin, lock-up) only on laps that carry its truth.
     """
     found = detect_many(laps, detector, channels, model, progress=progress)
     types = EVENT_TYPES if channels is None else supported_events(channels)
+    labelled_by_rules = tuple(t for t in types if t not in SIM_ONLY_EVENTS)
     scores: dict[str, TypeScore] = {}
     for lap, events in zip(laps, found, strict=True):
         interval = median_interval(lap_times(lap.data))
-        score_lap(events, reference_events(lap), interval, scores, types)
+        scored = types if lap.truth is not None else labelled_by_rules
+        score_lap(events, reference_events(lap), interval, scores, scored)
     return scores

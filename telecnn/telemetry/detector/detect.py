@@ -29,6 +29,7 @@ from telecnn.telemetry.detector.features import (
     known_channels,
     lap_inputs,
     lap_times,
+    pad_to,
     present_channels,
 )
 from telecnn.telemetry.detector.model import MODEL_NAME, EventCNN, build_model
@@ -169,9 +170,7 @@ class Detector:
             length = buckets[order[begin]]
             idx = [i for i in order[begin : begin + batch_size] if buckets[i] == length]
             begin += len(idx)
-            batch = np.zeros((len(idx), inputs[idx[0]][0].shape[0], length), dtype=np.float32)
-            for row, i in enumerate(idx):
-                batch[row, :, : inputs[i][0].shape[1]] = inputs[i][0]
+            batch = np.stack([pad_to(inputs[i][0], length) for i in idx])
             started = time.perf_counter()
             with torch.inference_mode():
                 probs = torch.sigmoid(self.model(torch.from_numpy(batch).to(self.device)))

@@ -145,6 +145,13 @@ def lap_inputs(
     return x, grid
 
 
+def pad_to(x: np.ndarray, length: int) -> np.ndarray:
+    """A lap's input ``(2C, G)`` padded on the right to ``length`` grid samples by holding its
+    last sample. Zeros would read as "every channel missing" (all masks 0), which a model that
+    learnt channel subsets may answer with its guesses from the other channels."""
+    return np.pad(x, ((0, 0), (0, length - x.shape[1])), mode="edge")
+
+
 def sample_labels(times: np.ndarray, events: pd.DataFrame) -> np.ndarray:
     """Per-sample 0/1 labels ``(E, n)`` of each event type (float32 :func:`event_masks`)."""
     return event_masks(events, times).astype(np.float32)

@@ -72,7 +72,7 @@ class TrainConfig:
     refeed_share: float = 0.3
     channel_dropout: bool = True
     solo_share: float = 0.3  # share of training laps the model sees through Speed alone
-    val_laps: int = 48
+    val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
     seed: int = 0
     device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
     model_config: dict[str, Any] = field(default_factory=dict)
@@ -220,9 +220,10 @@ def batches(
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Random crops of ``crop`` grid samples; targets stacked over weights ``(N, 2E, crop)``.
 
-    A crop may hang over either end of its lap by up to a quarter of its length: the model
-    learns that all-zero input (masks 0) is no data, as in the padding of batched detection.
-    Each batch is one indexed gather from the laps laid end to end (no per-lap Python).
+    A crop may hang over either end of its lap by up to a quarter of its length; there the
+    input holds the lap's edge sample (as :func:`~telecnn.telemetry.detector.features.pad_to`
+    pads laps in batched detection) and the targets weigh nothing. Each batch is one indexed
+    gather from the laps laid end to end (no per-lap Python).
     """
     order = rng.permutation(len(examples))
     over = crop // 4
@@ -234,7 +235,7 @@ def batches(
         pos = starts[:, None] + steps  # (B, crop): positions within each lap
         inside = ((pos >= 0) & (pos < lengths[:, None]))[None]
         flat = examples.offsets[idx][:, None] + np.clip(pos, 0, lengths[:, None] - 1)
-        x = np.where(inside, examples.x[:, flat], np.float32(0)).transpose(1, 0, 2)
+        x = examples.x[:, flat].transpose(1, 0, 2)  # past an end: the edge sample, held
         y = np.where(inside, examples.y[:, flat], np.float32(0)).transpose(1, 0, 2)
         yield (
             torch.from_numpy(np.ascontiguousarray(x)).to(device),
@@ -274,6 +275,20 @@ def prepare_laps(
     return laps + list(real_laps), [True] * len(laps) + [False] * len(real_laps)
 
 
+#: Offset of the validation laps' seed: their simulator streams never meet the training ones.
+VAL_SEED_OFFSET = 1_000_000
+
+
+def validation_laps(config: TrainConfig) -> list[Lap]:
+    """Held-out simulated laps, re-fed like the training laps, from a seed stream of their own:
+    what thresholds are tuned on (enough of them that the rare hidden types count) and each
+    epoch is scored on. Never real laps. A short run gets fewer: a tenth of its training laps."""
+    rng = np.random.default_rng([config.seed, VAL_SEED_OFFSET])
+    count = min(config.val_laps, max(8, config.sim_laps // 10))
+    sim = simulated_laps(count, config.circuits, config.seed + VAL_SEED_OFFSET)
+    return [augment(lap, rng, config) for lap in sim]
+
+
 def warmup_cosine(
     optimizer: torch.optim.Optimizer, total_steps: int, warmup: float = 0.1
 ) -> torch.optim.lr_scheduler.LambdaLR:
@@ -308,8 +323,7 @@ def train_detector(
     ctx, device = init_distributed(pick_device(config.device))
     try:
         # model, optimiser and (when resuming) the checkpoint first: a bad resume fails fast
-        val_n = min(config.val_laps, max(1, config.sim_laps // 10))
-        n_train = config.sim_laps + len(real_laps) - val_n
+        n_train = config.sim_laps + len(real_laps)
         # every rank gets the same number of laps (so the same number of steps: DDP needs it)
         mine = list(range(ctx.rank, n_train - n_train % ctx.world_size, ctx.world_size))
         steps = max(1, -(-len(mine) // config.batch_size))
@@ -328,8 +342,8 @@ def train_detector(
             progress = restore(state, spec, model, optimizer, scheduler, spec.checkpoint_path)
             saved = state["extra"]
 
-        laps, simulated = prepare_laps(config, real_laps)
-        val_laps, train_laps, train_sim = laps[:val_n], laps[val_n:], simulated[val_n:]
+        train_laps, train_sim = prepare_laps(config, real_laps)
+        val_laps = validation_laps(config)
         if saved is not None:
             norm = Normalisation.from_dict(saved["normalisation"])
         else:
