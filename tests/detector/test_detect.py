@@ -12,7 +12,7 @@ from fastf1.core import Telemetry
 
 from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.telemetry.detector.detect import detect, detect_laps, load_detector
-from telecnn.telemetry.detector.features import Normalisation
+from telecnn.telemetry.detector.features import Normalisation, lap_inputs, pad_to
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.training import save_checkpoint
@@ -105,3 +105,15 @@ def test_lap_too_short(hungary_laps: list[Lap]) -> None:
     with pytest.raises(TelecnnError, match="too short"):
         detect(short)
     assert np.isfinite(lap.data.Time).all()
+
+
+def test_padding_holds_the_lap_s_last_sample_so_no_channel_reads_as_missing(
+    hungary_laps: list[Lap],
+) -> None:
+    det = load_detector()
+    x, _ = lap_inputs(hungary_laps[0].data, det.norm, det.hz)
+    padded = pad_to(x, x.shape[1] + 40)
+    assert np.array_equal(padded[:, : x.shape[1]], x)
+    assert (padded[:, x.shape[1] :] == x[:, -1:]).all()
+    masks = padded[len(det.norm.channels) :]
+    assert (masks == 1).all()  # every channel of this lap is present, padding included
