@@ -38,8 +38,8 @@ from telecnn.device import autocast_dtype  # noqa: E402
 from telecnn.training import DistContext, fit  # noqa: E402
 from vision.fashion_mnist import load_fashion_mnist  # noqa: E402
 from vision.models import create_model  # noqa: E402
-from vision.recipes import RECIPES  # noqa: E402
-from vision.train import TensorBatches, TrainConfig, build_optimizer, train_images  # noqa: E402
+from vision.recipes import RECIPES, build_optimizer  # noqa: E402
+from vision.train import TensorBatches, TrainConfig, train_images  # noqa: E402
 
 OUT = Path("bench/images.json")
 PARTS = ("throughput", "notebook", "fast")

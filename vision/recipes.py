@@ -1,9 +1,13 @@
-"""Training recipes for the image classifiers: optimizer, schedule, loss and augmentation."""
+"""Training recipes for the image classifiers (optimizer, schedule, loss and augmentation) and
+the optimizer and schedule a recipe builds."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+import torch
+from torch import nn
 
 
 @dataclass(frozen=True)
@@ -51,3 +55,21 @@ def recipe_of(state: dict[str, Any]) -> Recipe:
     """The recipe a checkpoint was trained with (the notebook's for unknown names)."""
     name = ((state.get("extra") or {}).get("train_config") or {}).get("recipe", "notebook")
     return RECIPES.get(name, RECIPES["notebook"])
+
+
+def build_optimizer(recipe: Recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
+    """The recipe's optimizer over ``model``'s parameters."""
+    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
+    return cls(model.parameters(), lr=lr, weight_decay=recipe.weight_decay)
+
+
+def build_scheduler(
+    recipe: Recipe, optimizer: torch.optim.Optimizer, lr: float, epochs: int, steps: int
+) -> tuple[Any, bool]:
+    """The recipe's schedule and whether it steps per batch (else per epoch)."""
+    if recipe.schedule == "onecycle":
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps, pct_start=0.25
+        )
+        return sched, True
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs), False

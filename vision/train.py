@@ -44,7 +44,7 @@ from vision.checkpoint import KIND
 from vision.evaluate import EVAL_BATCH, loss_and_accuracy, predict_logits, report
 from vision.fashion_mnist import CLASS_NAMES, Split, load_fashion_mnist
 from vision.models import MODELS, StagedClassifier, create_model
-from vision.recipes import RECIPES, Recipe
+from vision.recipes import RECIPES, Recipe, build_optimizer, build_scheduler
 
 RUN_CONFIG = "run.json"
 METRICS = "metrics.json"
@@ -160,24 +160,6 @@ class TensorBatches:
 def _generator(seed: int, epoch: int, stream: int = 0) -> torch.Generator:
     """A CPU generator for (seed, epoch, stream), so a resumed run draws what it would have."""
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 7919 + stream)
-
-
-def build_optimizer(recipe: Recipe, model: nn.Module, lr: float) -> torch.optim.Optimizer:
-    """The recipe's optimizer over ``model``'s parameters."""
-    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
-    return cls(model.parameters(), lr=lr, weight_decay=recipe.weight_decay)
-
-
-def build_scheduler(
-    recipe: Recipe, optimizer: torch.optim.Optimizer, lr: float, epochs: int, steps: int
-) -> tuple[Any, bool]:
-    """The recipe's schedule and whether it steps per batch (else per epoch)."""
-    if recipe.schedule == "onecycle":
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=lr, epochs=epochs, steps_per_epoch=steps, pct_start=0.25
-        )
-        return sched, True
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs), False
 
 
 def model_config(cfg: TrainConfig) -> dict[str, Any]:
