@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from telecnn import __version__
+from telecnn.cli.compare_cmd import register as register_compare
 from telecnn.cli.errors import TelecnnGroup
 from telecnn.cli.events_cmd import register as register_events
 from telecnn.cli.images_cmd import register as register_images
@@ -22,5 +23,11 @@ def main() -> None:
     """
 
 
-for _register in (register_kernels, register_images, register_telemetry, register_events):
+for _register in (
+    register_kernels,
+    register_images,
+    register_telemetry,
+    register_events,
+    register_compare,
+):
     _register(main)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.common_options import device_option
+from telecnn.cli.common_options import detector_options, device_option
 from telecnn.cli.errors import UserError
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 
@@ -14,13 +14,14 @@ from telecnn.cli.source_options import laps_from_options, pop_source, source_opt
 FULL_TABLE_LAPS = 5
 
 
-def _channels(value: str | None) -> list[str] | None:
+def parse_channels(value: str | None) -> list[str] | None:
+    """``Speed,Throttle`` as a list (None when not given)."""
     if not value:
         return None
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
-def _check_out(path: Path | None) -> None:
+def check_out(path: Path | None) -> None:
     """Refuse an --out the writer cannot write before any work is done."""
     from telecnn.telemetry.sources.files import SUFFIXES
 
@@ -30,24 +31,7 @@ def _check_out(path: Path | None) -> None:
 
 @click.command("detect-events")
 @source_options
-@click.option(
-    "--detector",
-    type=click.Choice(["cnn", "rules"]),
-    default="cnn",
-    show_default=True,
-    help="The CNN or the rule detector (the baseline).",
-)
-@click.option(
-    "--channels",
-    help="Comma-separated channels to read, e.g. Speed or Speed,Throttle "
-    "(default: every channel the lap and the model have).",
-)
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    help="A detector checkpoint or run folder (default: the shipped model).",
-)
+@detector_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -76,8 +60,8 @@ def detect_events(
     from telecnn.telemetry.detector.api import detect_many, pick_detector
     from telecnn.telemetry.tables import laps_table
 
-    _check_out(out)
-    chans = _channels(channels)
+    check_out(out)
+    chans = parse_channels(channels)
     model = pick_detector(detector, model_path, chans)  # a bad model fails before any loading
     laps = laps_from_options(**pop_source(options))
     found = detect_many(
@@ -175,7 +159,7 @@ def train_events(
     config = TrainConfig(
         sim_laps=sim_laps,
         circuits=names,
-        channels=tuple(_channels(channels) or CHANNELS),
+        channels=tuple(parse_channels(channels) or CHANNELS),
         epochs=epochs,
         batch_size=batch_size,
         lr=lr,
@@ -193,14 +177,7 @@ def train_events(
 
 @click.command("eval-events")
 @source_options
-@click.option("--detector", type=click.Choice(["cnn", "rules"]), default="cnn", show_default=True)
-@click.option("--channels", help="Channels the detector may read (labels always use all).")
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    help="A detector checkpoint or run folder (default: the shipped model).",
-)
+@detector_options
 @click.option("--out", type=click.Path(path_type=Path), help="Write the scores as JSON.")
 def eval_events(
     detector: str,
@@ -211,6 +188,8 @@ def eval_events(
 ) -> None:
     """Score a detector against the rule labels (and the simulator's truth) of laps.
 
+    The labels always come from all the lap's channels, whatever --channels the detector reads.
+
     Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
@@ -218,7 +197,7 @@ def eval_events(
     from telecnn.telemetry.detector.api import evaluate_laps, pick_detector
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table
 
-    chans = _channels(channels)
+    chans = parse_channels(channels)
     model = pick_detector(detector, model_path, chans)
     laps = laps_from_options(**pop_source(options))
     scores = evaluate_laps(

@@ -230,3 +230,15 @@ def _note_time_gaps(times: np.ndarray, notes: list[str]) -> None:
         if step.max() > 4 * SHORT_GAP_S:
             at = times[int(np.argmax(step))]
             notes.append(f"longest time gap {step.max():.1f} s at {at:.1f} s")
+
+
+def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
+    if "Distance" in data:
+        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(d).any():
+            return d
+    if "Speed" in data:
+        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
+        return distance_from_speed(times, np.nan_to_num(speed))
+    return np.full(len(times), np.nan)

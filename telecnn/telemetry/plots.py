@@ -1,13 +1,17 @@
-"""Figures of a lap: stacked channels against distance with events shaded, and the track map."""
+"""Figures of a lap (stacked channels against distance with events shaded, and the track map)
+and of laps compared (speed and time gap along the reference lap)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POINT_EVENTS, Lap, taxonomy_order
+
+if TYPE_CHECKING:
+    from telecnn.telemetry.compare import Comparison
 
 #: One colour per event type, shared by every figure.
 EVENT_COLORS: dict[str, str] = {
@@ -133,3 +137,47 @@ def _track_map(ax: Any, lap: Lap, events: pd.DataFrame) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title("track map", fontsize=9)
+
+
+def plot_comparison(laps: list[Lap], comparison: Comparison) -> Any:
+    """Each lap's speed along the reference lap's distance, its zones of the compared event
+    drawn bold and the reference's numbered; below, each lap's time gap to the reference."""
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(13, 6.5), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}
+    )
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (lap, label) in enumerate(zip(laps, comparison.labels, strict=True)):
+        color = colors[k % len(colors)]
+        d, t = comparison.aligned[k], lap.data["Time"].to_numpy(dtype=float)
+        speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
+        if speed is not None:
+            top.plot(d, speed, color=color, lw=1.0, label=label)
+            for row in comparison.events[k].itertuples():
+                inside = (t >= row.start_time) & (t <= row.end_time)
+                top.plot(d[inside], speed[inside], color=color, lw=3.0, alpha=0.8)
+        if k:
+            bottom.plot(comparison.distance, comparison.gaps[label], color=color, lw=1.2)
+    for row in comparison.events[0].itertuples():
+        top.annotate(
+            str(row.Index + 1),
+            (row.start_distance, 1.0),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+    top.set_ylabel("Speed (km/h)")
+    top.legend(fontsize=8, loc="lower right")
+    top.set_title(
+        f"{comparison.event} zones (bold, numbered on the reference), "
+        f"against {comparison.labels[0]}",
+        fontsize=9,
+        pad=14,
+    )
+    bottom.axhline(0.0, color="0.3", lw=0.8)
+    bottom.set_ylabel(f"gap to {comparison.labels[0]} (s)", fontsize=8)
+    bottom.set_xlabel(f"distance along {comparison.labels[0]} (m)")
+    fig.tight_layout()
+    return fig

@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.detector.evaluate import (
-    interval_iou,
-    match_type,
-    median_interval,
-    score_lap,
-)
+from telecnn.telemetry.detector.evaluate import median_interval, score_lap
+from telecnn.telemetry.matching import interval_iou, match_type
 
 
 def _events(*rows: tuple) -> pd.DataFrame:

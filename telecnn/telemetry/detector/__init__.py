@@ -18,9 +18,10 @@ from telecnn.telemetry.detector.detect import (
     detect_laps,
     load_detector,
 )
-from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, match_type, score_lap
+from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, score_lap
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.train import TrainConfig, train_detector
+from telecnn.telemetry.matching import match_type
 
 __all__ = [
     "Detector",

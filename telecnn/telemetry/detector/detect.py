@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.telemetry.clean import lap_distance
 from telecnn.telemetry.detector.features import (
     GRID_HZ,
     Normalisation,
@@ -35,7 +36,6 @@ from telecnn.telemetry.detector.features import (
 from telecnn.telemetry.detector.model import MODEL_NAME, EventCNN, build_model
 from telecnn.telemetry.detector.postprocess import (
     DEFAULT_THRESHOLDS,
-    lap_distance,
     probabilities_to_events,
 )
 from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events

@@ -14,47 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from telecnn.telemetry.matching import match_type
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
-
-IOU_MIN = 0.5
-POINT_TOLERANCE = 0.5
-
-
-def interval_iou(a: tuple[float, float], b: tuple[float, float], widen: float = 0.0) -> float:
-    """IoU in time of two ``(start, end)`` intervals, each widened by ``widen`` on both sides."""
-    a0, a1, b0, b1 = a[0] - widen, a[1] + widen, b[0] - widen, b[1] + widen
-    inter = max(0.0, min(a1, b1) - max(a0, b0))
-    union = max(a1, b1) - min(a0, b0)
-    return inter / union if union > 0 else float(a0 == b0 and a1 == b1)
-
-
-def match_type(
-    detected: pd.DataFrame, labelled: pd.DataFrame, point: bool, widen: float
-) -> list[tuple[int, int]]:
-    """One-to-one greedy matches ``(detected row, labelled row)`` of events of one type."""
-    pairs: list[tuple[float, int, int]] = []
-    ds = detected[["start_time", "end_time"]].to_numpy(dtype=float)
-    ls = labelled[["start_time", "end_time"]].to_numpy(dtype=float)
-    for i, (d0, d1) in enumerate(ds):
-        for j, (l0, l1) in enumerate(ls):
-            if point:
-                gap = abs(d0 - l0)
-                if gap <= POINT_TOLERANCE:
-                    pairs.append((-gap, i, j))
-            else:
-                iou = interval_iou((d0, d1), (l0, l1), widen)
-                if iou >= IOU_MIN:
-                    pairs.append((iou, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    used_d: set[int] = set()
-    used_l: set[int] = set()
-    matches = []
-    for _, i, j in pairs:
-        if i not in used_d and j not in used_l:
-            used_d.add(i)
-            used_l.add(j)
-            matches.append((i, j))
-    return sorted(matches)
 
 
 @dataclass

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
-from telecnn.telemetry.clean import distance_from_speed
 from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.rules import events_frame, point_columns, run_columns
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
@@ -56,18 +55,6 @@ def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: fl
     padded = np.concatenate([[-np.inf], prob, [-np.inf]])
     peaks, _ = signal.find_peaks(padded, height=height, distance=min_gap)
     return peaks - 1
-
-
-def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
-    """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
-    if "Distance" in data:
-        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isfinite(d).any():
-            return d
-    if "Speed" in data:
-        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
-        return distance_from_speed(times, np.nan_to_num(speed))
-    return np.full(len(times), np.nan)
 
 
 def probabilities_to_events(

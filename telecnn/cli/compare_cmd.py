@@ -1,0 +1,94 @@
+"""CLI command ``compare-laps``: laps side by side, zone by zone, with the time gap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from telecnn.cli.common_options import detector_options
+from telecnn.cli.errors import UserError
+from telecnn.cli.events_cmd import check_out, parse_channels
+from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
+
+#: Event types a comparison can be made on (intervals: they have zones).
+ZONE_EVENTS = tuple(e for e in EVENT_TYPES if e not in POINT_EVENTS)
+
+
+@click.command("compare-laps")
+@source_options
+@click.option(
+    "--event",
+    type=click.Choice(ZONE_EVENTS),
+    default="braking",
+    show_default=True,
+    help="The zones to compare.",
+)
+@detector_options
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the zone table to .csv, .json (a list of records) or .parquet.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    help="Figure: the laps' speed with their zones, and each one's time gap to the first.",
+)
+def compare_laps_command(
+    event: str,
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    out: Path | None,
+    plot: Path | None,
+    **options: object,
+) -> None:
+    """Compare laps corner by corner: braking points, speeds and the time gap to the first lap.
+
+    Give two laps or more: --session SPEC --driver VER,HAM (fastest laps), --file A --file B,
+    or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
+    """
+    from telecnn.telemetry.compare import compare_laps, format_comparison
+    from telecnn.telemetry.detector.api import detect_many, pick_detector
+
+    check_out(out)
+    chans = parse_channels(channels)
+    model = pick_detector(detector, model_path, chans)
+    source = pop_source(options)
+    laps = in_driver_order(laps_from_options(**source), source.get("driver"))
+    if len(laps) < 2:
+        raise UserError(
+            f"compare-laps needs two laps or more, got {len(laps)}: give several drivers, "
+            "files or lap numbers (or --sim-laps 2)"
+        )
+    found = detect_many(laps, detector=detector, channels=chans, model=model)
+    comparison = compare_laps(laps, found, event)
+    click.echo(format_comparison(comparison))
+    if out is not None:
+        from telecnn.telemetry.sources.files import write_frame
+
+        write_frame(comparison.zones, out)
+        click.echo(f"wrote {out}")
+    if plot is not None:
+        from telecnn.atomic import save_figure
+        from telecnn.telemetry.plots import plot_comparison
+
+        save_figure(plot_comparison(list(laps), comparison), plot)
+        click.echo(f"wrote {plot}")
+
+
+def in_driver_order(laps: list, drivers: tuple[str, ...] | None) -> list:
+    """The laps ordered as ``--driver`` names them (the first named is the reference); laps of
+    one driver keep their order."""
+    from telecnn.telemetry.sources.selection import normalise_drivers
+
+    wanted = normalise_drivers(drivers) or []
+    rank = {code: k for k, code in enumerate(wanted)}
+    return sorted(laps, key=lambda lap: rank.get(str(lap.meta.driver).upper(), len(rank)))
+
+
+def register(group: click.Group) -> None:
+    """Add this module's command to the root group."""
+    group.add_command(compare_laps_command)

@@ -1,0 +1,119 @@
+"""Comparing laps: zones matched corner by corner on real laps, the time gap, the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from telecnn.cli import main
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.compare import compare_laps
+from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.schema import Lap
+
+
+@pytest.fixture(scope="module")
+def quali(hungary_laps: dict) -> list[Lap]:
+    return list(hungary_laps.values())
+
+
+def test_real_laps_line_up_corner_by_corner(quali: list[Lap]) -> None:
+    comparison = compare_laps(quali, [rule_events(lap) for lap in quali])
+    zones = comparison.zones
+    reference = zones[zones.lap == comparison.labels[0]]
+    corners = reference.zone[reference.duration >= 1.0]  # real braking zones, not taps
+    assert len(corners) >= 6  # the Hungaroring's main braking zones
+    others = zones[(zones.lap != comparison.labels[0]) & zones.zone.isin(corners)]
+    # the same corners: found on (nearly) every lap, braking points close to each other
+    assert others.start_distance.notna().mean() >= 0.9
+    assert others.later_m.abs().median() < 25
+    assert others.later_m.abs().max() < 120
+
+
+def test_the_time_gap_adds_up_to_the_lap_time_difference(quali: list[Lap]) -> None:
+    comparison = compare_laps(quali, [rule_events(lap) for lap in quali])
+    checked = 0
+    for label, lap in zip(comparison.labels[1:], quali[1:], strict=True):
+        gap = comparison.gaps[label]
+        covered = np.isfinite(gap)
+        if comparison.distance[covered][-1] < comparison.distance[-1] - 20:
+            continue  # this lap's data stops short of the line
+        expected = lap.meta.lap_time - quali[0].meta.lap_time
+        assert abs(gap[covered][-1] - expected) < 0.2, label
+        assert comparison.total_gap(label) == pytest.approx(expected)
+        checked += 1
+    assert checked >= 6
+
+
+def test_laps_without_positions_are_compared_on_their_own_distance(quali: list[Lap]) -> None:
+    laps = [Lap(lap.data.drop(columns=["X", "Y", "Z"]), lap.meta, None) for lap in quali]
+    comparison = compare_laps(laps, [rule_events(lap) for lap in laps])
+    others = comparison.zones[comparison.zones.lap != comparison.labels[0]]
+    assert others.later_m.abs().median() < 25
+    for label, lap in zip(comparison.labels[1:], laps[1:], strict=True):
+        gap = comparison.gaps[label][np.isfinite(comparison.gaps[label])]
+        # a little looser than with positions: distance drifts apart over a lap
+        assert abs(gap[-1] - (lap.meta.lap_time - laps[0].meta.lap_time)) < 0.35, label
+
+
+def test_a_lap_against_itself_has_no_gap_and_the_same_zones(quali: list[Lap]) -> None:
+    lap = quali[0]
+    comparison = compare_laps([lap, lap], [rule_events(lap)] * 2)
+    # only the reference path's 1 m steps stand between the two
+    assert np.nanmax(np.abs(comparison.gaps[comparison.labels[1]])) < 0.02
+    other = comparison.zones[comparison.zones.lap == comparison.labels[1]]
+    assert other.later_m.abs().max() < 2.0 and other.min_speed_gain.abs().max() < 1e-9
+    assert comparison.labels[1].endswith("#2")
+
+
+def test_braking_later_reads_as_positive_metres(quali: list[Lap]) -> None:
+    lap = quali[0]
+    events = rule_events(lap)
+    first = events[events.event == "braking"].iloc[0]
+    data = lap.data.copy()
+    t = data["Time"].to_numpy(dtype=float)
+    on = np.flatnonzero(t >= first.start_time)[:2]
+    data.loc[on, "Brake"] = 0  # the same lap, braking two samples later into the first zone
+    later = Lap(data, lap.meta, None)
+    comparison = compare_laps([lap, later], [events, rule_events(later)])
+    zone = comparison.zones[(comparison.zones.lap == comparison.labels[1])].iloc[0]
+    moved = float(data.Distance.iloc[on[-1] + 1] - data.Distance.iloc[on[0]])
+    assert zone.later_m == pytest.approx(moved, abs=1.0) and moved > 20
+
+
+def test_bad_comparisons(quali: list[Lap]) -> None:
+    with pytest.raises(TelecnnError, match="at least two laps"):
+        compare_laps(quali[:1], [rule_events(quali[0])])
+    with pytest.raises(TelecnnError, match="interval event"):
+        compare_laps(quali[:2], [rule_events(x) for x in quali[:2]], "upshift")
+
+
+def test_cli_compares_simulated_laps_and_writes_table_and_figure(tmp_path: Path) -> None:
+    out, fig = tmp_path / "zones.csv", tmp_path / "compare.png"
+    args = ["compare-laps", "--sim", "barcelona", "--sim-laps", "3", "--seed", "4"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--plot", str(fig)])
+    assert result.exit_code == 0, result.output
+    assert "SIM lap 2 vs SIM lap 1" in result.output and "SIM lap 3 vs SIM lap 1" in result.output
+    zones = pd.read_csv(out)
+    assert set(zones.lap) == {"SIM lap 1", "SIM lap 2", "SIM lap 3"}
+    assert zones.groupby("lap").size().nunique() == 1  # one row per reference zone and lap
+    assert fig.read_bytes()[:4] == b"\x89PNG" and fig.stat().st_size > 10_000
+
+
+def test_cli_needs_two_laps() -> None:
+    result = CliRunner().invoke(main, ["compare-laps", "--sim", "monza"])
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "two laps or more" in lines[0], result.stderr
+
+
+def test_cli_takes_the_first_driver_named_as_the_reference(race_file: Path) -> None:
+    for first, second in (("VER", "NOR"), ("NOR", "VER")):
+        args = ["compare-laps", "--file", str(race_file), "--driver", f"{first},{second}"]
+        result = CliRunner().invoke(main, [*args, "--lap", "20", "--channels", "Speed"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"{second} lap 20 vs {first} lap 20: ")
