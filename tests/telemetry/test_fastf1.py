@@ -177,3 +177,20 @@ def test_offline_mode_needs_a_filled_cache(tmp_path, no_network):
     (filled / "fastf1_http_cache.sqlite").write_bytes(b"")
     with pytest.raises(TelecnnError, match="offline cache lacks this session"):
         load_laps(session="2024/Hungary/Q", drivers="NOR", cache=filled, offline=True)
+
+
+def test_compare_laps_through_a_fastf1_session(real_laps, monkeypatch, tmp_path):
+    """``compare-laps --session``: the fastest laps of two drivers out of real fastf1 objects."""
+    from click.testing import CliRunner
+
+    import telecnn.telemetry.sources as sources
+    from telecnn.cli import main
+
+    monkeypatch.setattr(sources, "load_session", lambda spec, cache=None, offline=False: real_laps)
+    fig = tmp_path / "compare.png"
+    args = ["compare-laps", "--session", "2024/Hungary/Q", "--driver", "LEC,HAM"]
+    result = CliRunner().invoke(main, [*args, "--detector", "rules", "--plot", str(fig)])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("HAM lap ") and " vs LEC lap " in first
+    assert fig.read_bytes()[:4] == b"\x89PNG"
