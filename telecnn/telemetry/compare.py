@@ -52,8 +52,8 @@ ZONE_COLUMNS = (
 class Comparison:
     """What :func:`compare_laps` finds.
 
-    ``zones``: one row per reference zone and lap (:data:`ZONE_COLUMNS`; distances on the
-    reference lap's scale; ``later_m`` how much later than the reference the lap starts the
+    ``zones``: one row per reference zone and lap (:data:`ZONE_COLUMNS`; distances along the
+    reference lap; ``later_m`` how much later than the reference the lap starts the
     zone, ``min_speed_gain`` its minimum speed over the reference's, ``gap_s`` its time gap to
     the reference where the reference's zone starts; NaN where a lap has no matching zone).
     ``distance`` and ``gaps``: each lap's time gap to the reference (s, positive = behind)
