@@ -214,14 +214,16 @@ def compare_laps(
 
 
 def format_comparison(comparison: Comparison) -> str:
-    """The zone table as text: per zone, the reference's braking point and each lap's."""
+    """Each lap's gap over the lap, then the zone table: per zone and lap its start, speeds
+    and differences to the reference."""
+    ref = comparison.labels[0]
+    lines = [
+        f"{label} vs {ref}: {comparison.total_gap(label):+.3f} s over the lap"
+        for label in comparison.labels[1:]
+    ]
     z = comparison.zones
     if z.empty:
-        return f"  the reference lap has no {comparison.event} zones"
-    lines = []
-    ref = comparison.labels[0]
-    for label in comparison.labels[1:]:
-        lines.append(f"{label} vs {ref}: {comparison.total_gap(label):+.3f} s over the lap")
+        return "\n".join([*lines, f"  the reference lap has no {comparison.event} zones"])
     shown = z.rename(
         columns={
             "start_distance": "start_m",

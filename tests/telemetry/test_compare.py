@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from telecnn.cli import main
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.compare import compare_laps
+from telecnn.telemetry.compare import compare_laps, format_comparison
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import Lap
 
@@ -83,6 +83,15 @@ def test_braking_later_reads_as_positive_metres(quali: list[Lap]) -> None:
     zone = comparison.zones[(comparison.zones.lap == comparison.labels[1])].iloc[0]
     moved = float(data.Distance.iloc[on[-1] + 1] - data.Distance.iloc[on[0]])
     assert zone.later_m == pytest.approx(moved, abs=1.0) and moved > 20
+
+
+def test_a_reference_without_zones_still_gives_the_gap(quali: list[Lap]) -> None:
+    laps = quali[:2]
+    found = [rule_events(lap) for lap in laps]
+    found[0] = found[0][found[0].event != "braking"]
+    text = format_comparison(compare_laps(laps, found))
+    assert text.splitlines()[0].startswith(f"{laps[1].meta.label()} vs {laps[0].meta.label()}: ")
+    assert "the reference lap has no braking zones" in text
 
 
 def test_bad_comparisons(quali: list[Lap]) -> None:
