@@ -60,33 +60,6 @@ def _segment_starts(segments: np.ndarray | None, n: int) -> np.ndarray:
     return first
 
 
-def runs_to_events(
-    mask: np.ndarray,
-    times: np.ndarray,
-    distances: np.ndarray | None,
-    event: str,
-    min_samples: int = 1,
-    confidence: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Events (one row per maximal run of True in ``mask``) in the standard schema.
-
-    ``confidence`` is an optional per-sample score; a run's confidence is its mean (1.0 without).
-    Reused by the CNN detector's post-processing.
-    """
-    return events_frame(run_columns(mask, times, distances, event, min_samples, confidence))
-
-
-def points_to_events(
-    mask: np.ndarray,
-    times: np.ndarray,
-    distances: np.ndarray | None,
-    event: str,
-    confidence: np.ndarray | None = None,
-) -> pd.DataFrame:
-    """Point events (start == end) at every True sample of ``mask``."""
-    return events_frame(point_columns(mask, times, distances, event, confidence))
-
-
 def event_masks(
     events: pd.DataFrame, times: np.ndarray, types: tuple[str, ...] = EVENT_TYPES
 ) -> np.ndarray:

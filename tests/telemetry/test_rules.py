@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from telecnn.telemetry.rules import (
+    events_frame,
     rule_events,
     run_bounds,
-    runs_to_events,
+    run_columns,
     speed_kmh,
     speed_rule_events,
 )
@@ -46,11 +47,11 @@ def test_run_bounds_finds_maximal_runs_and_respects_min_length():
     assert run_bounds(np.zeros(0, bool))[0].size == 0
 
 
-def test_runs_to_events_spans_sample_times_and_averages_confidence():
+def test_run_events_span_sample_times_and_average_confidence():
     t = np.array([0.0, 0.3, 0.5, 0.8, 1.1])
     d = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
     prob = np.array([0.1, 0.9, 0.7, 0.2, 0.2])
-    ev = runs_to_events(prob > 0.5, t, d, "braking", confidence=prob)
+    ev = events_frame(run_columns(prob > 0.5, t, d, "braking", confidence=prob))
     assert list(ev.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
     row = ev.iloc[0]
     assert (row.start_time, row.end_time, row.start_distance, row.end_distance) == (
@@ -60,7 +61,7 @@ def test_runs_to_events_spans_sample_times_and_averages_confidence():
         20.0,
     )
     assert row.confidence == pytest.approx(0.8)
-    assert runs_to_events(prob > 2, t, None, "braking").empty
+    assert events_frame(run_columns(prob > 2, t, None, "braking")).empty
 
 
 def test_braking_drs_and_lift_rules_on_a_hand_made_trace():
