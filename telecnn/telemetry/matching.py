@@ -6,6 +6,7 @@ and to line up laps' zones corner by corner (:mod:`telecnn.telemetry.compare`: i
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 #: Least IoU for two interval events to match when scoring.
@@ -14,12 +15,52 @@ IOU_MIN = 0.5
 POINT_TOLERANCE = 0.5
 
 
+def iou_matrix(a: np.ndarray, b: np.ndarray, widen: float = 0.0) -> np.ndarray:
+    """IoU of every interval of ``a`` ``(n, 2)`` with every one of ``b`` ``(m, 2)`` (rows are
+    ``(start, end)``), each widened by ``widen`` on both sides: ``(n, m)``. Two equal
+    zero-length intervals have IoU 1."""
+    a0, a1 = a[:, 0, None] - widen, a[:, 1, None] + widen
+    b0, b1 = b[None, :, 0] - widen, b[None, :, 1] + widen
+    inter = np.maximum(0.0, np.minimum(a1, b1) - np.maximum(a0, b0))
+    union = np.maximum(a1, b1) - np.minimum(a0, b0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, inter / union, ((a0 == b0) & (a1 == b1)).astype(float))
+
+
 def interval_iou(a: tuple[float, float], b: tuple[float, float], widen: float = 0.0) -> float:
     """IoU of two ``(start, end)`` intervals, each widened by ``widen`` on both sides."""
-    a0, a1, b0, b1 = a[0] - widen, a[1] + widen, b[0] - widen, b[1] + widen
-    inter = max(0.0, min(a1, b1) - max(a0, b0))
-    union = max(a1, b1) - min(a0, b0)
-    return inter / union if union > 0 else float(a0 == b0 and a1 == b1)
+    return float(iou_matrix(np.array([a], float), np.array([b], float), widen)[0, 0])
+
+
+def match_intervals(
+    found: np.ndarray,
+    labelled: np.ndarray,
+    point: bool,
+    widen: float,
+    min_iou: float = IOU_MIN,
+) -> list[tuple[int, int]]:
+    """One-to-one greedy matches ``(found row, labelled row)`` of ``(start, end)`` rows: the
+    best pair first (highest IoU at least ``min_iou``, or for points the smallest gap within
+    :data:`POINT_TOLERANCE`), ties by row order."""
+    if len(found) == 0 or len(labelled) == 0:
+        return []
+    if point:
+        gap = np.abs(found[:, 0, None] - labelled[None, :, 0])
+        ok, key = gap <= POINT_TOLERANCE, -gap
+    else:
+        key = iou_matrix(found, labelled, widen)
+        ok = key >= min_iou
+    rows, cols = np.nonzero(ok)
+    order = np.lexsort((cols, rows, -key[rows, cols]))
+    used_found: set[int] = set()
+    used_labelled: set[int] = set()
+    matches = []
+    for i, j in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
+        if i not in used_found and j not in used_labelled:
+            used_found.add(i)
+            used_labelled.add(j)
+            matches.append((i, j))
+    return sorted(matches)
 
 
 def match_type(
@@ -30,28 +71,12 @@ def match_type(
     columns: tuple[str, str] = ("start_time", "end_time"),
     min_iou: float = IOU_MIN,
 ) -> list[tuple[int, int]]:
-    """One-to-one greedy matches ``(detected row, labelled row)`` of events of one type, on
-    their ``columns`` (time by default; distance when comparing laps)."""
-    pairs: list[tuple[float, int, int]] = []
-    ds = detected[list(columns)].to_numpy(dtype=float)
-    ls = labelled[list(columns)].to_numpy(dtype=float)
-    for i, (d0, d1) in enumerate(ds):
-        for j, (l0, l1) in enumerate(ls):
-            if point:
-                gap = abs(d0 - l0)
-                if gap <= POINT_TOLERANCE:
-                    pairs.append((-gap, i, j))
-            else:
-                iou = interval_iou((d0, d1), (l0, l1), widen)
-                if iou >= min_iou:
-                    pairs.append((iou, i, j))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    used_d: set[int] = set()
-    used_l: set[int] = set()
-    matches = []
-    for _, i, j in pairs:
-        if i not in used_d and j not in used_l:
-            used_d.add(i)
-            used_l.add(j)
-            matches.append((i, j))
-    return sorted(matches)
+    """:func:`match_intervals` on two event tables of one type, on their ``columns`` (time by
+    default; distance when comparing laps)."""
+    return match_intervals(
+        detected[list(columns)].to_numpy(dtype=float),
+        labelled[list(columns)].to_numpy(dtype=float),
+        point,
+        widen,
+        min_iou,
+    )

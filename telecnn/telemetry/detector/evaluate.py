@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.matching import match_type
+from telecnn.telemetry.matching import match_intervals
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
 
@@ -56,6 +56,20 @@ class TypeScore:
         return out
 
 
+SPAN = ["start_time", "end_time"]
+
+
+def add_matches(
+    score: TypeScore, found: np.ndarray, labelled: np.ndarray, point: bool, widen: float
+) -> list[tuple[int, int]]:
+    """Match one lap's ``(start, end)`` rows of one type and add the counts to ``score``."""
+    matches = match_intervals(found, labelled, point, widen)
+    score.tp += len(matches)
+    score.fp += len(found) - len(matches)
+    score.fn += len(labelled) - len(matches)
+    return matches
+
+
 def score_lap(
     detected: pd.DataFrame,
     labelled: pd.DataFrame,
@@ -70,16 +84,21 @@ def score_lap(
     scores = scores if scores is not None else {}
     widen = sample_interval / 2
     for name in event_types:
-        det = detected[detected["event"] == name].reset_index(drop=True)
-        lab = labelled[labelled["event"] == name].reset_index(drop=True)
+        det = detected[detected["event"] == name]
+        lab = labelled[labelled["event"] == name]
         s = scores.setdefault(name, TypeScore())
-        matches = match_type(det, lab, name in POINT_EVENTS, widen)
-        s.tp += len(matches)
-        s.fp += len(det) - len(matches)
-        s.fn += len(lab) - len(matches)
-        if name == "braking":
+        matches = add_matches(
+            s,
+            det[SPAN].to_numpy(dtype=float),
+            lab[SPAN].to_numpy(dtype=float),
+            name in POINT_EVENTS,
+            widen,
+        )
+        if name == "braking" and matches:
+            d_start = det["start_distance"].to_numpy(dtype=float)
+            l_start = lab["start_distance"].to_numpy(dtype=float)
             for i, j in matches:
-                err = abs(det.at[i, "start_distance"] - lab.at[j, "start_distance"])
+                err = abs(d_start[i] - l_start[j])
                 if np.isfinite(err):
                     s.onset_errors.append(float(err))
     return scores

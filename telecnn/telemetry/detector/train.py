@@ -25,7 +25,13 @@ from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector.detect import KIND, Detector
-from telecnn.telemetry.detector.evaluate import median_interval, score_lap
+from telecnn.telemetry.detector.evaluate import (
+    SPAN,
+    TypeScore,
+    add_matches,
+    median_interval,
+    score_lap,
+)
 from telecnn.telemetry.detector.features import (
     GRID_HZ,
     Normalisation,
@@ -410,7 +416,9 @@ def tune_thresholds(
     """The thresholds of ``types`` (``high``, ``low`` = 0.7 ``high``, and a minimum duration
     from ``min_durations``; None keeps the current one) with the best F1 on ``laps`` for the
     model reading ``channels`` (default: all). ``laps`` are held-out simulated laps, never
-    real ones. Only the type being tuned is post-processed for each candidate."""
+    real ones. Only the type being tuned is post-processed, once per ``high``: a minimum
+    duration only drops events (an event lasts from its run's first sample to its last), so
+    each candidate filters the events found with none."""
     if not laps:
         return {}
     base = detector.thresholds_for(channels or detector.channels)
@@ -420,16 +428,23 @@ def tune_thresholds(
     chosen = {}
     for name in types:
         best = (-1.0, base[name])
+        truth = [lab.loc[lab["event"] == name, SPAN].to_numpy(dtype=float) for lab in labels]
         for high in TUNE_HIGH:
+            hysteresis = {**base[name], "high": high, "low": 0.7 * high}
+            unfiltered = {**hysteresis, "min_duration": 0.0}
+            found = [
+                detector._events(lap, p, {name: unfiltered}, (name,))[SPAN].to_numpy(float)
+                for lap, p in zip(laps, probs, strict=True)
+            ]
             for shortest in min_durations:
-                th = {**base[name], "high": high, "low": 0.7 * high}
+                th = dict(hysteresis)
                 if shortest is not None:
                     th["min_duration"] = shortest
-                scores: dict = {}
-                for lap, p, lab, interval in zip(laps, probs, labels, intervals, strict=True):
-                    found = detector._events(lap, p, {name: th}, (name,))
-                    score_lap(found, lab, interval, scores, [name])
-                f1 = scores[name].f1 or 0.0
+                score = TypeScore()
+                for spans, labelled, interval in zip(found, truth, intervals, strict=True):
+                    lasting = spans[spans[:, 1] - spans[:, 0] >= th["min_duration"]]
+                    add_matches(score, lasting, labelled, False, interval / 2)
+                f1 = score.f1 or 0.0
                 if f1 > best[0]:
                     best = (f1, th)
         chosen[name] = best[1]
