@@ -194,17 +194,19 @@ class Detector:
         """Events of each lap (the batched path): only the types the channels read can show."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)
         return [
-            self._events(lap, p, self.thresholds_for(read), supported_events(read))
+            self.events_from(lap, p, self.thresholds_for(read), supported_events(read))
             for lap, p, read in zip(laps, probs, used, strict=True)
         ]
 
-    def _events(
+    def events_from(
         self,
         lap: Lap,
         probs: tuple[np.ndarray, np.ndarray, np.ndarray],
         thresholds: dict[str, dict[str, float]] | None = None,
         event_types: tuple[str, ...] = EVENT_TYPES,
     ) -> pd.DataFrame:
+        """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
+        None), only of ``event_types``."""
         times = lap_times(lap.data)
         speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
         at_samples, on_grid, grid = probs

@@ -433,7 +433,7 @@ def tune_thresholds(
             hysteresis = {**base[name], "high": high, "low": 0.7 * high}
             unfiltered = {**hysteresis, "min_duration": 0.0}
             found = [
-                detector._events(lap, p, {name: unfiltered}, (name,))[SPAN].to_numpy(float)
+                detector.events_from(lap, p, {name: unfiltered}, (name,))[SPAN].to_numpy(float)
                 for lap, p in zip(laps, probs, strict=True)
             ]
             for shortest in min_durations:
