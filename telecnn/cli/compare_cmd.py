@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.common_options import detector_options
+from telecnn.cli.detection import check_out, detector_options, resolve_detector
 from telecnn.cli.errors import UserError
-from telecnn.cli.events_cmd import check_out, parse_channels
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
@@ -51,11 +50,10 @@ def compare_laps_command(
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
     from telecnn.telemetry.compare import compare_laps, format_comparison
-    from telecnn.telemetry.detector.api import detect_many, pick_detector
+    from telecnn.telemetry.detector.api import detect_many
 
     check_out(out)
-    chans = parse_channels(channels)
-    model = pick_detector(detector, model_path, chans)
+    chans, model = resolve_detector(detector, channels, model_path)
     source = pop_source(options)
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
     if len(laps) < 2:
@@ -63,7 +61,7 @@ def compare_laps_command(
             f"compare-laps needs two laps or more, got {len(laps)}: give several drivers, "
             "files or lap numbers (or --sim-laps 2)"
         )
-    found = detect_many(laps, detector=detector, channels=chans, model=model)
+    found = detect_many(laps, detector, chans, model, progress=len(laps) > 1)
     comparison = compare_laps(laps, found, event)
     click.echo(format_comparison(comparison))
     if out is not None:

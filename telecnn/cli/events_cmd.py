@@ -6,27 +6,12 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.common_options import detector_options, device_option
-from telecnn.cli.errors import UserError
+from telecnn.cli.common_options import device_option
+from telecnn.cli.detection import check_out, detector_options, parse_channels, resolve_detector
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
 FULL_TABLE_LAPS = 5
-
-
-def parse_channels(value: str | None) -> list[str] | None:
-    """``Speed,Throttle`` as a list (None when not given)."""
-    if not value:
-        return None
-    return [c.strip() for c in value.split(",") if c.strip()]
-
-
-def check_out(path: Path | None) -> None:
-    """Refuse an --out the writer cannot write before any work is done."""
-    from telecnn.telemetry.sources.files import SUFFIXES
-
-    if path is not None and path.suffix.lower() not in SUFFIXES:
-        raise UserError(f"--out {path}: use a {', '.join(SUFFIXES)} file")
 
 
 @click.command("detect-events")
@@ -57,12 +42,11 @@ def detect_events(
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
     (the embedded simulator; needs no network). Prints a table per lap.
     """
-    from telecnn.telemetry.detector.api import detect_many, pick_detector
+    from telecnn.telemetry.detector.api import detect_many
     from telecnn.telemetry.tables import laps_table
 
     check_out(out)
-    chans = parse_channels(channels)
-    model = pick_detector(detector, model_path, chans)  # a bad model fails before any loading
+    chans, model = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
     found = detect_many(
         laps,
@@ -194,11 +178,10 @@ def eval_events(
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
     from telecnn.atomic import write_json
-    from telecnn.telemetry.detector.api import evaluate_laps, pick_detector
+    from telecnn.telemetry.detector.api import evaluate_laps
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table
 
-    chans = parse_channels(channels)
-    model = pick_detector(detector, model_path, chans)
+    chans, model = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
     scores = evaluate_laps(
         laps,

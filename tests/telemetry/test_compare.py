@@ -125,4 +125,4 @@ def test_cli_takes_the_first_driver_named_as_the_reference(race_file: Path) -> N
         args = ["compare-laps", "--file", str(race_file), "--driver", f"{first},{second}"]
         result = CliRunner().invoke(main, [*args, "--lap", "20", "--channels", "Speed"])
         assert result.exit_code == 0, result.output
-        assert result.output.startswith(f"{second} lap 20 vs {first} lap 20: ")
+        assert result.stdout.startswith(f"{second} lap 20 vs {first} lap 20: ")

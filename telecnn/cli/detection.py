@@ -1,0 +1,65 @@
+"""What the commands that run a detector share: the --detector/--channels/--model options,
+reading them (the detector is loaded before any lap, so a bad model fails first), and checking
+an --out table's suffix before any work is done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from telecnn.cli.errors import UserError
+
+
+def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--detector cnn|rules``, ``--channels`` and ``--model``, for the commands that detect."""
+    options = [
+        click.option(
+            "--detector",
+            type=click.Choice(["cnn", "rules"]),
+            default="cnn",
+            show_default=True,
+            help="The CNN or the rule detector (the baseline).",
+        ),
+        click.option(
+            "--channels",
+            help="Comma-separated channels the detector may read, e.g. Speed or Speed,Throttle "
+            "(default: every channel the lap and the model have).",
+        ),
+        click.option(
+            "--model",
+            "model_path",
+            type=click.Path(path_type=Path),
+            help="A detector checkpoint or run folder (default: the shipped model).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def parse_channels(value: str | None) -> list[str] | None:
+    """``Speed,Throttle`` as a list (None when not given)."""
+    if not value:
+        return None
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def check_out(path: Path | None) -> None:
+    """Refuse an --out the writer cannot write before any work is done."""
+    from telecnn.telemetry.sources.files import SUFFIXES
+
+    if path is not None and path.suffix.lower() not in SUFFIXES:
+        raise UserError(f"--out {path}: use a {', '.join(SUFFIXES)} file")
+
+
+def resolve_detector(
+    detector: str, channels: str | None, model_path: Path | None
+) -> tuple[list[str] | None, Any]:
+    """The channels asked for and the loaded detector (None for the rules)."""
+    from telecnn.telemetry.detector.api import pick_detector
+
+    chans = parse_channels(channels)
+    return chans, pick_detector(detector, model_path, chans)
