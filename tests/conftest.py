@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -32,3 +35,15 @@ def fashion_mnist_dir() -> Path:
             f"FashionMNIST not found in {FASHION_MNIST}: apt-get install dataset-fashion-mnist"
         )
     return FASHION_MNIST
+
+
+@pytest.fixture
+def torchrun() -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``torchrun --standalone --nproc_per_node=2 ARGS`` on the CPU (one thread a rank)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+        env = {**os.environ, "OMP_NUM_THREADS": "1"}
+        return subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=300)
+
+    return run

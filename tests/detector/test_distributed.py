@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from telecnn.telemetry.detector import load_detector
@@ -12,14 +9,9 @@ from telecnn.telemetry.detector.detect import KIND
 from telecnn.training import load_checkpoint
 
 
-def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path) -> None:
+def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path, torchrun) -> None:
     out = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
+    done = torchrun(
         "-m",
         "telecnn.cli",
         "train-events",
@@ -37,9 +29,7 @@ def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path) -> 
         "cpu",
         "--out",
         str(out),
-    ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     state = load_checkpoint(out, kind=KIND)
     assert state["epoch"] == 2

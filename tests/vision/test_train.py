@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -135,25 +132,13 @@ DDP_SCRIPT = textwrap.dedent(
 
 
 def test_two_process_ddp_ends_with_identical_weights(
-    fashion_mnist_dir: Path, tmp_path: Path
+    fashion_mnist_dir: Path, tmp_path: Path, torchrun
 ) -> None:
     script = tmp_path / "ddp_train.py"
     script.write_text(DDP_SCRIPT)
     out, hashes = tmp_path / "run", tmp_path / "hashes"
     hashes.mkdir()
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        "--nproc_per_node=2",
-        str(script),
-        str(fashion_mnist_dir),
-        str(out),
-        str(hashes),
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    done = torchrun(str(script), str(fashion_mnist_dir), str(out), str(hashes))
     assert done.returncode == 0, done.stderr[-2000:]
     digests = {p.name: p.read_text() for p in hashes.iterdir()}
     assert set(digests) == {"rank0.txt", "rank1.txt"}
