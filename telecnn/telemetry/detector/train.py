@@ -268,16 +268,22 @@ def masked_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 # --- training ------------------------------------------------------------------------------
 
 
+def refed_laps(
+    config: TrainConfig, count: int, seed: int, rng: np.random.Generator, show: str | None = None
+) -> list[Lap]:
+    """``count`` simulated laps of seed ``seed``, each re-fed (:func:`augment`) with ``rng``;
+    ``show`` names a progress bar."""
+    sim = simulated_laps(count, config.circuits, seed)
+    bar = tqdm(sim, desc=show, unit="lap", file=sys.stderr, leave=False, disable=show is None)
+    return [augment(lap, rng, config) for lap in bar]
+
+
 def prepare_laps(
     config: TrainConfig, real_laps: Sequence[Lap] = ()
 ) -> tuple[list[Lap], list[bool]]:
     """Re-fed simulated laps followed by the real laps, with their simulated flags."""
     rng = np.random.default_rng(config.seed)
-    sim = simulated_laps(config.sim_laps, config.circuits, config.seed)
-    laps = [
-        augment(lap, rng, config)
-        for lap in tqdm(sim, desc="preparing laps", unit="lap", file=sys.stderr, leave=False)
-    ]
+    laps = refed_laps(config, config.sim_laps, config.seed, rng, show="preparing laps")
     return laps + list(real_laps), [True] * len(laps) + [False] * len(real_laps)
 
 
@@ -291,8 +297,7 @@ def validation_laps(config: TrainConfig) -> list[Lap]:
     epoch is scored on. Never real laps. A short run gets fewer: a tenth of its training laps."""
     rng = np.random.default_rng([config.seed, VAL_SEED_OFFSET])
     count = min(config.val_laps, max(8, config.sim_laps // 10))
-    sim = simulated_laps(count, config.circuits, config.seed + VAL_SEED_OFFSET)
-    return [augment(lap, rng, config) for lap in sim]
+    return refed_laps(config, count, config.seed + VAL_SEED_OFFSET, rng)
 
 
 def warmup_cosine(
