@@ -2,7 +2,7 @@
 
 Simulated laps only (never ../shared/data: that is for measuring), reproducible by seed:
 
-    .venv/bin/python scripts/train_default_detector.py            # a few minutes on 2 CPU cores
+    .venv/bin/python scripts/train_default_detector.py            # about 70 s on 2 CPU cores
 
 The run folder keeps the resumable per-epoch checkpoint; the asset keeps only the weights and
 what detection needs (channels, normalisation, grid rate, thresholds).
