@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DATA_STAMP := data/fashion-mnist/.verified
 
-.PHONY: venv demo test bench lint clean
+.PHONY: venv data demo test bench lint clean
 
 venv: $(STAMP)
 
@@ -15,10 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# FashionMNIST into data/fashion-mnist, checked by SHA-256: an installed copy, the official
+# download or Debian's package unpacked without installing it (instant once there)
+data: $(DATA_STAMP)
+
+$(DATA_STAMP): | $(STAMP)
+	$(BIN)/telecnn fetch-data --dest data/fashion-mnist
+
 demo: venv
 	MPLBACKEND=Agg $(BIN)/telecnn detect-events --sim monza --seed 2 --plot demo/events.png --out demo/events.csv
 
-test: venv
+test: venv data
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q
 
 bench: venv

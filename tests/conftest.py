@@ -16,7 +16,8 @@ matplotlib.use("Agg")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TELECNN_SHARED", REPO.parent / "shared"))
 F1_DATA = SHARED / "data" / "f1"
-FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+# where `make data` puts FashionMNIST, then Debian's installed package
+FASHION_MNIST_DIRS = (REPO / "data" / "fashion-mnist", Path("/usr/share/datasets/fashion-mnist"))
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +30,12 @@ def f1_data() -> Path:
 
 @pytest.fixture(scope="session")
 def fashion_mnist_dir() -> Path:
-    """Debian's FashionMNIST files (``.ci/run`` installs dataset-fashion-mnist)."""
-    if not (FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file():
-        pytest.fail(
-            f"FashionMNIST not found in {FASHION_MNIST}: apt-get install dataset-fashion-mnist"
-        )
-    return FASHION_MNIST
+    """The real FashionMNIST files (``make test`` runs ``make data`` first)."""
+    for folder in FASHION_MNIST_DIRS:
+        if (folder / "train-images-idx3-ubyte.gz").is_file():
+            return folder
+    searched = " or ".join(str(d) for d in FASHION_MNIST_DIRS)
+    pytest.fail(f"FashionMNIST not found in {searched}: run `make data`")
 
 
 @pytest.fixture

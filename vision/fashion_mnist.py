@@ -2,9 +2,11 @@
 
 Looked for, in order: an explicit ``data_dir`` (``--data-dir``), ``$TELECNN_DATA/fashion-mnist``,
 ``./data/fashion-mnist`` and ``/usr/share/datasets/fashion-mnist`` (Debian's
-``dataset-fashion-mnist``). When none has the files they are downloaded from the dataset's
-official source into ``./data/fashion-mnist`` and checked by the SHA-256 of their decompressed
-content (Debian recompresses the ``.gz`` files, so only the content is comparable).
+``dataset-fashion-mnist``). When none has the files, :func:`fetch_dataset` puts them into
+``./data/fashion-mnist`` (what ``make data`` and ``telecnn fetch-data`` run): downloaded from the
+dataset's official source or, where that cannot be reached, unpacked from Debian's package
+without installing it. Every file is checked by the SHA-256 of its decompressed content (Debian
+recompresses the ``.gz`` files, so only the content is comparable).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import shutil
 import sys
 import urllib.error
 import urllib.request
@@ -22,6 +25,7 @@ import torch
 
 from telecnn.atomic import atomic_path
 from telecnn.errors import DataNotFoundError, TelecnnError
+from vision import debian_package
 from vision.idx import read_image_label_pair, sha256_of_content
 
 CLASS_NAMES = (
@@ -40,7 +44,8 @@ CLASS_NAMES = (
 SUBDIR = "fashion-mnist"
 LOCAL_DIR = Path("data") / SUBDIR  # relative to the working directory
 SYSTEM_DIR = Path("/usr/share/datasets") / SUBDIR
-DEBIAN_PACKAGE = "dataset-fashion-mnist"
+DEBIAN_PACKAGE = debian_package.PACKAGE
+VERIFIED_STAMP = ".verified"  # written into a folder once its four files passed their checks
 OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 DOWNLOAD_TIMEOUT_S = 20.0
 
@@ -109,17 +114,79 @@ def locate_data(data_dir: str | os.PathLike[str] | None = None, download: bool =
         if has_dataset(folder):
             return folder
     if download:
-        try:
-            return download_dataset(LOCAL_DIR)
-        except DataNotFoundError as exc:
-            reason = f" (download failed: {exc})"
-    else:
-        reason = ""
+        return fetch_dataset(LOCAL_DIR)[0]
     searched = ", ".join(str(d) for d in search_dirs())
     raise DataNotFoundError(
-        f"FashionMNIST not found in {searched}{reason}; point --data-dir at a folder with the four "
-        f"IDX files or install the Debian package {DEBIAN_PACKAGE}"
+        f"FashionMNIST not found in {searched}; run `make data` (or `telecnn fetch-data`), point "
+        f"--data-dir at a folder with the four IDX files or install the Debian package "
+        f"{DEBIAN_PACKAGE}"
     )
+
+
+def fetch_dataset(dest: Path = LOCAL_DIR, base_url: str | None = None) -> tuple[Path, str]:
+    """Put the four checked files into ``dest``; returns ``dest`` and where they came from.
+
+    Tried in order, stopping at the first that works: ``dest`` already checked (instant), an
+    installed copy (``/usr/share/datasets/fashion-mnist``), the official download, Debian's
+    package unpacked in a temporary folder. Every file is checked by SHA-256 before it is kept.
+    """
+    dest = Path(dest)
+    if (dest / VERIFIED_STAMP).is_file() and has_dataset(dest):
+        return dest, "already there"
+    reasons = []
+    if _passes_checks(dest):
+        _mark_verified(dest)
+        return dest, "already there"
+    if has_dataset(SYSTEM_DIR):
+        try:
+            copy_dataset(SYSTEM_DIR, dest)
+            return dest, f"copied from {SYSTEM_DIR}"
+        except TelecnnError as exc:
+            reasons.append(f"{SYSTEM_DIR}: {exc}")
+    try:
+        download_dataset(dest, base_url)
+        _mark_verified(dest)
+        return dest, "downloaded"
+    except DataNotFoundError as exc:
+        reasons.append(f"download failed: {exc}")
+    try:
+        with debian_package.unpacked_package() as folder:
+            copy_dataset(folder, dest)
+        return dest, f"unpacked from Debian's {DEBIAN_PACKAGE}"
+    except (TelecnnError, OSError) as exc:
+        reasons.append(f"Debian package {DEBIAN_PACKAGE}: {exc}")
+    raise DataNotFoundError(
+        f"cannot fetch FashionMNIST into {dest} ({'; '.join(reasons)}); put the four IDX files "
+        f"there or point --data-dir at a folder holding them"
+    )
+
+
+def copy_dataset(source: Path, dest: Path) -> Path:
+    """Copy the four files from ``source`` into ``dest``, each checked by SHA-256 first."""
+    verify_dataset(source)
+    dest.mkdir(parents=True, exist_ok=True)
+    for base in FILES:
+        path = find_file(source, base)
+        assert path is not None
+        with atomic_path(dest / path.name) as tmp:
+            shutil.copyfile(path, tmp)
+    _mark_verified(dest)
+    return dest
+
+
+def _passes_checks(folder: Path) -> bool:
+    if not has_dataset(folder):
+        return False
+    try:
+        verify_dataset(folder)
+    except TelecnnError:
+        return False
+    return True
+
+
+def _mark_verified(folder: Path) -> None:
+    with atomic_path(folder / VERIFIED_STAMP) as tmp:
+        tmp.write_text("".join(f"{digest}  {base}\n" for base, digest in FILES.items()))
 
 
 def download_dataset(dest: Path, base_url: str | None = None) -> Path:

@@ -39,7 +39,8 @@ from telecnn.training import (
     shutdown,
 )
 from telecnn.training.checkpoint import CHECKPOINT_NAME
-from vision.augment import MEAN, STD, augment_batch
+from telecnn.words import count
+from vision.augment import MEAN, STD, augment_batch, prepare_batch
 from vision.checkpoint import KIND
 from vision.evaluate import EVAL_BATCH, loss_and_accuracy, predict_logits, report
 from vision.fashion_mnist import CLASS_NAMES, Split, load_fashion_mnist
@@ -48,6 +49,9 @@ from vision.recipes import RECIPES, Recipe, build_optimizer, build_scheduler
 
 RUN_CONFIG = "run.json"
 METRICS = "metrics.json"
+#: Training images whose batch-norm statistics are re-estimated after every epoch.
+CALIBRATION_IMAGES = 5120
+CALIBRATION_BATCH = 256
 
 
 @dataclass
@@ -156,6 +160,15 @@ class TensorBatches:
             )
             yield x.contiguous(memory_format=self.memory_format), self.labels[idx]
 
+    def calibration(self, epoch: int) -> Iterator[torch.Tensor]:
+        """Un-augmented training images (the test transform) for re-estimating batch-norm
+        statistics after ``epoch``: a fixed seeded subset, in batches."""
+        order = torch.randperm(len(self.labels), generator=_generator(self.seed, 0, stream=-1))
+        chosen = order[:CALIBRATION_IMAGES].to(self.images.device)
+        for start in range(0, len(chosen), CALIBRATION_BATCH):
+            x = prepare_batch(self.images[chosen[start : start + CALIBRATION_BATCH]])
+            yield x.contiguous(memory_format=self.memory_format)
+
 
 def _generator(seed: int, epoch: int, stream: int = 0) -> torch.Generator:
     """A CPU generator for (seed, epoch, stream), so a resumed run draws what it would have."""
@@ -225,7 +238,7 @@ def _run(
     if state is not None:
         progress = restore(state, spec, model, optimizer, scheduler, run_dir)
         if progress.start_epoch >= cfg.epochs and (run_dir / METRICS).is_file():
-            raise TelecnnError(f"{run_dir} is already complete ({cfg.epochs} epochs)")
+            raise TelecnnError(f"{run_dir} is already complete ({count(cfg.epochs, 'epoch')})")
     elif ctx.is_main:
         started_dir = _start_run_dir(run_dir, cfg)
 
@@ -256,6 +269,7 @@ def _run(
             step_scheduler_per_batch=per_batch,
             show_progress=cfg.show_progress,
             autocast=autocast_dtype(cfg.precision, device),
+            calibration_batches=batches.calibration,
         )
     except BaseException:
         if started_dir is not None:

@@ -41,10 +41,13 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def parse_channels(value: str | None) -> list[str] | None:
-    """``Speed,Throttle`` as a list (None when not given)."""
-    if not value:
+    """``Speed,Throttle`` as a list (None when not given); an empty list is refused."""
+    if value is None:
         return None
-    return [c.strip() for c in value.split(",") if c.strip()]
+    channels = [c.strip() for c in value.split(",") if c.strip()]
+    if not channels:
+        raise UserError(f"--channels {value!r} names no channel: give e.g. Speed or Speed,Brake")
+    return channels
 
 
 def check_out(path: Path | None) -> None:

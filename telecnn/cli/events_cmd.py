@@ -151,10 +151,12 @@ def train_events(
         seed=seed,
         device=device,
     )
+    from telecnn.words import count
+
     _, history = train_detector(config, run_dir, real_laps=real, resume_run=resume_run)
     last = history[-1] if history else {}
     click.echo(
-        f"trained {len(history)} epochs; checkpoint {run_dir / 'checkpoint.pt'}; "
+        f"trained {count(len(history), 'epoch')}; checkpoint {run_dir / 'checkpoint.pt'}; "
         + ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith("val_f1"))
     )
 

@@ -11,6 +11,7 @@ def register(group: click.Group) -> None:
     """Add this module's commands to the root group."""
     group.add_command(train_images)
     group.add_command(eval_images)
+    group.add_command(fetch_data)
 
 
 @click.command("train-images")
@@ -95,12 +96,14 @@ def train_images(
     result = run(config, resume_from=resume_dir)
     if result.run_dir is None:  # a non-zero rank under torchrun
         return
+    from telecnn.words import count
+
     m = result.metrics
-    true, pred, count = (m["most_confused"][k] for k in ("true", "predicted", "count"))
+    true, pred, times = (m["most_confused"][k] for k in ("true", "predicted", "count"))
     click.echo(
-        f"test accuracy {m['accuracy'] * 100:.2f}% after {m['epochs']} epochs "
+        f"test accuracy {m['accuracy'] * 100:.2f}% after {count(m['epochs'], 'epoch')} "
         f"({m['seconds_per_epoch']:.1f} s/epoch); most confused: {true} -> {pred} "
-        f"({count})"
+        f"({times})"
     )
     click.echo(f"run directory: {result.run_dir}")
 
@@ -125,3 +128,25 @@ def eval_images(run: str, data_dir: str | None, device: str, json_path: str | No
     click.echo(result.format())
     if json_path:
         write_json(json_path, result.to_dict())
+
+
+@click.command("fetch-data")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False),
+    default="data/fashion-mnist",
+    show_default=True,
+    help="Folder to put FashionMNIST's four IDX files in.",
+)
+def fetch_data(dest: str) -> None:
+    """Put FashionMNIST into DEST, checked by SHA-256 (what `make data` runs).
+
+    From an installed copy, the official download, or Debian's dataset-fashion-mnist package
+    unpacked without installing it; instant once DEST holds checked files.
+    """
+    from pathlib import Path
+
+    from vision.fashion_mnist import fetch_dataset
+
+    folder, source = fetch_dataset(Path(dest))
+    click.echo(f"FashionMNIST in {folder} ({source})")

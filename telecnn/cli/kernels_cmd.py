@@ -1,10 +1,13 @@
-"""``telecnn kernels``: list the kernel bank and apply a 1D kernel to one column of a CSV."""
+"""``telecnn kernels``: list the kernel bank and apply a 1D kernel to one column of a file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+#: torch's padding modes (kept here so ``--help`` needs no NumPy import).
+PADDING_MODE_NAMES = ("replicate", "reflect", "circular", "zeros")
 
 
 def _padding(_ctx: click.Context, _param: click.Parameter, value: str) -> str | int:
@@ -68,16 +71,28 @@ def register(group: click.Group) -> None:
         "file",
         required=True,
         type=click.Path(dir_okay=False, path_type=Path),
-        help="CSV file with one column per channel.",
+        help="Telemetry or any table: CSV, Parquet or JSON (one lap or many).",
     )
     @click.option("--column", required=True, help="Column to filter, e.g. Speed.")
     @click.option(
+        "--driver", default=None, help="Only these drivers of a multi-lap file (VER,HAM)."
+    )
+    @click.option("--lap", default="all", show_default=True, help="Only these laps (4, 3-6).")
+    @click.option(
         "--padding",
-        default="valid",
+        default="same",
         show_default=True,
         callback=_padding,
-        help="'valid' (full windows only; the ends stay empty), 'same' (zeros beyond the ends) "
-        "or a number of zeros.",
+        help="'same' (a response at every sample), 'valid' (full windows only; the ends stay "
+        "empty) or a number of samples.",
+    )
+    @click.option(
+        "--padding-mode",
+        type=click.Choice(list(PADDING_MODE_NAMES)),
+        default="replicate",
+        show_default=True,
+        help="What lies beyond the ends: replicate holds the end values, reflect mirrors them, "
+        "circular wraps around, zeros reads as a step to 0 (torch's default).",
     )
     @click.option(
         "--param",
@@ -90,35 +105,64 @@ def register(group: click.Group) -> None:
     @click.option(
         "--out",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the column and its response here as CSV (default: print the CSV).",
+        help="Write Time, Distance, the column and its response (csv, json, parquet); default: "
+        "print the CSV.",
     )
     @click.option(
         "--plot",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Save a figure of the trace and its response (png, pdf, svg).",
+        help="Save a figure of the trace and its response against distance (png, pdf, svg).",
     )
     def apply_command(
         name: str,
         file: Path,
         column: str,
+        driver: str | None,
+        lap: str,
         padding: str | int,
+        padding_mode: str,
         params: dict[str, float | int],
         out: Path | None,
         plot: Path | None,
     ) -> None:
-        """Apply 1D kernel NAME to one column of a CSV and write the response."""
-        from telecnn.atomic import write_text
-        from telecnn.kernels import csv_response, plot_response
+        """Apply 1D kernel NAME to one column of a file and write the response."""
+        import pandas as pd
 
-        table = csv_response(file, column, name, padding=padding, params=params)
-        text = table.to_csv(index=False, float_format="%.10g")
+        from telecnn.cli.detection import check_out
+        from telecnn.kernels import kernel_info, plot_response, response_frame
+        from telecnn.telemetry.sources.files import write_frame
+        from telecnn.telemetry.sources.traces import read_traces
+
+        kernel_info(name)  # an unknown kernel is refused before the file is read
+        check_out(out)
+        traces = read_traces(file, column, driver, lap)
+        tables = [
+            response_frame(
+                column,
+                t.values,
+                name,
+                padding,
+                padding_mode,
+                params,
+                time=t.time,
+                distance=t.distance,
+                keys=t.keys,
+            )
+            for t in traces
+        ]
+        table = pd.concat(tables, ignore_index=True)
         if out is None and plot is None:
-            click.echo(text, nl=False)
+            click.echo(table.to_csv(index=False, float_format="%.10g"), nl=False)
             return
-        response = table.iloc[:, 1]
         if out is not None:
-            write_text(out, text)
-            click.echo(f"wrote {out} ({len(table)} rows: {column}, {response.name})")
+            write_frame(table, out)
+            click.echo(f"wrote {out} ({len(table)} rows: {', '.join(map(str, table.columns))})")
         if plot is not None:
-            plot_response(table, plot)
+            first = traces[0].keys
+            where = " ".join(f"{k} {v}" for k, v in first.items())
+            many = f" (first of {len(traces)} laps)" if len(traces) > 1 else ""
+            title = f"{file.name}{' ' + where if where else ''}{many}: {column} and its " + (
+                f"response to the {name} kernel"
+            )
+            plot_response(tables[0], column, name, plot, title=title)
             click.echo(f"wrote {plot}")

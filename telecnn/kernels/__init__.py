@@ -1,11 +1,13 @@
 """Convolution for signal analysis in NumPy, without torch.
 
 ``conv1d`` / ``conv2d`` compute what ``torch.nn.functional.conv1d`` / ``conv2d`` compute
-(cross-correlation, zero padding, stride, dilation, groups) on one sample; the pooling
-functions match torch's; ``KERNELS`` and ``get_kernel`` give the classic kernels by name::
+(cross-correlation, padding of torch's four modes, stride, dilation, groups) on one sample; the
+pooling functions match torch's; ``KERNELS`` and ``get_kernel`` give the classic kernels by
+name::
 
     from telecnn.kernels import conv1d, get_kernel
-    braking = conv1d(speed, get_kernel("edge"), padding="same")  # peaks where Speed falls
+    # peaks where Speed falls; "replicate" holds the end values, so no false step at the ends
+    braking = conv1d(speed, get_kernel("edge"), padding="same", padding_mode="replicate")
 """
 
 from telecnn.kernels.bank import KERNELS, KernelInfo, get_kernel, kernel_info, list_kernels
@@ -17,7 +19,7 @@ from telecnn.kernels.pooling import (
     max_pool1d,
     max_pool2d,
 )
-from telecnn.kernels.trace import apply_to_trace, csv_response, plot_response
+from telecnn.kernels.trace import apply_to_trace, plot_response, response_frame
 
 __all__ = [
     "KERNELS",
@@ -27,7 +29,6 @@ __all__ = [
     "avg_pool2d",
     "conv1d",
     "conv2d",
-    "csv_response",
     "get_kernel",
     "global_avg_pool",
     "kernel_info",
@@ -36,4 +37,5 @@ __all__ = [
     "max_pool2d",
     "output_size",
     "plot_response",
+    "response_frame",
 ]

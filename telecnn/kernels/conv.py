@@ -1,10 +1,12 @@
-"""Cross-correlation in NumPy with torch's conventions: zero padding, stride, dilation, groups.
+"""Cross-correlation in NumPy with torch's conventions: padding, stride, dilation, groups.
 
 ``conv1d`` and ``conv2d`` compute what ``torch.nn.functional.conv1d`` / ``conv2d`` compute on one
 (unbatched) sample, without importing torch. The work is vectorised over output positions: the
 only Python loop runs over the kernel taps, each tap adding one shifted (strided, dilated) slice
 of the input times its weight, a matrix product when there are several channels. A 1D trace
-with one channel and stride 1 goes straight to :func:`numpy.correlate`.
+with one channel and stride 1 goes straight to :func:`numpy.correlate`. ``padding_mode`` is
+torch's: the padded border holds zeros, a mirror image (``reflect``), the edge value repeated
+(``replicate``) or the other end of the signal (``circular``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ Padding = IntOrPair | str
 # Longest dilated kernel handed to numpy.correlate; longer ones use the tap loop.
 _CORRELATE_MAX_TAPS = 512
 
+#: torch's ``padding_mode`` names -> ``numpy.pad`` modes (zeros is numpy's "constant").
+PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
 
 def conv1d(
     x: np.ndarray,
@@ -32,12 +37,14 @@ def conv1d(
     padding: Padding = 0,
     dilation: IntOrPair = 1,
     groups: int = 1,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """Slide ``weight`` over a trace: ``x`` is ``(L,)`` or ``(C_in, L)``, ``weight`` is ``(K,)``
     or ``(C_out, C_in / groups, K)``; returns ``(L_out,)`` when both have no channel axis, else
-    ``(C_out, L_out)``. ``padding`` is an int, ``"valid"`` or ``"same"`` (stride 1 only).
+    ``(C_out, L_out)``. ``padding`` is an int, ``"valid"`` or ``"same"`` (stride 1 only);
+    ``padding_mode`` is ``zeros``, ``reflect``, ``replicate`` or ``circular``, as in torch.
     """
-    return _conv(x, weight, bias, stride, padding, dilation, groups, dim=1)
+    return _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, dim=1)
 
 
 def conv2d(
@@ -48,13 +55,15 @@ def conv2d(
     padding: Padding = 0,
     dilation: IntOrPair = 1,
     groups: int = 1,
+    padding_mode: str = "zeros",
 ) -> np.ndarray:
     """Slide ``weight`` over an image: ``x`` is ``(H, W)`` or ``(C_in, H, W)``, ``weight`` is
     ``(kH, kW)`` or ``(C_out, C_in / groups, kH, kW)``; returns ``(H_out, W_out)`` when both have
     no channel axis, else ``(C_out, H_out, W_out)``. ``stride``, ``padding`` and ``dilation`` are
-    an int or a pair; ``padding`` may also be ``"valid"`` or ``"same"`` (stride 1 only).
+    an int or a pair; ``padding`` may also be ``"valid"`` or ``"same"`` (stride 1 only);
+    ``padding_mode`` is ``zeros``, ``reflect``, ``replicate`` or ``circular``, as in torch.
     """
-    return _conv(x, weight, bias, stride, padding, dilation, groups, dim=2)
+    return _conv(x, weight, bias, stride, padding, dilation, groups, padding_mode, dim=2)
 
 
 def output_size(
@@ -81,6 +90,7 @@ def _conv(
     padding: Padding,
     dilation: IntOrPair,
     groups: int,
+    padding_mode: str,
     dim: int,
 ) -> np.ndarray:
     """The shared body of :func:`conv1d` and :func:`conv2d` for ``dim`` spatial axes."""
@@ -115,6 +125,9 @@ def _conv(
     strides = _ints(stride, dim, "stride", minimum=1)
     dilations = _ints(dilation, dim, "dilation", minimum=1)
     pads = _paddings(padding, kernel, dilations, strides)
+    if padding_mode != "zeros":
+        x3 = _pad_border(x3, pads, padding_mode, name)
+        pads = [(0, 0)] * dim
     sizes = x3.shape[1:]
     out_sizes = tuple(
         _axis_output(n + lo + hi, k, s, d, axis_name="padded input")
@@ -139,6 +152,24 @@ def _conv(
     if bias_ is not None:
         out += bias_.reshape((-1,) + (1,) * dim)
     return out[0] if squeeze else out
+
+
+def _pad_border(x: np.ndarray, pads: Sequence[tuple[int, int]], mode: str, name: str) -> np.ndarray:
+    """``x`` ``(C, *S)`` with its spatial axes padded as torch's ``padding_mode`` does."""
+    if mode not in PADDING_MODES:
+        raise TelecnnError(
+            f"{name}: unknown padding_mode {mode!r}: use one of {', '.join(PADDING_MODES)}"
+        )
+    for size, (lo, hi) in zip(x.shape[1:], pads, strict=True):
+        too_wide = max(lo, hi) >= size if mode == "reflect" else max(lo, hi) > size
+        if mode != "replicate" and too_wide:
+            raise TelecnnError(
+                f"{name}: padding ({lo}, {hi}) is too wide for {mode} padding of an axis of "
+                f"{size} samples"
+            )
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    return np.pad(x, [(0, 0), *pads], mode=PADDING_MODES[mode])
 
 
 def _correlate_trace(

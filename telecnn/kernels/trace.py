@@ -1,7 +1,8 @@
 """Apply a 1D bank kernel to a telemetry trace, keeping the response aligned with the samples.
 
-``apply_to_trace`` works on a NumPy array; ``csv_response`` reads one column of a CSV file
-(pandas, imported only here) and ``plot_response`` draws trace and response one above the other.
+``apply_to_trace`` works on a NumPy array; ``response_frame`` puts a trace, its time and
+distance and its response in one table, and ``plot_response`` draws trace and response one
+above the other against distance (or time). Reading files is the telemetry sources' job.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from telecnn.errors import DataNotFoundError, TelecnnError
+from telecnn.errors import TelecnnError
 from telecnn.kernels.bank import get_kernel, kernel_info, list_kernels
 from telecnn.kernels.conv import Padding, _paddings, conv1d
 
@@ -22,14 +23,19 @@ if TYPE_CHECKING:
 
 
 def apply_to_trace(
-    trace: np.ndarray, name: str, padding: Padding = "valid", **params: Any
+    trace: np.ndarray,
+    name: str,
+    padding: Padding = "valid",
+    padding_mode: str = "zeros",
+    **params: Any,
 ) -> np.ndarray:
     """Response of 1D kernel ``name`` to ``trace``, one value per sample (stride 1).
 
     Each response sits at the sample in the middle of its window; samples whose window does not
     fit (the ends, with the default ``padding="valid"``) get NaN, so the result always lines up
-    with ``trace``. ``padding="same"`` fills the ends by padding the trace with zeros (as torch
-    does), which reads as a step at each end.
+    with ``trace``. ``padding="same"`` gives every sample a response by padding the trace as
+    ``padding_mode`` says: ``replicate`` holds the end values (no false step at the ends),
+    ``reflect`` mirrors them, ``zeros`` (torch's default) reads as a step to 0 at each end.
     """
     info = kernel_info(name)
     if info.dim != 1:
@@ -39,7 +45,7 @@ def apply_to_trace(
     if values.ndim != 1:
         raise TelecnnError(f"a trace must be one-dimensional, got shape {values.shape}")
     taps = get_kernel(name, **params)
-    response = conv1d(values, taps, padding=padding)
+    response = conv1d(values, taps, padding=padding, padding_mode=padding_mode)
     padded_left = _paddings(padding, (len(taps),), (1,), (1,))[0][0]  # conv1d's own reading
     first = (len(taps) - 1) // 2 - padded_left  # the sample under output 0's window centre
     aligned = np.full(values.shape, np.nan)
@@ -49,69 +55,59 @@ def apply_to_trace(
     return aligned
 
 
-def csv_response(
-    path: str | os.PathLike[str],
+def response_frame(
     column: str,
+    values: np.ndarray,
     name: str,
-    padding: Padding = "valid",
+    padding: Padding = "same",
+    padding_mode: str = "replicate",
     params: Mapping[str, Any] | None = None,
+    time: np.ndarray | None = None,
+    distance: np.ndarray | None = None,
+    keys: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
-    """Read ``column`` of the CSV at ``path`` and return it beside its response to ``name``.
-
-    The frame has two columns: the original one and ``<column>_<name>``.
-    """
+    """One table: the ``keys`` (e.g. driver and lap), ``Time`` (s) and ``Distance`` (m) when
+    given, the trace as ``column`` and its response as ``<column>_<name>``."""
     import pandas as pd
 
-    frame = _read_csv(Path(path))
-    if column not in frame.columns:
-        known = ", ".join(map(str, frame.columns))
-        raise TelecnnError(f"no column {column!r} in {path}; its columns are: {known}")
-    raw = frame[column]
-    numbers = pd.to_numeric(raw, errors="coerce")
-    bad = numbers.isna() & raw.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise TelecnnError(
-            f"column {column!r} of {path} is not numeric ({raw.iloc[row]!r} in data row {row + 1})"
-        )
-    if numbers.isna().any():
-        raise TelecnnError(
-            f"column {column!r} of {path} has {int(numbers.isna().sum())} empty values; "
-            "fill or drop them first"
-        )
-    if numbers.empty:
-        raise TelecnnError(f"{path} has no data rows")
-    response = apply_to_trace(numbers.to_numpy(dtype=np.float64), name, padding, **(params or {}))
-    return pd.DataFrame({column: numbers.to_numpy(), f"{column}_{name}": response})
+    if len(values) == 0:
+        raise TelecnnError(f"the {column} trace has no samples")
+    response = apply_to_trace(values, name, padding, padding_mode, **(params or {}))
+    cols: dict[str, Any] = {k: [v] * len(values) for k, v in (keys or {}).items()}
+    if time is not None:
+        cols["Time"] = time
+    if distance is not None:
+        cols["Distance"] = distance
+    cols[column] = values
+    cols[f"{column}_{name}"] = response
+    return pd.DataFrame(cols)
 
 
-def plot_response(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Save a figure of the trace (first column) above its response (second column)."""
+def plot_response(
+    table: pd.DataFrame, column: str, name: str, path: str | os.PathLike[str], title: str = ""
+) -> Path:
+    """Save a figure of the trace above its response to kernel ``name``, against ``Distance``
+    (m) when the table has it, else ``Time`` (s), else the sample number."""
     from matplotlib.figure import Figure
 
     from telecnn.atomic import save_figure
 
-    trace_name, response_name = table.columns[:2]
+    response_name = f"{column}_{name}"
+    x, label = np.arange(len(table)), "sample"
+    for x_name, x_label in (("Time", "time (s)"), ("Distance", "distance (m)")):
+        if x_name in table.columns and table[x_name].notna().any():
+            x, label = table[x_name].to_numpy(), x_label  # distance wins over time
     fig = Figure(figsize=(10, 5), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True)
-    top.plot(table.index, table[trace_name], color="tab:blue", lw=1)
-    top.set_ylabel(str(trace_name))
-    kernel = str(response_name)[len(str(trace_name)) + 1 :]
-    top.set_title(f"{trace_name} and its response to the {kernel} kernel")
-    bottom.plot(table.index, table[response_name], color="tab:red", lw=1)
+    top.plot(x, table[column], color="tab:blue", lw=1)
+    top.set_ylabel(f"{column} ({UNITS[column]})" if column in UNITS else column)
+    top.set_title(title or f"{column} and its response to the {name} kernel")
+    bottom.plot(x, table[response_name], color="tab:red", lw=1)
     bottom.axhline(0.0, color="black", lw=0.5)
-    bottom.set_ylabel("response")
-    bottom.set_xlabel("sample")
+    bottom.set_ylabel(f"{name} response")
+    bottom.set_xlabel(label)
     return save_figure(fig, path)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    if not path.is_file():
-        raise DataNotFoundError(f"no such file: {path}")
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TelecnnError(f"cannot read {path} as CSV: {reason}") from None
+#: Units of the fastf1 channels, for axis labels.
+UNITS = {"Speed": "km/h", "RPM": "1/min", "Throttle": "%", "Distance": "m", "Time": "s"}

@@ -57,7 +57,14 @@ def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
     cols = {key: frame[key].to_numpy() for key in keys}
     cols["Time"] = lap_seconds(frame, keys)
     for name in channels:
-        cols[name] = _numeric(frame[name], name).to_numpy()
+        values = _numeric(frame[name], name)
+        if values.isna().all() and frame[name].notna().any():
+            example = frame[name].dropna().iloc[0]
+            raise TelecnnError(
+                f"column {name} holds no numbers (e.g. {example!r}): it must be numeric "
+                "telemetry (a few unreadable cells among numbers are treated as gaps)"
+            )
+        cols[name] = values.to_numpy()
     return pd.DataFrame(cols)
 
 

@@ -18,6 +18,7 @@ import torch
 
 from telecnn.atomic import atomic_path
 from telecnn.errors import CheckpointError, DataNotFoundError
+from telecnn.words import with_article
 
 FORMAT = "telecnn"
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -54,7 +55,7 @@ def load_checkpoint(
         raise CheckpointError(f"{p} is not a telecnn checkpoint")
     if kind is not None and state.get("kind") != kind:
         raise CheckpointError(
-            f"{p} holds a {state.get('kind', 'unknown')} model "
-            f"({state.get('model_name', '?')}), not a {kind}"
+            f"{p} holds {with_article(str(state.get('kind', 'unknown')))} model "
+            f"({state.get('model_name', '?')}), not {with_article(kind)}"
         )
     return state

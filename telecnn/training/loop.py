@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from telecnn.atomic import write_json
 from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.training.batch_norm import recalibrate_batch_norm
 from telecnn.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
 
@@ -31,6 +32,7 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 CorrectFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 Evaluate = Callable[[nn.Module], dict[str, float]]
+CalibrationBatches = Callable[[int], Iterable[torch.Tensor]]
 
 
 @dataclass
@@ -107,6 +109,7 @@ def fit(
     step_scheduler_per_batch: bool = False,
     show_progress: bool = True,
     autocast: torch.dtype | None = None,
+    calibration_batches: CalibrationBatches | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` until ``epochs`` epochs are done and return the per-epoch history.
 
@@ -116,6 +119,9 @@ def fit(
     metrics (``test_loss``, ``test_acc``, ...) added to each epoch's record. ``autocast`` (e.g.
     ``torch.bfloat16``) runs each step's forward pass and loss under :func:`torch.autocast`;
     ``None`` trains in float32. ``evaluate`` always runs outside it.
+    ``calibration_batches(epoch)`` yields inputs over which every batch-norm layer's running
+    statistics are re-estimated after each epoch's training, under the final weights (see
+    :mod:`telecnn.training.batch_norm`); ``None`` keeps the layers' own running averages.
     """
     if epochs < 1:
         raise TelecnnError(f"epochs must be at least 1, got {epochs}")
@@ -161,6 +167,8 @@ def fit(
         bar.close()
         if scheduler is not None and not step_scheduler_per_batch:
             scheduler.step()
+        if calibration_batches is not None:
+            recalibrate_batch_norm(model, calibration_batches(epoch))
         totals = all_reduce_sum(totals, ctx)
         broadcast_buffers(model, ctx)
         seconds = time.perf_counter() - started

@@ -200,7 +200,7 @@ def test_autocast_covers_the_forward_pass_and_loss_only() -> None:
 def test_load_checkpoint_refuses_foreign_files_and_never_unpickles(tmp_path: Path) -> None:
     ours = tmp_path / "ours.pt"
     save_checkpoint(ours, {"kind": KIND, "model_name": "tiny-step", "model_state": {}})
-    with pytest.raises(CheckpointError, match="holds a trace-classifier model .* not a event"):
+    with pytest.raises(CheckpointError, match="holds a trace-classifier model .* not an event-detector"):
         load_checkpoint(ours, kind="event-detector")
 
     foreign = tmp_path / "foreign.pt"

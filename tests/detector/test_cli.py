@@ -126,6 +126,11 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, hungary_laps) -> None:
         run("detect-events", "--sim", "monza", "--out", str(tmp_path / "e.txt")), ".csv"
     )
     _one_line_exit_2(run("detect-events"), "--sim")
+    _one_line_exit_2(run("detect-events", "--sim", "monza", "--channels", ""), "names no channel")
+    _one_line_exit_2(run("detect-events", "--sim", "monza", "--channels", " , "), "no channel")
+    text = tmp_path / "text.csv"
+    lap.data.assign(Speed="fast").to_csv(text, index=False)
+    _one_line_exit_2(run("detect-events", "--file", str(text)), "column Speed holds no numbers")
 
 
 @pytest.mark.parametrize("command", ["detect-events", "train-events", "eval-events"])

@@ -51,6 +51,8 @@ def test_apply_writes_the_response_csv_and_figure(lap_csv: Path, tmp_path: Path)
         str(lap_csv),
         "--column",
         "Speed",
+        "--padding",
+        "valid",
         "--out",
         str(out),
         "--plot",
@@ -58,13 +60,73 @@ def test_apply_writes_the_response_csv_and_figure(lap_csv: Path, tmp_path: Path)
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    speed = pd.read_csv(lap_csv)["Speed"].to_numpy(float)
-    assert list(table.columns) == ["Speed", "Speed_edge"]
+    source = pd.read_csv(lap_csv)
+    speed = source["Speed"].to_numpy(float)
+    assert list(table.columns) == ["Time", "Distance", "Speed", "Speed_edge"]
     np.testing.assert_allclose(table["Speed"], speed)
+    np.testing.assert_allclose(table["Time"], pd.to_timedelta(source["Time"]).dt.total_seconds())
+    assert table["Distance"].is_monotonic_increasing and table["Distance"].iloc[-1] > 4000
     np.testing.assert_allclose(table["Speed_edge"][1:-1], conv1d(speed, get_kernel("edge")))
     assert table["Speed_edge"].iloc[[0, -1]].isna().all()  # valid padding: no window there
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in out.parent.iterdir()) == ["response.csv", "response.png"]
+
+
+def test_default_padding_gives_every_sample_a_response_without_an_end_artefact(
+    lap_csv: Path,
+) -> None:
+    result = _run("kernels", "apply", "edge", "--file", str(lap_csv), "--column", "Speed")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(StringIO(result.stdout))
+    response = table["Speed_edge"].to_numpy()
+    assert not np.isnan(response).any()
+    # the largest response is a real braking onset, not the last sample (zeros read as a stop)
+    assert 5 < int(np.argmax(response)) < len(response) - 5
+    zeros = _run(
+        "kernels", "apply", "edge", "--file", str(lap_csv), "--column", "Speed",
+        "--padding-mode", "zeros",
+    )  # fmt: skip
+    zero_response = pd.read_csv(StringIO(zeros.stdout))["Speed_edge"].to_numpy()
+    assert int(np.argmax(zero_response)) == len(zero_response) - 1  # the artefact
+
+
+@pytest.mark.parametrize("suffix", [".json", ".parquet", ".csv"])
+def test_every_telemetry_format_reads_and_multi_lap_files_go_lap_by_lap(
+    f1_data: Path, tmp_path: Path, suffix: str
+) -> None:
+    race = pd.read_parquet(f1_data / "china-2025-r" / "race.parquet")
+    two = race[(race.Driver == "VER") & race.LapNumber.isin([10, 11])].copy()
+    two["Time"] = two["Time"].dt.total_seconds()
+    path = tmp_path / f"race{suffix}"
+    {".json": lambda p: two.to_json(p, orient="records"), ".parquet": two.to_parquet,
+     ".csv": lambda p: two.to_csv(p, index=False)}[suffix](path)  # fmt: skip
+    out = tmp_path / "r.parquet"
+    result = _run(
+        "kernels", "apply", "smooth", "--file", str(path), "--column", "Speed", "--out", str(out)
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert list(table.columns) == [
+        "Driver", "LapNumber", "Time", "Distance", "Speed", "Speed_smooth",
+    ]  # fmt: skip
+    for number, lap in table.groupby("LapNumber"):
+        speed = two.loc[two.LapNumber == number, "Speed"].to_numpy(float)
+        expected = conv1d(speed, get_kernel("smooth"), padding="same", padding_mode="replicate")
+        np.testing.assert_allclose(lap["Speed_smooth"], expected)  # no window spans two laps
+        assert lap["Time"].iloc[0] == pytest.approx(0.0, abs=0.5)
+    only = _run(
+        "kernels", "apply", "edge", "--file", str(path), "--column", "Speed", "--lap", "11"
+    )  # fmt: skip
+    assert set(pd.read_csv(StringIO(only.stdout))["LapNumber"]) == {11}
+
+
+def test_a_lap_export_json_reads_as_it_comes(f1_data: Path) -> None:
+    path = f1_data / "hungary-2024-q" / "LEC.json"
+    result = _run("kernels", "apply", "edge", "--file", str(path), "--column", "Speed")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(StringIO(result.stdout))
+    speed = np.asarray(json.loads(path.read_text())["telemetry"]["Speed"], float)
+    np.testing.assert_allclose(table["Speed"], speed)
 
 
 def test_apply_with_same_padding_and_a_parameter_prints_csv(lap_csv: Path) -> None:
@@ -74,8 +136,8 @@ def test_apply_with_same_padding_and_a_parameter_prints_csv(lap_csv: Path) -> No
         "gaussian",
         "--param",
         "sigma=2",
-        "--padding",
-        "same",
+        "--padding-mode",
+        "zeros",
         "--file",
         str(lap_csv),
         "--column",
@@ -100,6 +162,8 @@ def test_apply_with_numeric_padding_and_smooth_width(tmp_path: Path) -> None:
         "width=5",
         "--padding",
         "1",
+        "--padding-mode",
+        "zeros",
         "--file",
         str(path),
         "--column",
@@ -117,7 +181,7 @@ def test_apply_with_numeric_padding_and_smooth_width(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["edge", "--column", "Speed", "--file", "missing.csv"], "no such file"),
+        (["edge", "--column", "Speed", "--file", "missing.csv"], "no such .*file"),
         (["edge", "--column", "Gear"], "no column 'Gear'"),
         (["edge", "--column", "Time"], "column 'Time' .* is not numeric"),
         (["edgy", "--column", "Speed"], "unknown kernel 'edgy'"),
@@ -127,6 +191,8 @@ def test_apply_with_numeric_padding_and_smooth_width(tmp_path: Path) -> None:
         (["gaussian", "--column", "Speed", "--param", "sigma"], "expected NAME=VALUE"),
         (["edge", "--column", "Speed", "--padding", "full"], "use 'same', 'valid' or a number"),
         (["edge", "--column", "Speed", "--padding", "-2"], "at least 0"),
+        (["edge", "--column", "Speed", "--padding-mode", "mirror"], "'mirror' is not one of"),
+        (["edge", "--column", "Speed", "--out", "r.xlsx"], "use a .csv, .parquet"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(
@@ -153,9 +219,10 @@ def test_empty_values_and_a_too_short_trace_are_refused(tmp_path: Path) -> None:
     cases = [
         (gappy, "empty values"),
         (short, "larger than the padded input of size 2"),
-        (empty, "cannot read .* as CSV"),
+        (empty, "cannot read empty.csv"),
     ]
     for path, message in cases:
-        result = _run("kernels", "apply", "edge", "--file", str(path), "--column", "Speed")
+        args = ["--file", str(path), "--column", "Speed", "--padding", "valid"]
+        result = _run("kernels", "apply", "edge", *args)
         assert result.exit_code == 2, result.output
         assert re.search(message, result.stderr), result.stderr

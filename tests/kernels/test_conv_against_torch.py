@@ -189,3 +189,59 @@ def test_output_size_is_the_notebooks_formula_without_dilation() -> None:
     assert output_size(7, 3, 0, 2) == 3
     assert output_size(32, 3, 1, 1) == 32
     assert output_size(32, 3, "same") == 32
+
+
+@st.composite
+def padded_case(draw: st.DrawFn, dim: int) -> dict:
+    """A :func:`conv_case` with a padding border of torch's other modes."""
+    case = draw(conv_case(dim))
+    case["padding_mode"] = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    return case
+
+
+def _torch_module(case: dict, dim: int) -> np.ndarray:
+    """What a real ``torch.nn.Conv1d``/``Conv2d`` with ``padding_mode`` computes for ``case``."""
+    weight = torch.from_numpy(case["weight"])
+    layer = (torch.nn.Conv1d if dim == 1 else torch.nn.Conv2d)(
+        case["x"].shape[0],
+        weight.shape[0],
+        tuple(weight.shape[2:]),
+        stride=case["stride"],
+        padding=case["padding"],
+        dilation=case["dilation"],
+        groups=case["groups"],
+        bias=case["bias"] is not None,
+        padding_mode=case["padding_mode"],
+    ).double()
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        if case["bias"] is not None:
+            layer.bias.copy_(torch.from_numpy(case["bias"]))
+        return layer(torch.from_numpy(case["x"])[None])[0].numpy()
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 2).flatmap(lambda dim: st.tuples(st.just(dim), padded_case(dim))))
+def test_padding_modes_match_torch_modules(dim_case: tuple[int, dict]) -> None:
+    dim, case = dim_case
+    ours = conv1d if dim == 1 else conv2d
+    try:
+        expected = _torch_module(case, dim)
+    except (RuntimeError, ValueError, NotImplementedError):
+        with pytest.raises(ValueError, match="larger than|too wide"):
+            ours(**case)
+        return
+    got = ours(**case)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_reflect_padding_has_no_edge_artefact_on_a_trace() -> None:
+    speed = np.linspace(100.0, 300.0, 50)  # a steady rise, no event at either end
+    edge = np.array([1.0, 0.0, -1.0])
+    zeros = conv1d(speed, edge, padding="same")
+    reflected = conv1d(speed, edge, padding="same", padding_mode="replicate")
+    assert abs(zeros[-1]) > 250  # the zero border reads as a fall of ~300 km/h
+    np.testing.assert_allclose(reflected[1:-1], -2 * (200 / 49), rtol=1e-12)
+    assert abs(reflected[-1]) <= abs(reflected[1])

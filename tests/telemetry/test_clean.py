@@ -78,6 +78,17 @@ def test_all_nan_and_missing_channels_are_dropped_and_reported(real):
         clean_lap(real.assign(**{c: np.nan for c in real.columns if c != "Time"}))
 
 
+def test_a_text_channel_is_a_format_error_but_a_few_bad_cells_are_gaps(real):
+    with pytest.raises(TelecnnError, match="column Speed holds no numbers \\(e.g. 'fast'\\)"):
+        clean_lap(real.assign(Speed="fast"))
+    speckled = real.astype({"Speed": object})
+    speckled.loc[[40, 41], "Speed"] = "n/a"
+    lap = clean_lap(speckled)
+    assert not lap.data.Speed.isna().any()
+    low, high = sorted(real.Speed.iloc[[39, 42]])
+    assert low <= lap.data.Speed.iloc[40] <= high  # interpolated across the gap
+
+
 def test_bad_input(real):
     with pytest.raises(TelecnnError, match="empty lap"):
         clean_lap(real.iloc[:0])

@@ -10,6 +10,7 @@ import torch
 from click.testing import CliRunner
 
 from telecnn.cli import main
+from telecnn.errors import DataNotFoundError
 from telecnn.training import save_checkpoint
 from vision import fashion_mnist as fm
 
@@ -100,9 +101,14 @@ def test_no_data_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.delenv("TELECNN_DATA", raising=False)
     monkeypatch.setattr(fm, "SYSTEM_DIR", tmp_path / "none")
     monkeypatch.setattr(fm, "OFFICIAL_URL", "http://127.0.0.1:9/")
+    monkeypatch.setattr(fm.debian_package, "unpacked_package", _no_debian_package)
     result = invoke("train-images", "--out", str(tmp_path / "never"))
     assert_one_line_error(result, "--data-dir", "dataset-fashion-mnist")
     assert not (tmp_path / "never").exists()
+
+
+def _no_debian_package():
+    raise DataNotFoundError("apt-get download dataset-fashion-mnist failed: not in this test")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "magic", "count"])

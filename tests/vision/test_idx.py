@@ -114,7 +114,12 @@ def isolated_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("TELECNN_DATA", raising=False)
     monkeypatch.setattr(fm, "SYSTEM_DIR", tmp_path / "system" / "fashion-mnist")
     monkeypatch.setattr(fm, "OFFICIAL_URL", "http://127.0.0.1:9/")  # nothing listens there
+    monkeypatch.setattr(fm.debian_package, "unpacked_package", _no_debian_package)
     return tmp_path
+
+
+def _no_debian_package():
+    raise DataNotFoundError("apt-get download dataset-fashion-mnist failed: not in this test")
 
 
 def test_search_order_env_before_local_before_system(
@@ -180,7 +185,8 @@ def test_download_checks_content_and_lands_in_local_dir(
         monkeypatch.setattr(fm, "OFFICIAL_URL", server.url)
         folder = fm.locate_data()
     assert folder == Path("data") / "fashion-mnist"
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f + ".gz" for f in fm.FILES)
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == sorted([fm.VERIFIED_STAMP, *(f + ".gz" for f in fm.FILES)])
     fm.verify_dataset(folder)
     assert fm.locate_data() == folder  # found locally the next time
 

@@ -22,7 +22,7 @@ from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.selection import (
     LapSelection,
     check_drivers,
-    lap_ranges,
+    laps_held,
     normalise_drivers,
     parse_lap_numbers,
 )
@@ -34,6 +34,15 @@ def read_laps(
     path: str | Path, drivers: list[str] | str | None = None, laps: LapSelection = "all"
 ) -> list[Lap]:
     """Every lap in a telemetry file (optionally only some drivers and laps)."""
+    path = Path(path)
+    frame, base = read_table(path)
+    frame = prefilter(frame, drivers, laps, path.name)
+    return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, LapMeta]:
+    """A telemetry file's rows as they are (CSV, Parquet or JSON; nothing cleaned yet) and the
+    lap metadata the file itself carries."""
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"no such telemetry file: {path}")
@@ -48,11 +57,10 @@ def read_laps(
     else:
         raise TelecnnError(f"unsupported telemetry file {path.name}: use {', '.join(SUFFIXES)}")
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:")])
-    frame = _prefilter(frame, drivers, laps, path.name)
-    return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
+    return frame, base
 
 
-def _prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) -> pd.DataFrame:
+def prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) -> pd.DataFrame:
     """Drop rows of other drivers and laps before cleaning (cleaning is the costly step)."""
     wanted = normalise_drivers(drivers)
     if wanted and "Driver" in frame.columns:
@@ -63,7 +71,7 @@ def _prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) ->
         keep = frame["LapNumber"].isin(parse_lap_numbers(which))
         if not keep.any():
             have = sorted(int(n) for n in frame["LapNumber"].dropna().unique())
-            raise TelecnnError(f"lap {which} not in {where}: laps {lap_ranges(have) or 'none'}")
+            raise TelecnnError(f"lap {which} not in {where}: {laps_held(have)}")
         frame = frame[keep]
     return frame
 
@@ -114,7 +122,7 @@ def select_laps(
         chosen = laps  # a single unnumbered lap is whatever lap was asked for
     if not chosen:
         have = sorted({lap.meta.lap_number for lap in laps if lap.meta.lap_number is not None})
-        raise TelecnnError(f"lap {which} not in {where}: laps {lap_ranges(have) or 'none'}")
+        raise TelecnnError(f"lap {which} not in {where}: {laps_held(have)}")
     return chosen
 
 

@@ -52,6 +52,13 @@ def parse_lap_numbers(which: LapSelection) -> set[int]:
     return numbers
 
 
+def laps_held(numbers: list[int]) -> str:
+    """What a message says a source holds: ``"lap 15"``, ``"laps 1-3,7"`` or ``"no laps"``."""
+    if not numbers:
+        return "no laps"
+    return f"{'lap' if len(numbers) == 1 else 'laps'} {lap_ranges(numbers)}"
+
+
 def lap_ranges(numbers: list[int]) -> str:
     """``[1, 2, 3, 7]`` -> ``"1-3,7"``."""
     if not numbers:

@@ -1,0 +1,96 @@
+"""One column of any telemetry file as traces: lap by lap, with time and distance beside it.
+
+For applying a kernel to a trace (``telecnn kernels apply``): the file is read by the same
+readers as the laps (CSV, Parquet, JSON), but the column is taken as it is, not cleaned, so any
+numeric column of any table works. A multi-lap file (``Driver``, ``LapNumber``) gives one trace
+per lap, so no kernel window ever spans two laps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.clean import distance_from_speed, lap_seconds
+from telecnn.telemetry.sources.files import prefilter, read_table
+from telecnn.telemetry.sources.selection import LapSelection
+
+LAP_KEYS = ("Driver", "LapNumber")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One lap's (or the whole file's) values of a column, with ``Time`` (s) and ``Distance``
+    (m) where the file has them, and the lap it belongs to (``keys``: driver, lap number)."""
+
+    column: str
+    values: np.ndarray
+    time: np.ndarray | None
+    distance: np.ndarray | None
+    keys: dict[str, object]
+
+
+def read_traces(
+    path: str | Path,
+    column: str,
+    drivers: list[str] | str | None = None,
+    laps: LapSelection = "all",
+) -> list[Trace]:
+    """``column`` of the file at ``path``, one :class:`Trace` per lap, checked to be numbers."""
+    path = Path(path)
+    frame, _ = read_table(path)
+    if column not in frame.columns:
+        known = ", ".join(map(str, frame.columns))
+        raise TelecnnError(f"no column {column!r} in {path.name}; its columns are: {known}")
+    if frame.empty:
+        raise TelecnnError(f"{path.name} has no data rows")
+    keys = [k for k in LAP_KEYS if k in frame.columns]
+    frame = prefilter(frame, drivers, laps, path.name)
+    groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
+    traces = []
+    for key, rows in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        labels = dict(zip(keys, key, strict=True))
+        where = path.name + "".join(f" {k} {v}" for k, v in labels.items())
+        traces.append(_trace(rows, column, labels, where))
+    return traces
+
+
+def _trace(rows: pd.DataFrame, column: str, labels: dict[str, object], where: str) -> Trace:
+    values = _numbers(rows[column], column, where)
+    time = None
+    if {"Time", "SessionTime", "Date"} & set(rows.columns) and column not in ("Time", "Date"):
+        try:
+            time = lap_seconds(rows)
+        except TelecnnError:
+            time = None
+    distance = None
+    if "Distance" in rows.columns:
+        distance = pd.to_numeric(rows["Distance"], errors="coerce").to_numpy(dtype=float)
+    elif time is not None and "Speed" in rows.columns:
+        speed = pd.to_numeric(rows["Speed"], errors="coerce").to_numpy(dtype=float)
+        distance = distance_from_speed(time, np.nan_to_num(speed))
+    return Trace(column, values, time, distance, labels)
+
+
+def _numbers(raw: pd.Series, column: str, where: str) -> np.ndarray:
+    """The column as float64; text or empty cells are refused with the first one named."""
+    if pd.api.types.is_bool_dtype(raw):
+        raw = raw.astype(float)
+    numbers = pd.to_numeric(raw, errors="coerce")
+    bad = numbers.isna() & raw.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TelecnnError(
+            f"column {column!r} of {where} is not numeric ({raw.iloc[row]!r} in data row {row + 1})"
+        )
+    if numbers.isna().any():
+        raise TelecnnError(
+            f"column {column!r} of {where} has {int(numbers.isna().sum())} empty values; "
+            "fill or drop them first"
+        )
+    return numbers.to_numpy(dtype=np.float64)
