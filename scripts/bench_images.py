@@ -7,7 +7,12 @@ Parts (``--only`` picks some; results merge into the existing file):
   reference done the notebook's way (a Dataset whose ``__getitem__`` augments one PIL image at
   a time, a DataLoader with default workers, float32 NCHW), same model and batch size, measured
   in one run, alternating.
-- ``notebook``: full 10-epoch runs of both models with the notebook recipe (accuracy, s/epoch).
+- ``wall``: what the user waits for: ``telecnn train-images --model mini-resnet --epochs 1
+  --limit 20000`` as a whole process (start-up, loading, training, evaluation, six figures)
+  beside the notebook's own pipeline on the same work (``scripts/notebook_pipeline.py``, its two
+  figures included), run in turn, with the split of our command's time.
+- ``notebook``: full 10-epoch runs of both models with the notebook recipe (accuracy, s/epoch),
+  and the notebook's own pipeline on MiniResNet for 10 epochs, the accuracy floor of the recipe.
 - ``fast``: the fast recipe with MiniResNet (accuracy and wall time).
 """
 
@@ -18,20 +23,23 @@ import itertools
 import json
 import os
 import platform
-import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import notebook_pipeline  # noqa: E402
+from notebook_pipeline import PerSampleDataset  # noqa: E402
 
 from telecnn.atomic import write_json  # noqa: E402
 from telecnn.device import autocast_dtype  # noqa: E402
@@ -42,27 +50,8 @@ from vision.recipes import RECIPES, build_optimizer  # noqa: E402
 from vision.train import TensorBatches, TrainConfig, train_images  # noqa: E402
 
 OUT = Path("bench/images.json")
-PARTS = ("throughput", "notebook", "fast")
-
-
-class PerSampleDataset(Dataset):
-    """The notebook's way: each ``__getitem__`` turns one image into PIL, rotates, shifts it."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
-        self.images, self.labels = images.numpy(), labels.numpy()
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        img = Image.fromarray(self.images[i])
-        img = img.rotate(random.uniform(-10, 10), resample=Image.NEAREST, fillcolor=0)
-        tx, ty = (round(random.uniform(-2.8, 2.8)) for _ in range(2))
-        img = img.transform(
-            img.size, Image.AFFINE, (1, 0, -tx, 0, 1, -ty), resample=Image.NEAREST, fillcolor=0
-        )
-        x = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).unsqueeze(0)
-        return (x - 0.5) / 0.5, int(self.labels[i])
+PARTS = ("throughput", "wall", "notebook", "fast")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _time_fit(
@@ -122,6 +111,64 @@ def throughput(model_name: str, steps: int, rounds: int, batch_size: int = 128) 
 
 
 MODEL_NAMES = ("mini-resnet", "simple-cnn")
+WALL_WORK = ["--model", "mini-resnet", "--epochs", "1", "--limit", "20000"]
+
+
+def _wall(command: list[str]) -> tuple[float, str]:
+    """Seconds a whole command takes, start to exit, and its standard error."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
+    return seconds, done.stdout + done.stderr
+
+
+def wall_to_wall(rounds: int) -> dict:
+    """Our command against the notebook's pipeline on the same work, whole processes in turn."""
+    telecnn = str(Path(sys.executable).with_name("telecnn"))
+    ours_s, notebook_s, split = [], [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            ours_cmd = [telecnn, "train-images", *WALL_WORK, "--out", f"{tmp}/ours{r}"]
+            seconds, _ = _wall(ours_cmd)
+            ours_s.append(seconds)
+            notebook_cmd = [sys.executable, "scripts/notebook_pipeline.py", *WALL_WORK]
+            notebook_s.append(_wall([*notebook_cmd, "--out", f"{tmp}/nb{r}"])[0])
+        history = json.loads(Path(f"{tmp}/ours0/history.json").read_text())
+        metrics = json.loads(Path(f"{tmp}/ours0/metrics.json").read_text())
+        split = {
+            "train_and_eval_epoch_s": round(history[0]["train_seconds"], 2),
+            "train_plus_eval_in_command_s": round(metrics["train_seconds_this_session"], 2),
+            "test_accuracy": metrics["accuracy"],
+        }
+    ours, notebook = statistics.median(ours_s), statistics.median(notebook_s)
+    return {
+        "work": "train-images " + " ".join(WALL_WORK),
+        "rounds": rounds,
+        "ours_wall_s": [round(x, 2) for x in ours_s],
+        "notebook_wall_s": [round(x, 2) for x in notebook_s],
+        "ours_median_s": round(ours, 2),
+        "notebook_median_s": round(notebook, 2),
+        "speedup_wall_to_wall": round(notebook / ours, 2),
+        "ours_split": split,
+        "notebook": "scripts/notebook_pipeline.py: PIL per image, DataLoader, float32, its loop "
+        "and its two figures",
+    }
+
+
+def notebook_reference(model: str) -> dict:
+    """The notebook's own pipeline for 10 epochs: the recipe's accuracy without our pipeline."""
+    started = time.perf_counter()
+    result = notebook_pipeline.run(model, 10, None, None)
+    return {
+        "model": model,
+        "pipeline": "scripts/notebook_pipeline.py",
+        "test_accuracy": round(result["test_accuracy"], 4),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+        "test_acc_per_epoch": [round(h["test_acc"], 4) for h in result["history"]],
+    }
 
 
 def full_run(model: str, recipe: str) -> dict:
@@ -195,11 +242,17 @@ def main() -> None:
             throughput(m, args.steps, args.rounds) for m in ("mini-resnet", "simple-cnn")
         ]
         print(json.dumps(results["throughput"], indent=2))
+    if "wall" in args.only:
+        results["wall_to_wall"] = wall_to_wall(args.rounds + 1)
+        print(json.dumps(results["wall_to_wall"], indent=2))
     if "notebook" in args.only:
         kept = {r["model"]: r for r in results.get("notebook_recipe", [])}
         kept.update({m: full_run(m, "notebook") for m in args.models})
         results["notebook_recipe"] = [kept[m] for m in MODEL_NAMES if m in kept]
         print(json.dumps(results["notebook_recipe"], indent=2))
+        if "mini-resnet" in args.models:
+            results["notebook_pipeline_reference"] = notebook_reference("mini-resnet")
+            print(json.dumps(results["notebook_pipeline_reference"], indent=2))
     if "fast" in args.only:
         results["fast_recipe"] = full_run("mini-resnet", "fast")
         print(json.dumps(results["fast_recipe"], indent=2))

@@ -14,7 +14,7 @@ from vision.checkpoint import load_trained
 from vision.fashion_mnist import CLASS_NAMES, load_split, locate_data
 from vision.recipes import recipe_of
 
-EVAL_BATCH = 1000
+EVAL_BATCH = 500
 
 
 @torch.inference_mode()

@@ -30,7 +30,10 @@ def _plt():  # imported lazily: matplotlib is slow to load and unneeded by train
 
 
 def plot_history(history: list[dict[str, float]], path: Path, title: str = "") -> Path:
-    """Train and test loss, and train and test accuracy, per epoch."""
+    """Train and test loss, and train and test accuracy (in %, as the terminal prints it), per
+    epoch, on whole-epoch ticks."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     plt = _plt()
     epochs = [int(h["epoch"]) for h in history]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -38,7 +41,24 @@ def plot_history(history: list[dict[str, float]], path: Path, title: str = "") -
         for split, style in (("train", "b-o"), ("test", "r-o")):
             values = [h.get(f"{split}_{key}") for h in history]
             if all(v is not None for v in values):
-                ax.plot(epochs, values, style, lw=2, ms=4, label=split.capitalize())
+                ax.plot(epochs, values, style, lw=2, ms=5, label=split.capitalize())
+                if len(values) == 1:
+                    ax.annotate(
+                        f"{values[0]:.1%}" if key == "acc" else f"{values[0]:.3f}",
+                        (epochs[0], values[0]),
+                        textcoords="offset points",
+                        xytext=(8, 0),
+                        va="center",
+                        fontsize=9,
+                    )
+        if len(epochs) <= 12:
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if epochs:
+            ax.set_xlim(min(epochs) - 0.5, max(epochs) + 0.5)
+        if key == "acc":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel("Epoch")
         ax.set_ylabel(label)
         ax.set_title(f"Training & test {label.lower()}")
@@ -69,12 +89,25 @@ def plot_confusion(result: Report, path: Path) -> Path:
     ax.set_title(f"Confusion matrix (accuracy {result.accuracy:.2%})", fontweight="bold")
     ax = axes[1]
     acc = result.per_class_accuracy
-    colors = ["green" if a > 0.9 else "orange" if a > 0.8 else "red" for a in acc]
+    bands = (("green", "above 90%"), ("orange", "80-90%"), ("red", "80% or less"))
+    colors = [bands[0][0] if a > 0.9 else bands[1][0] if a > 0.8 else bands[2][0] for a in acc]
     bars = ax.barh(range(n), acc, color=colors, alpha=0.7, edgecolor="black")
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[Patch(facecolor=c, alpha=0.7, edgecolor="black", label=t) for c, t in bands],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_yticks(range(n), names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
-    ax.set_xlabel("Accuracy")
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Per-class accuracy", fontweight="bold")
     ax.grid(True, alpha=0.3, axis="x")
     for bar, a in zip(bars, acc, strict=True):
@@ -114,7 +147,8 @@ def plot_samples(
 def plot_feature_maps(
     model: StagedClassifier, image: torch.Tensor, path: Path, per_stage: int = 8
 ) -> Path:
-    """The input image and the first ``per_stage`` channels of every conv stage's output."""
+    """The input image, then one row per conv stage: its first ``per_stage`` channels, each
+    row on one colour scale with its colour bar."""
     plt = _plt()
     was_training = model.training
     model.eval()
@@ -125,22 +159,34 @@ def plot_feature_maps(
         model.train(was_training)
     fig, axes = plt.subplots(
         len(outputs),
-        per_stage + 1,
-        figsize=(1.8 * (per_stage + 1), 1.9 * len(outputs)),
+        per_stage + 2,
+        figsize=(1.8 * (per_stage + 1) + 0.8, 1.9 * len(outputs)),
         squeeze=False,
+        gridspec_kw={"width_ratios": [1] * (per_stage + 1) + [0.08], "wspace": 0.08},
     )
-    for row, (name, maps) in zip(axes, outputs.items(), strict=True):
-        row[0].imshow(image.numpy(), cmap="gray")
-        row[0].set_title("input", fontsize=8)
-        maps = maps[0].float().cpu()
-        for c, ax in enumerate(row[1:]):
-            if c < maps.shape[0]:
-                ax.imshow(maps[c].numpy(), cmap="viridis")
-                ax.set_title(f"{name} #{c} {tuple(maps.shape[1:])}", fontsize=7)
+    for r, (row, (name, maps)) in enumerate(zip(axes, outputs.items(), strict=True)):
         for ax in row:
             ax.axis("off")
+        if r == 0:
+            row[0].imshow(image.numpy(), cmap="gray")
+            row[0].set_title("input 28x28", fontsize=8)
+        maps = maps[0, :per_stage].float().cpu().numpy()
+        if r > 0:
+            row[0].text(
+                0.9, 0.5, f"{name}\n{maps.shape[1]}x{maps.shape[2]}", transform=row[0].transAxes,
+                ha="right", va="center", fontsize=9, fontweight="bold",
+            )  # fmt: skip
+        low, high = float(maps.min()), float(maps.max())
+        shown = None
+        for c, ax in enumerate(row[1:-1]):
+            if c < maps.shape[0]:
+                shown = ax.imshow(maps[c], cmap="viridis", vmin=low, vmax=high)
+                stage = f"{name} {maps.shape[1]}x{maps.shape[2]}: " if r == 0 and c == 0 else ""
+                ax.set_title(f"{stage}channel {c}", fontsize=7)
+        if shown is not None:
+            row[-1].axis("on")
+            fig.colorbar(shown, cax=row[-1], label="activation")
     fig.suptitle("Feature maps at each stage (trained weights)", fontweight="bold")
-    fig.tight_layout()
     return save_figure(fig, path)
 
 
@@ -151,15 +197,26 @@ def plot_filters(model: StagedClassifier, path: Path) -> Path:
     n = weights.shape[0]
     cols = 8
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows,
+        cols + 1,
+        figsize=(1.6 * cols + 1.0, 1.7 * rows),
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1] * cols + [0.1]},
+    )
     limit = float(weights.abs().max()) or 1.0
-    for k, ax in enumerate(axes.flat):
+    shown = None
+    for k, ax in enumerate(axes[:, :cols].flat):
         ax.axis("off")
         if k < n:
-            ax.imshow(weights[k].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
+            shown = ax.imshow(weights[k].numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"filter {k}", fontsize=8)
+    bar = fig.add_subplot(axes[0, cols].get_gridspec()[:, cols])
+    for ax in axes[:, cols]:
+        ax.remove()
+    if shown is not None:
+        fig.colorbar(shown, cax=bar, label="weight")
     fig.suptitle("First-layer filters (red positive, blue negative)", fontweight="bold")
-    fig.tight_layout()
     return save_figure(fig, path)
 
 

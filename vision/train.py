@@ -50,7 +50,7 @@ from vision.recipes import RECIPES, Recipe, build_optimizer, build_scheduler
 RUN_CONFIG = "run.json"
 METRICS = "metrics.json"
 #: Training images whose batch-norm statistics are re-estimated after every epoch.
-CALIBRATION_IMAGES = 5120
+CALIBRATION_IMAGES = 2048
 CALIBRATION_BATCH = 256
 
 

@@ -200,7 +200,9 @@ def test_autocast_covers_the_forward_pass_and_loss_only() -> None:
 def test_load_checkpoint_refuses_foreign_files_and_never_unpickles(tmp_path: Path) -> None:
     ours = tmp_path / "ours.pt"
     save_checkpoint(ours, {"kind": KIND, "model_name": "tiny-step", "model_state": {}})
-    with pytest.raises(CheckpointError, match="holds a trace-classifier model .* not an event-detector"):
+    with pytest.raises(
+        CheckpointError, match="holds a trace-classifier model .* not an event-detector"
+    ):
         load_checkpoint(ours, kind="event-detector")
 
     foreign = tmp_path / "foreign.pt"
@@ -231,3 +233,35 @@ def test_load_checkpoint_refuses_foreign_files_and_never_unpickles(tmp_path: Pat
     assert not marker.exists()  # ...load_checkpoint does not
     with pytest.raises(DataNotFoundError, match="no checkpoint at"):
         load_checkpoint(tmp_path / "missing")
+
+
+def test_recalibrated_batch_norm_holds_the_average_of_the_batch_statistics() -> None:
+    from telecnn.training.batch_norm import recalibrate_batch_norm
+
+    torch.manual_seed(0)
+    block = nn.Sequential(ConvNormAct(1, 2, 4, kernel_size=3), ConvNormAct(1, 4, 3, kernel_size=3))
+    for _ in range(5):  # some training: running averages and a step count to keep
+        block(torch.randn(8, 2, 30) * 3 + 1)
+    steps = [m.num_batches_tracked.item() for m in block.modules() if isinstance(m, nn.BatchNorm1d)]
+    batches = [torch.randn(16, 2, 30) * 2 - 1 for _ in range(4)]
+    seen: dict[nn.Module, list[torch.Tensor]] = {}
+    hooks = [
+        m.register_forward_hook(lambda mod, inp, out: seen.setdefault(mod, []).append(inp[0]))
+        for m in block.modules()
+        if isinstance(m, nn.BatchNorm1d)
+    ]
+    block.eval()
+    assert recalibrate_batch_norm(block, iter(batches)) == 4
+    for hook in hooks:
+        hook.remove()
+    assert not block.training  # the mode is restored
+    for i, (bn, inputs) in enumerate(seen.items()):
+        means = torch.stack([x.mean((0, 2)) for x in inputs]).mean(0)
+        variances = torch.stack([x.var((0, 2), unbiased=True) for x in inputs]).mean(0)
+        torch.testing.assert_close(bn.running_mean, means)
+        torch.testing.assert_close(bn.running_var, variances)
+        assert bn.momentum == 0.1 and bn.num_batches_tracked.item() == steps[i]
+    before = [m.running_mean.clone() for m in block.modules() if isinstance(m, nn.BatchNorm1d)]
+    assert recalibrate_batch_norm(block, iter([])) == 0  # nothing seen: nothing changes
+    after = [m.running_mean for m in block.modules() if isinstance(m, nn.BatchNorm1d)]
+    assert all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
