@@ -25,6 +25,8 @@ $(DATA_STAMP): | $(STAMP)
 
 demo: venv
 	MPLBACKEND=Agg $(BIN)/telecnn detect-events --sim monza --seed 2 --plot demo/events.png --out demo/events.csv
+	MPLBACKEND=Agg $(BIN)/telecnn explain event --sim monza --seed 2 --event braking --index 1 --plot demo/why-braking.png
+	MPLBACKEND=Agg $(BIN)/telecnn explain filters --plot demo/filters.png --out demo/filters.csv
 
 test: venv data
 	MPLBACKEND=Agg $(BIN)/python -m pytest -q

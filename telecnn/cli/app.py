@@ -8,6 +8,7 @@ from telecnn import __version__
 from telecnn.cli.compare_cmd import register as register_compare
 from telecnn.cli.errors import TelecnnGroup
 from telecnn.cli.events_cmd import register as register_events
+from telecnn.cli.explain_cmd import register as register_explain
 from telecnn.cli.images_cmd import register as register_images
 from telecnn.cli.kernels_cmd import register as register_kernels
 from telecnn.cli.telemetry_cmd import register as register_telemetry
@@ -29,5 +30,6 @@ for _register in (
     register_telemetry,
     register_events,
     register_compare,
+    register_explain,
 ):
     _register(main)
