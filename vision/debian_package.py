@@ -32,22 +32,17 @@ def unpacked_package(run: Runner = subprocess.run) -> Iterator[Path]:
             raise DataNotFoundError(f"{tool} is not available (not a Debian-based system)")
     with tempfile.TemporaryDirectory(prefix="telecnn-deb-") as tmp:
         folder = Path(tmp)
-        download = run(
-            ["apt-get", "download", PACKAGE],
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT_S,
-        )
+
+        def fetch() -> subprocess.CompletedProcess:
+            command = ["apt-get", "download", PACKAGE]
+            return run(
+                command, cwd=folder, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S
+            )
+
+        download = fetch()
         if download.returncode != 0 and _is_root():  # the package lists may be missing
             run(["apt-get", "update", "-qq"], capture_output=True, timeout=COMMAND_TIMEOUT_S)
-            download = run(
-                ["apt-get", "download", PACKAGE],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=COMMAND_TIMEOUT_S,
-            )
+            download = fetch()
         debs = sorted(folder.glob(f"{PACKAGE}_*.deb"))
         if download.returncode != 0 or not debs:
             reason = _last_line(download.stderr) or "no package file"
