@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def count(n: int | float, noun: str, plural: str | None = None) -> str:
     """``count(1, "epoch")`` -> ``"1 epoch"``; ``count(3, "epoch")`` -> ``"3 epochs"``."""
-    return f"{n:g} {noun if n == 1 else plural or noun + 's'}"
+    shown = f"{n:,}" if isinstance(n, int) or float(n).is_integer() else f"{n:g}"
+    return f"{shown.removesuffix('.0')} {noun if n == 1 else plural or noun + 's'}"
 
 
 def with_article(phrase: str) -> str:

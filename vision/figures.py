@@ -71,6 +71,9 @@ def plot_history(history: list[dict[str, float]], path: Path, title: str = "") -
 
 def plot_confusion(result: Report, path: Path) -> Path:
     """The confusion matrix with counts, beside per-class accuracy bars."""
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
     plt = _plt()
     matrix, names = result.confusion, result.class_names
     n = len(names)
@@ -92,8 +95,6 @@ def plot_confusion(result: Report, path: Path) -> Path:
     bands = (("green", "above 90%"), ("orange", "80-90%"), ("red", "80% or less"))
     colors = [bands[0][0] if a > 0.9 else bands[1][0] if a > 0.8 else bands[2][0] for a in acc]
     bars = ax.barh(range(n), acc, color=colors, alpha=0.7, edgecolor="black")
-    from matplotlib.patches import Patch
-
     ax.legend(
         handles=[Patch(facecolor=c, alpha=0.7, edgecolor="black", label=t) for c, t in bands],
         loc="upper center",
@@ -105,8 +106,6 @@ def plot_confusion(result: Report, path: Path) -> Path:
     ax.set_yticks(range(n), names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 1.08)
-    from matplotlib.ticker import PercentFormatter
-
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title("Per-class accuracy", fontweight="bold")
     ax.grid(True, alpha=0.3, axis="x")

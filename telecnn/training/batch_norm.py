@@ -32,7 +32,9 @@ def recalibrate_batch_norm(model: nn.Module, batches: Iterable[torch.Tensor]) ->
     statistics under the model's current weights; returns how many batches were seen.
 
     The forward passes run in training mode (so each layer normalises by its batch, as in
-    training) and in float32, without touching the weights; momenta are restored afterwards.
+    training) without touching the weights, in the caller's precision (float32 from
+    :func:`telecnn.training.fit`, which calls this outside autocast); momenta and step counts
+    are restored afterwards.
     A model without batch norm, or an empty ``batches``, is left as it was.
     """
     layers = batch_norm_layers(model)

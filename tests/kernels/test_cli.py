@@ -226,3 +226,10 @@ def test_empty_values_and_a_too_short_trace_are_refused(tmp_path: Path) -> None:
         result = _run("kernels", "apply", "edge", *args)
         assert result.exit_code == 2, result.output
         assert re.search(message, result.stderr), result.stderr
+
+
+def test_the_cli_offers_exactly_the_padding_modes_conv1d_knows() -> None:
+    from telecnn.cli.kernels_cmd import PADDING_MODE_NAMES
+    from telecnn.kernels.conv import PADDING_MODES
+
+    assert set(PADDING_MODE_NAMES) == set(PADDING_MODES)
