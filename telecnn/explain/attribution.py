@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.detector.detect import Detector, _resolve, padded_length
+from telecnn.telemetry.detector.detect import Detector, cached_detector, padded_length
 from telecnn.telemetry.detector.features import lap_inputs
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
 from telecnn.telemetry.sources import as_lap
@@ -148,7 +148,7 @@ def explain_event(
         )
     if (index is None) == (at is None):
         raise TelecnnError("say which event: give an index (1 = the first) or a time in seconds")
-    net = _resolve(detector)
+    net = cached_detector(detector)
     lap = as_lap(lap)
     events = net.detect_laps([lap], channels)[0]
     events = events[events["event"] == event_type].reset_index(drop=True)

@@ -261,7 +261,8 @@ def load_detector(
 _cache: dict[str, Detector] = {}
 
 
-def _resolve(model: Detector | str | os.PathLike[str] | None) -> Detector:
+def cached_detector(model: Detector | str | os.PathLike[str] | None) -> Detector:
+    """``model`` itself, or the detector at that path (None: the shipped one), loaded once."""
     if isinstance(model, Detector):
         return model
     key = str(default_model_path() if model is None else model)
@@ -292,4 +293,6 @@ def detect_laps(
     progress: bool = False,
 ) -> list[pd.DataFrame]:
     """Events of many laps, batched (one forward pass per ``batch_size`` laps)."""
-    return _resolve(model).detect_laps([as_lap(x) for x in laps], channels, batch_size, progress)
+    return cached_detector(model).detect_laps(
+        [as_lap(x) for x in laps], channels, batch_size, progress
+    )
