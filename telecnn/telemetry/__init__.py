@@ -6,6 +6,7 @@
 >>> from telecnn.telemetry.detector import detect  # the CNN (imports torch)
 """
 
+from telecnn.telemetry.events import empty_events
 from telecnn.telemetry.rules import rule_events, speed_rule_events
 from telecnn.telemetry.schema import (
     CHANNELS,
@@ -14,7 +15,6 @@ from telecnn.telemetry.schema import (
     POINT_EVENTS,
     Lap,
     LapMeta,
-    empty_events,
 )
 from telecnn.telemetry.sources import as_lap, as_laps, load_laps
 

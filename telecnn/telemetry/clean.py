@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.events import run_bounds
 from telecnn.telemetry.grid import fill_gaps
-from telecnn.telemetry.rules import run_bounds
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
 
 #: NaN gaps up to this long (seconds) are filled without a note.

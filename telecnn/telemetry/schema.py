@@ -124,13 +124,6 @@ class Lap:
         return len(self.data)
 
 
-def empty_events() -> pd.DataFrame:
-    """An events DataFrame with no rows and the standard columns."""
-    return pd.DataFrame(
-        {c: pd.Series(dtype="object" if c == "event" else "float64") for c in EVENT_COLUMNS}
-    )
-
-
 def meta_dict(meta: LapMeta) -> dict[str, Any]:
     """LapMeta as a plain dict (for tables and JSON)."""
     return {k: v for k, v in meta.__dict__.items() if k != "notes"}

@@ -6,15 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.rules import (
-    events_frame,
-    rule_events,
-    run_bounds,
-    run_columns,
-    speed_kmh,
-    speed_rule_events,
-)
-from telecnn.telemetry.schema import CHANNELS, EVENT_COLUMNS, EVENT_TYPES, supported_events
+from telecnn.telemetry.rules import rule_events, speed_kmh, speed_rule_events
+from telecnn.telemetry.schema import CHANNELS, EVENT_TYPES, supported_events
 
 
 def _lap(**cols) -> pd.DataFrame:
@@ -36,32 +29,6 @@ def test_supported_events_follow_the_channels_that_show_them():
     )
     assert supported_events(["Throttle", "Speed", "DRS"]) == ("braking", "lift_coast", "drs")
     assert supported_events([]) == ()
-
-
-def test_run_bounds_finds_maximal_runs_and_respects_min_length():
-    mask = np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], bool)
-    starts, ends = run_bounds(mask)
-    assert starts.tolist() == [0, 3, 6] and ends.tolist() == [1, 3, 8]
-    starts, ends = run_bounds(mask, min_samples=2)
-    assert starts.tolist() == [0, 6] and ends.tolist() == [1, 8]
-    assert run_bounds(np.zeros(0, bool))[0].size == 0
-
-
-def test_run_events_span_sample_times_and_average_confidence():
-    t = np.array([0.0, 0.3, 0.5, 0.8, 1.1])
-    d = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
-    prob = np.array([0.1, 0.9, 0.7, 0.2, 0.2])
-    ev = events_frame(run_columns(prob > 0.5, t, d, "braking", confidence=prob))
-    assert list(ev.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
-    row = ev.iloc[0]
-    assert (row.start_time, row.end_time, row.start_distance, row.end_distance) == (
-        0.3,
-        0.5,
-        10.0,
-        20.0,
-    )
-    assert row.confidence == pytest.approx(0.8)
-    assert events_frame(run_columns(prob > 2, t, None, "braking")).empty
 
 
 def test_braking_drs_and_lift_rules_on_a_hand_made_trace():

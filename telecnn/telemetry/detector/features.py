@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.events import event_masks
 from telecnn.telemetry.grid import fill_gaps, grid_times, previous_index, resample
-from telecnn.telemetry.rules import event_masks
 from telecnn.telemetry.schema import (
     CHANNEL_KIND,
     CHANNELS,

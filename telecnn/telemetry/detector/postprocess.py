@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
+from telecnn.telemetry.events import events_frame, point_columns, run_columns
 from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.rules import events_frame, point_columns, run_columns
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
 #: Default thresholds per event type (stored in, and read back from, the checkpoint).

@@ -43,8 +43,9 @@ from telecnn.telemetry.detector.features import (
 )
 from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
+from telecnn.telemetry.events import events_frame, run_columns
 from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.rules import events_frame, rule_events, run_columns
+from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 from telecnn.training import (
     Progress,

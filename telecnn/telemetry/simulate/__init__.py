@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.rules import event_masks
+from telecnn.telemetry.events import event_masks
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
 from telecnn.telemetry.simulate.driver import (

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.rules import rule_parts, run_columns, split_events
+from telecnn.telemetry.events import run_columns, split_events
+from telecnn.telemetry.rules import rule_parts
 
 
 def truth_events(

@@ -1,0 +1,215 @@
+"""The event table toolkit: events as a DataFrame with :data:`EVENT_COLUMNS`, built from runs
+and points of per-sample masks, and per-sample masks back from a table.
+
+Everything that makes or reads an event table uses these: the rules, the simulator's truth,
+the detector's post-processing, its training targets and cleaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, POINT_EVENTS
+
+
+def empty_events() -> pd.DataFrame:
+    """An events table with no rows and the standard columns."""
+    return events_frame()
+
+
+def run_bounds(
+    mask: np.ndarray, min_samples: int = 1, segments: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end indices (inclusive) of every maximal True run of at least ``min_samples``.
+
+    ``segments`` (one label per sample, e.g. the lap of laps laid end to end): runs also end
+    where the label changes.
+    """
+    m = np.asarray(mask, dtype=bool)
+    if m.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    first = segment_starts(segments, m.size)
+    last = np.append(first[1:], True)
+    starts = np.flatnonzero(m & (first | ~np.concatenate(([False], m[:-1]))))
+    ends = np.flatnonzero(m & (last | ~np.append(m[1:], False)))
+    keep = (ends - starts + 1) >= min_samples
+    return starts[keep], ends[keep]
+
+
+def segment_starts(segments: np.ndarray | None, n: int) -> np.ndarray:
+    """True at the first sample of each segment (just sample 0 without segments)."""
+    first = np.zeros(n, dtype=bool)
+    first[0] = True
+    if segments is not None:
+        first[1:] = segments[1:] != segments[:-1]
+    return first
+
+
+def event_masks(
+    events: pd.DataFrame, times: np.ndarray, types: tuple[str, ...] = EVENT_TYPES
+) -> np.ndarray:
+    """A ``(len(types), len(times))`` boolean array: sample k is inside an event of type i.
+
+    Interval events cover every time in [start, end]; a point event marks the sample nearest to
+    its time. Works for a lap's own samples or for a uniform grid (pass the grid's times).
+    """
+    times = np.asarray(times, dtype=float)
+    out = np.zeros((len(types), len(times)), dtype=bool)
+    if len(events) == 0 or len(times) == 0:
+        return out
+    for i, name in enumerate(types):
+        rows = events[events["event"] == name]
+        if rows.empty:
+            continue
+        start = rows["start_time"].to_numpy(dtype=float)
+        end = rows["end_time"].to_numpy(dtype=float)
+        if name in POINT_EVENTS:
+            pos = np.clip(np.searchsorted(times, start), 1, len(times) - 1)
+            nearer_left = (start - times[pos - 1]) <= (times[pos] - start)
+            out[i, np.where(nearer_left, pos - 1, pos)] = True
+            continue
+        lo = np.searchsorted(times, start - 1e-9, side="left")
+        hi = np.searchsorted(times, end + 1e-9, side="right")
+        diff = np.zeros(len(times) + 1, dtype=np.int64)
+        np.add.at(diff, lo, 1)
+        np.add.at(diff, hi, -1)
+        out[i] = np.cumsum(diff[:-1]) > 0
+    return out
+
+
+def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The minimum of ``values`` over each run ``starts[k]..ends[k]`` (inclusive), vectorised."""
+    if len(starts) == 0:
+        return np.zeros(0)
+    padded = np.append(np.asarray(values, dtype=float), np.inf)
+    bounds = np.column_stack((starts, ends + 1)).ravel()
+    return np.minimum.reduceat(padded, bounds)[::2]
+
+
+def run_columns(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    min_samples: int = 1,
+    confidence: np.ndarray | None = None,
+    speed: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Event columns (a part for :func:`events_frame`) of every maximal run of ``mask``: the
+    standard columns, a confidence (the run's mean of ``confidence``, else 1.0) and, with
+    ``speed``, the run's ``entry_speed`` and ``min_speed`` (``segments``: a label per
+    sample; runs end where it changes and each event carries its own, see :func:`split_events`)."""
+    starts, ends = run_bounds(mask, min_samples, segments)
+    cols = _base_columns(event, times, distances, starts, ends, segments)
+    if confidence is None:
+        cols["confidence"] = np.ones(len(starts))
+    else:
+        c = np.concatenate(([0.0], np.cumsum(np.asarray(confidence, dtype=float))))
+        cols["confidence"] = (c[ends + 1] - c[starts]) / (ends - starts + 1)
+    if speed is not None:
+        cols["entry_speed"] = speed[starts]
+        cols["min_speed"] = run_min(speed, starts, ends)
+    return cols
+
+
+def point_columns(
+    mask: np.ndarray,
+    times: np.ndarray,
+    distances: np.ndarray | None,
+    event: str,
+    confidence: np.ndarray | None = None,
+    segments: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Event columns of a point event at every True sample of ``mask``."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    cols = _base_columns(event, times, distances, idx, idx, segments)
+    conf = np.ones(len(idx)) if confidence is None else np.asarray(confidence, float)[idx]
+    cols["confidence"] = conf
+    return cols
+
+
+def _base_columns(event, times, distances, starts, ends, segments=None) -> dict:
+    times = np.asarray(times, dtype=float)
+    dist = None if distances is None else np.asarray(distances, dtype=float)
+    nan = np.full(len(starts), np.nan)
+    cols = {
+        "event": np.full(len(starts), event, dtype=object),
+        "start_time": times[starts],
+        "end_time": times[ends],
+        "start_distance": nan if dist is None else dist[starts],
+        "end_distance": nan if dist is None else dist[ends],
+    }
+    if segments is not None:
+        cols[SEGMENT] = segments[starts]
+    return cols
+
+
+def events_frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """One events DataFrame from column dicts: standard columns first, extras after (NaN where a
+    type has none), sorted by start time then taxonomy order."""
+    names, cols = _sorted_columns(parts)
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "event" else float) for c in names})
+    return pd.DataFrame(cols, copy=False)
+
+
+def split_events(parts: list[Mapping[str, np.ndarray]], count: int) -> list[pd.DataFrame]:
+    """Parts made with ``segments`` 0..``count``-1 (laps laid end to end) as one events
+    DataFrame per segment, each exactly what :func:`events_frame` gives for that lap alone."""
+    names, cols = _sorted_columns(parts)
+    bounds = np.searchsorted(cols.pop(SEGMENT), np.arange(count + 1))
+    return [
+        pd.DataFrame({name: cols[name][a:b] for name in names}, copy=False)
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+#: The column parts made with ``segments`` carry (each event's lap when laps lie end to end).
+SEGMENT = "_segment"
+
+
+def _sorted_columns(
+    parts: tuple[Mapping[str, np.ndarray], ...] | list[Mapping[str, np.ndarray]],
+) -> tuple[list[str], dict[str, np.ndarray]]:
+    """The column names (standard, then extras) and the parts' rows merged and sorted by
+    segment (when present), start time, then taxonomy order."""
+    extras: list[str] = []
+    for p in parts:
+        extras += [k for k in p if k not in EVENT_COLUMNS and k not in extras and k != SEGMENT]
+    names = list(EVENT_COLUMNS) + extras
+    if not parts:
+        return names, {}
+    keys = [SEGMENT] if SEGMENT in parts[0] else []
+    parts = tuple(p for p in parts if len(p["event"])) or tuple(parts[:1])
+    sizes = [len(p["event"]) for p in parts]
+    row = {name: i for i, name in enumerate(names[1:] + keys)}
+    block = np.full((len(row), sum(sizes)), np.nan)  # every column but "event"
+    at = 0
+    for p, size in zip(parts, sizes, strict=True):
+        for name, values in p.items():
+            if name != "event":
+                block[row[name], at : at + size] = values
+        at += size
+    events = np.concatenate([p["event"] for p in parts]).astype(object)
+    rank = np.concatenate([_type_rank(p["event"]) for p in parts])
+    order = np.lexsort((rank, block[row["start_time"]], *[block[row[k]] for k in keys]))
+    block = block[:, order]
+    cols = {"event": events[order]}
+    cols.update({name: block[i] for name, i in row.items()})
+    return names, cols
+
+
+_RANK = {name: i for i, name in enumerate(EVENT_TYPES)}
+
+
+def _type_rank(events: np.ndarray) -> np.ndarray:
+    """Taxonomy order of each event name (parts usually hold one type, so this is cheap)."""
+    names = set(events.tolist())
+    if len(names) <= 1:
+        return np.full(len(events), _RANK.get(next(iter(names), ""), len(_RANK)), dtype=np.int64)
+    return np.array([_RANK.get(e, len(_RANK)) for e in events], dtype=np.int64)

@@ -1,0 +1,91 @@
+"""The event table toolkit: runs and points of masks to tables, tables back to masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecnn.telemetry.events import (
+    empty_events,
+    event_masks,
+    events_frame,
+    point_columns,
+    run_bounds,
+    run_columns,
+    split_events,
+)
+from telecnn.telemetry.rules import rule_events, rule_parts
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES
+
+
+def test_run_bounds_finds_maximal_runs_and_respects_min_length():
+    mask = np.array([1, 1, 0, 1, 0, 0, 1, 1, 1], bool)
+    starts, ends = run_bounds(mask)
+    assert starts.tolist() == [0, 3, 6] and ends.tolist() == [1, 3, 8]
+    starts, ends = run_bounds(mask, min_samples=2)
+    assert starts.tolist() == [0, 6] and ends.tolist() == [1, 8]
+    assert run_bounds(np.zeros(0, bool))[0].size == 0
+
+
+def test_run_events_span_sample_times_and_average_confidence():
+    t = np.array([0.0, 0.3, 0.5, 0.8, 1.1])
+    d = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
+    prob = np.array([0.1, 0.9, 0.7, 0.2, 0.2])
+    ev = events_frame(run_columns(prob > 0.5, t, d, "braking", confidence=prob))
+    assert list(ev.columns[: len(EVENT_COLUMNS)]) == list(EVENT_COLUMNS)
+    row = ev.iloc[0]
+    assert (row.start_time, row.end_time, row.start_distance, row.end_distance) == (
+        0.3,
+        0.5,
+        10.0,
+        20.0,
+    )
+    assert row.confidence == pytest.approx(0.8)
+    assert events_frame(run_columns(prob > 2, t, None, "braking")).empty
+
+
+def test_the_empty_table_has_the_standard_columns_and_types():
+    empty = empty_events()
+    assert list(empty.columns) == list(EVENT_COLUMNS) and empty.empty
+    assert empty["event"].dtype == object and empty["start_time"].dtype == float
+
+
+def test_masks_cover_intervals_and_mark_the_sample_nearest_a_point():
+    times = np.arange(10) * 0.5
+    events = events_frame(
+        run_columns(np.isin(np.arange(10), [2, 3, 4]), times, None, "braking"),
+        point_columns(np.arange(10) == 7, times, None, "upshift"),
+    )
+    masks = event_masks(events, times)
+    assert masks.shape == (len(EVENT_TYPES), 10)
+    assert np.flatnonzero(masks[EVENT_TYPES.index("braking")]).tolist() == [2, 3, 4]
+    assert np.flatnonzero(masks[EVENT_TYPES.index("upshift")]).tolist() == [7]
+    # on a finer grid an interval covers every grid time inside it, a point its nearest one
+    grid = np.arange(0, 4.6, 0.1)
+    fine = event_masks(events, grid)
+    assert np.isclose(grid[fine[EVENT_TYPES.index("braking")]], np.arange(1.0, 2.05, 0.1)).all()
+    assert np.isclose(grid[fine[EVENT_TYPES.index("upshift")]], [3.5]).all()
+
+
+def test_split_events_gives_each_lap_what_it_gives_alone():
+    rng = np.random.default_rng(3)
+    laps = []
+    for n in (40, 55, 31):
+        laps.append(
+            {
+                "Time": np.arange(n) * 0.27,
+                "Distance": np.arange(n) * 18.0,
+                "Speed": rng.uniform(80, 300, n),
+                "Throttle": rng.choice([0.0, 5.0, 100.0], n),
+                "Brake": rng.integers(0, 2, n),
+                "nGear": rng.integers(2, 8, n),
+                "DRS": rng.choice([0, 8, 12], n),
+            }
+        )
+    segments = np.repeat(np.arange(3), [40, 55, 31])
+    cols = {k: np.concatenate([lap[k] for lap in laps]) for k in laps[0]}
+    together = split_events(rule_parts(cols, segments), 3)
+    for lap, table in zip(laps, together, strict=True):
+        alone = rule_events(pd.DataFrame(lap))
+        pd.testing.assert_frame_equal(table.reset_index(drop=True), alone)
