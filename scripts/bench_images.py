@@ -47,7 +47,7 @@ from telecnn.training import DistContext, fit  # noqa: E402
 from vision.fashion_mnist import load_fashion_mnist  # noqa: E402
 from vision.models import create_model  # noqa: E402
 from vision.recipes import RECIPES, build_optimizer  # noqa: E402
-from vision.train import TensorBatches, TrainConfig, train_images  # noqa: E402
+from vision.train import ImageTrainConfig, TensorBatches, train_images  # noqa: E402
 
 OUT = Path("bench/images.json")
 PARTS = ("throughput", "wall", "notebook", "fast")
@@ -175,7 +175,7 @@ def full_run(model: str, recipe: str) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         result = train_images(
-            TrainConfig(
+            ImageTrainConfig(
                 model=model,
                 recipe=recipe,
                 out=str(Path(tmp) / "run"),

@@ -17,7 +17,7 @@ import torch
 
 from telecnn.telemetry.detector.detect import KIND
 from telecnn.telemetry.detector.model import MODEL_NAME
-from telecnn.telemetry.detector.train import TrainConfig, train_detector
+from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
 from telecnn.training import load_checkpoint, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,8 +27,8 @@ ASSET = REPO / "telecnn" / "telemetry" / "assets" / "detector.pt"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sim-laps", type=int, default=TrainConfig.sim_laps)
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--sim-laps", type=int, default=DetectorTrainConfig.sim_laps)
+    parser.add_argument("--epochs", type=int, default=DetectorTrainConfig.epochs)
     parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "default-detector")
     parser.add_argument("--out", type=Path, default=ASSET)
     parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
@@ -36,7 +36,9 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     # on the CPU always: the shipped weights must be reproducible bit for bit
-    config = TrainConfig(sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed, device="cpu")
+    config = DetectorTrainConfig(
+        sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed, device="cpu"
+    )
     train_detector(config, args.run_dir, resume_run=args.resume)
     state = load_checkpoint(args.run_dir / "checkpoint.pt", kind=KIND)
     assert state["model_name"] == MODEL_NAME

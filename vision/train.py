@@ -55,7 +55,7 @@ CALIBRATION_BATCH = 256
 
 
 @dataclass
-class TrainConfig:
+class ImageTrainConfig:
     """Everything a run needs; ``None`` for epochs, batch size and lr means the recipe's value."""
 
     model: str = "mini-resnet"
@@ -73,7 +73,7 @@ class TrainConfig:
     figures: bool = True
     show_progress: bool = True
 
-    def resolved(self) -> TrainConfig:
+    def resolved(self) -> ImageTrainConfig:
         """A copy with the recipe's defaults filled in and every value checked."""
         if self.model not in MODELS:
             raise TelecnnError(f"unknown model {self.model!r}: use one of {', '.join(MODELS)}")
@@ -175,7 +175,7 @@ def _generator(seed: int, epoch: int, stream: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch * 7919 + stream)
 
 
-def model_config(cfg: TrainConfig) -> dict[str, Any]:
+def model_config(cfg: ImageTrainConfig) -> dict[str, Any]:
     """The model's constructor arguments: ten classes, one channel, the recipe's options."""
     options = dict(RECIPES[cfg.recipe].model_options) if cfg.model == "mini-resnet" else {}
     return {"num_classes": len(CLASS_NAMES), "in_channels": 1, **options}
@@ -187,7 +187,7 @@ def default_run_dir(model: str) -> Path:
 
 
 def train_images(
-    config: TrainConfig, resume_from: str | os.PathLike[str] | None = None
+    config: ImageTrainConfig, resume_from: str | os.PathLike[str] | None = None
 ) -> TrainResult:
     """Train (or, with ``resume_from``, continue) an image classifier; returns the result.
 
@@ -211,7 +211,7 @@ def train_images(
 
 
 def _run(
-    cfg: TrainConfig,
+    cfg: ImageTrainConfig,
     state: dict[str, Any] | None,
     run_dir: Path,
     train_split: Split,
@@ -287,7 +287,7 @@ def _run(
 
 
 def _finish(
-    cfg: TrainConfig,
+    cfg: ImageTrainConfig,
     model: StagedClassifier,
     history: list[dict[str, float]],
     test_split: Split,
@@ -327,7 +327,7 @@ def _finish(
     return metrics
 
 
-def _extra(cfg: TrainConfig) -> dict[str, Any]:
+def _extra(cfg: ImageTrainConfig) -> dict[str, Any]:
     """What the checkpoint keeps besides weights: the run's options and the input transform."""
     kept = {k: v for k, v in asdict(cfg).items() if k not in ("show_progress", "out", "device")}
     return {
@@ -338,13 +338,13 @@ def _extra(cfg: TrainConfig) -> dict[str, Any]:
     }
 
 
-def _config_from_checkpoint(state: dict[str, Any], override: TrainConfig) -> TrainConfig:
+def _config_from_checkpoint(state: dict[str, Any], override: ImageTrainConfig) -> ImageTrainConfig:
     """The saved run's options; the data folder, device and progress display may change."""
     saved = dict((state.get("extra") or {}).get("train_config") or {})
     if not saved:
         raise CheckpointError("the checkpoint does not record how its run was trained")
-    known = {f for f in TrainConfig.__dataclass_fields__}
-    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in known})
+    known = {f for f in ImageTrainConfig.__dataclass_fields__}
+    cfg = ImageTrainConfig(**{k: v for k, v in saved.items() if k in known})
     return replace(
         cfg,
         data_dir=override.data_dir or cfg.data_dir,
@@ -363,7 +363,7 @@ def _share_run_dir(run_dir: Path, ctx: DistContext) -> Path:
     return Path(holder[0])
 
 
-def _start_run_dir(run_dir: Path, cfg: TrainConfig) -> bool:
+def _start_run_dir(run_dir: Path, cfg: ImageTrainConfig) -> bool:
     """Create the run directory and write ``run.json``; returns whether the folder is new."""
     if (run_dir / CHECKPOINT_NAME).exists() or (run_dir / METRICS).exists():
         raise TelecnnError(

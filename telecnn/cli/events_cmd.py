@@ -129,7 +129,7 @@ def train_events(
 
     Works under torchrun (DDP): each rank trains on its share; rank 0 writes the checkpoint.
     """
-    from telecnn.telemetry.detector.train import TrainConfig, train_detector
+    from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
     from telecnn.telemetry.schema import CHANNELS
 
     names = tuple(c.strip() for arg in circuits for c in arg.split(",") if c.strip()) or None
@@ -140,7 +140,7 @@ def train_events(
         )
     if files:
         real += laps_from_options(files=files, driver=drivers)
-    config = TrainConfig(
+    config = DetectorTrainConfig(
         sim_laps=sim_laps,
         circuits=names,
         channels=tuple(parse_channels(channels) or CHANNELS),

@@ -76,10 +76,10 @@ def train_images(
     no_figures: bool,
 ) -> None:
     """Train SimpleCNN or MiniResNet on FashionMNIST; writes a run directory with figures."""
-    from vision.train import TrainConfig
+    from vision.train import ImageTrainConfig
     from vision.train import train_images as run
 
-    config = TrainConfig(
+    config = ImageTrainConfig(
         model=model,
         recipe=recipe,
         epochs=epochs,

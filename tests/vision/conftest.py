@@ -50,10 +50,10 @@ def short_run_options() -> dict:
 @pytest.fixture(scope="session")
 def short_run(tmp_path_factory: pytest.TempPathFactory, fashion_mnist_dir: Path):
     """SimpleCNN, 2 epochs on the first 10,000 real training images (about 10 s on 2 cores)."""
-    from vision.train import TrainConfig, train_images
+    from vision.train import ImageTrainConfig, train_images
 
     out = tmp_path_factory.mktemp("short") / "run"
-    config = TrainConfig(
+    config = ImageTrainConfig(
         **SHORT_RUN, data_dir=str(fashion_mnist_dir), out=str(out), show_progress=False
     )
     return train_images(config)

@@ -14,7 +14,7 @@ from telecnn.training import load_checkpoint
 from vision import train as train_module
 from vision.augment import prepare_batch
 from vision.fashion_mnist import load_split
-from vision.train import TensorBatches, TrainConfig, train_images
+from vision.train import ImageTrainConfig, TensorBatches, train_images
 
 RUN_FILES = {
     "run.json",
@@ -71,7 +71,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(
         return real_predict(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "predict_logits", stop_during_second_epoch)
-    config = TrainConfig(
+    config = ImageTrainConfig(
         **short_run_options, data_dir=str(fashion_mnist_dir), out=str(out), show_progress=False
     )
     with pytest.raises(KeyboardInterrupt):
@@ -82,7 +82,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(
     assert len(first) == 1
 
     monkeypatch.setattr(train_module, "predict_logits", real_predict)
-    resumed = train_images(TrainConfig(show_progress=False, figures=False), resume_from=out)
+    resumed = train_images(ImageTrainConfig(show_progress=False, figures=False), resume_from=out)
     assert [h["epoch"] for h in resumed.history] == [1, 2]
     assert resumed.history[0] == first[0]
     assert resumed.history[0]["train_loss"] == pytest.approx(short_run.history[0]["train_loss"])
@@ -92,7 +92,7 @@ def test_resume_after_interruption_matches_uninterrupted_run(
         assert torch.allclose(value.float(), uninterrupted[name].float(), atol=1e-4), name
     assert resumed.metrics["accuracy"] == pytest.approx(short_run.metrics["accuracy"], abs=2e-3)
     with pytest.raises(train_module.TelecnnError, match="already complete"):
-        train_images(TrainConfig(show_progress=False), resume_from=out)
+        train_images(ImageTrainConfig(show_progress=False), resume_from=out)
 
 
 def test_batches_shard_like_distributed_sampler(fashion_mnist_dir: Path) -> None:
@@ -117,10 +117,10 @@ DDP_SCRIPT = textwrap.dedent(
     """
     import hashlib, os, sys
     from pathlib import Path
-    from vision.train import TrainConfig, train_images
+    from vision.train import ImageTrainConfig, train_images
 
     data_dir, out, hashes = sys.argv[1:4]
-    result = train_images(TrainConfig(model="mini-resnet", epochs=1, limit=512, batch_size=64,
+    result = train_images(ImageTrainConfig(model="mini-resnet", epochs=1, limit=512, batch_size=64,
                                       data_dir=data_dir, out=out, figures=False,
                                       show_progress=False))
     digest = hashlib.sha256()
@@ -163,7 +163,7 @@ def test_batch_norm_statistics_match_the_trained_weights(
     lag behind weights still moving, eval-mode accuracy read 9 points under the same weights
     normalised by batch statistics (57% against 66%); re-estimated after the epoch they agree.
     """
-    config = TrainConfig(
+    config = ImageTrainConfig(
         model="mini-resnet",
         epochs=1,
         limit=4000,

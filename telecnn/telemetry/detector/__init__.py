@@ -20,13 +20,13 @@ from telecnn.telemetry.detector.detect import (
 )
 from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, score_lap
 from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.detector.train import TrainConfig, train_detector
+from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
 from telecnn.telemetry.matching import match_type
 
 __all__ = [
     "Detector",
     "EventCNN",
-    "TrainConfig",
+    "DetectorTrainConfig",
     "TypeScore",
     "default_model_path",
     "detect",

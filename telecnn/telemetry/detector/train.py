@@ -61,7 +61,7 @@ SIM_ONLY_ROWS = [EVENT_TYPES.index(e) for e in sorted(SIM_ONLY_EVENTS)]
 
 
 @dataclass
-class TrainConfig:
+class DetectorTrainConfig:
     """Everything a detector training run depends on (all of it reproducible from ``seed``)."""
 
     sim_laps: int = 2000
@@ -151,7 +151,7 @@ def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) 
     return Lap(pd.DataFrame(out), lap.meta, truth)
 
 
-def augment(lap: Lap, rng: np.random.Generator, config: TrainConfig) -> Lap:
+def augment(lap: Lap, rng: np.random.Generator, config: DetectorTrainConfig) -> Lap:
     """A simulated lap, sometimes re-fed at a random rate. Trail braking, the mid-corner speed
     minimum and the speed sensor's lag and smoothing come from the simulator's physics."""
     if rng.random() < config.refeed_share:
@@ -270,7 +270,11 @@ def masked_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def refed_laps(
-    config: TrainConfig, count: int, seed: int, rng: np.random.Generator, show: str | None = None
+    config: DetectorTrainConfig,
+    count: int,
+    seed: int,
+    rng: np.random.Generator,
+    show: str | None = None,
 ) -> list[Lap]:
     """``count`` simulated laps of seed ``seed``, each re-fed (:func:`augment`) with ``rng``;
     ``show`` names a progress bar."""
@@ -280,7 +284,7 @@ def refed_laps(
 
 
 def prepare_laps(
-    config: TrainConfig, real_laps: Sequence[Lap] = ()
+    config: DetectorTrainConfig, real_laps: Sequence[Lap] = ()
 ) -> tuple[list[Lap], list[bool]]:
     """Re-fed simulated laps followed by the real laps, with their simulated flags."""
     rng = np.random.default_rng(config.seed)
@@ -292,7 +296,7 @@ def prepare_laps(
 VAL_SEED_OFFSET = 1_000_000
 
 
-def validation_laps(config: TrainConfig) -> list[Lap]:
+def validation_laps(config: DetectorTrainConfig) -> list[Lap]:
     """Held-out simulated laps, re-fed like the training laps, from a seed stream of their own:
     what thresholds are tuned on (enough of them that the rare hidden types count) and each
     epoch is scored on. Never real laps. A short run gets fewer: a tenth of its training laps."""
@@ -318,7 +322,7 @@ def warmup_cosine(
 
 
 def train_detector(
-    config: TrainConfig,
+    config: DetectorTrainConfig,
     run_dir: str | Path | None = None,
     real_laps: Sequence[Lap] = (),
     resume_run: bool = False,

@@ -11,11 +11,11 @@ import torch
 from telecnn.errors import CheckpointError
 from telecnn.telemetry.detector.detect import Detector, load_detector
 from telecnn.telemetry.detector.model import build_model
-from telecnn.telemetry.detector.train import TrainConfig, evaluate_on, train_detector
+from telecnn.telemetry.detector.train import DetectorTrainConfig, evaluate_on, train_detector
 from telecnn.telemetry.simulate import simulate_laps
 from telecnn.training import load_checkpoint
 
-CONFIG = TrainConfig(
+CONFIG = DetectorTrainConfig(
     sim_laps=96,
     epochs=4,
     batch_size=8,
@@ -68,9 +68,9 @@ def test_checkpoint_holds_what_detection_needs_and_resumes(trained) -> None:
     assert loaded.channel_thresholds == detector.channel_thresholds
     assert loaded.thresholds_for(["Speed"])["braking"] == speed_only
     assert loaded.thresholds_for(list(CONFIG.channels)) == loaded.thresholds
-    more = TrainConfig(**{**CONFIG.__dict__, "epochs": CONFIG.epochs + 1})
+    more = DetectorTrainConfig(**{**CONFIG.__dict__, "epochs": CONFIG.epochs + 1})
     _, history = train_detector(more, run_dir, resume_run=True, show_progress=False)
     assert [int(h["epoch"]) for h in history] == list(range(1, CONFIG.epochs + 2))
-    other = TrainConfig(**{**CONFIG.__dict__, "width": 8, "epochs": CONFIG.epochs + 2})
+    other = DetectorTrainConfig(**{**CONFIG.__dict__, "width": 8, "epochs": CONFIG.epochs + 2})
     with pytest.raises(CheckpointError, match="trained as"):
         train_detector(other, run_dir, resume_run=True, show_progress=False)

@@ -38,15 +38,15 @@ def test_detect_takes_a_real_fastf1_telemetry(f1_data: Path) -> None:
     assert (braking.entry_speed > braking.min_speed).all()
 
 
-def test_batched_detection_matches_one_lap_at_a_time(hungary_laps: list[Lap]) -> None:
-    laps = hungary_laps[:4]
+def test_batched_detection_matches_one_lap_at_a_time(quali_laps: list[Lap]) -> None:
+    laps = quali_laps[:4]
     batched = detect_laps(laps, batch_size=3)
     for lap, events in zip(laps, batched, strict=True):
         pd.testing.assert_frame_equal(events, detect(lap))
 
 
-def test_channel_subsets_and_their_errors(hungary_laps: list[Lap]) -> None:
-    lap = hungary_laps[0]
+def test_channel_subsets_and_their_errors(quali_laps: list[Lap]) -> None:
+    lap = quali_laps[0]
     speed_only = detect(lap, channels=["Speed"])
     assert (speed_only.event == "braking").sum() >= 6
     assert set(speed_only.event) == {"braking"}  # Speed cannot show DRS, shifts or lifts
@@ -76,9 +76,9 @@ def _untrained(path: Path, channels: tuple[str, ...], kind: str = "event-detecto
     return path
 
 
-def test_model_trained_on_other_channels(tmp_path: Path, hungary_laps: list[Lap]) -> None:
+def test_model_trained_on_other_channels(tmp_path: Path, quali_laps: list[Lap]) -> None:
     path = _untrained(tmp_path / "speed.pt", ("Speed",))
-    lap = hungary_laps[0]
+    lap = quali_laps[0]
     assert len(detect(lap, model=path).columns) >= len(EVENT_COLUMNS)  # reads Speed: fine
     with pytest.raises(TelecnnError, match="trained on Speed and cannot read Brake"):
         detect(lap, model=path, channels=["Brake"])
@@ -97,8 +97,8 @@ def test_image_checkpoint_and_garbage_are_refused(tmp_path: Path) -> None:
         load_detector(junk)
 
 
-def test_lap_too_short(hungary_laps: list[Lap]) -> None:
-    lap = hungary_laps[0]
+def test_lap_too_short(quali_laps: list[Lap]) -> None:
+    lap = quali_laps[0]
     short = Lap(
         lap.data[lap.data.Time < lap.data.Time.iloc[0] + 3.0].reset_index(drop=True), lap.meta
     )
@@ -108,10 +108,10 @@ def test_lap_too_short(hungary_laps: list[Lap]) -> None:
 
 
 def test_padding_holds_the_lap_s_last_sample_so_no_channel_reads_as_missing(
-    hungary_laps: list[Lap],
+    quali_laps: list[Lap],
 ) -> None:
     det = load_detector()
-    x, _ = lap_inputs(hungary_laps[0].data, det.norm, det.hz)
+    x, _ = lap_inputs(quali_laps[0].data, det.norm, det.hz)
     padded = pad_to(x, x.shape[1] + 40)
     assert np.array_equal(padded[:, : x.shape[1]], x)
     assert (padded[:, x.shape[1] :] == x[:, -1:]).all()

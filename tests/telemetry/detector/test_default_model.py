@@ -16,8 +16,8 @@ from telecnn.training import load_checkpoint
 
 
 @pytest.fixture(scope="module")
-def real_laps(hungary_laps, china_laps):
-    return hungary_laps + china_laps
+def real_laps(quali_laps, china_laps):
+    return quali_laps + china_laps
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +42,16 @@ def test_all_channels_meet_braking_and_drs_bounds(detector, real_laps) -> None:
     assert scores["drs"].f1 >= 0.90, scores["drs"].to_dict()
 
 
-@pytest.mark.parametrize("which", ["hungary_laps", "china_laps"])
+@pytest.mark.parametrize("which", ["quali_laps", "china_laps"])
 def test_both_feeds_meet_the_bounds_on_their_own(detector, which, request) -> None:
     laps = request.getfixturevalue(which)
     scores = evaluate_laps(laps, model=detector)
     assert scores["braking"].f1 >= 0.90 and scores["drs"].f1 >= 0.90
 
 
-def test_speed_only_on_car_data_meets_the_bound_and_beats_speed_rules(
-    detector, hungary_laps
-) -> None:
-    cnn = evaluate_laps(hungary_laps, model=detector, channels=["Speed"])["braking"]
-    rules = evaluate_laps(hungary_laps, detector="rules", channels=["Speed"])["braking"]
+def test_speed_only_on_car_data_meets_the_bound_and_beats_speed_rules(detector, quali_laps) -> None:
+    cnn = evaluate_laps(quali_laps, model=detector, channels=["Speed"])["braking"]
+    rules = evaluate_laps(quali_laps, detector="rules", channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
 
@@ -64,17 +62,17 @@ def test_speed_only_on_race_laps_beats_speed_rules(detector, china_laps) -> None
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
 
 
-def test_speed_only_meets_the_bound_on_all_real_laps(detector, hungary_laps, f1_data) -> None:
+def test_speed_only_meets_the_bound_on_all_real_laps(detector, quali_laps, f1_data) -> None:
     # the whole race, not the fixture's every-5th-lap subset: the bound is on all real laps
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")
-    cnn = evaluate_laps(hungary_laps + race, model=detector, channels=["Speed"])["braking"]
+    cnn = evaluate_laps(quali_laps + race, model=detector, channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()
 
 
-def test_only_the_simulator_labels_wheelspin_and_lockup(detector, hungary_laps) -> None:
+def test_only_the_simulator_labels_wheelspin_and_lockup(detector, quali_laps) -> None:
     """Real laps carry no wheelspin or lock-up labels: scoring them there would count every
     detection as a false positive, so they are scored on simulated laps only."""
-    real = evaluate_laps(hungary_laps, model=detector)
+    real = evaluate_laps(quali_laps, model=detector)
     assert "braking" in real and not {"wheelspin", "lockup"} & set(real)
     sim = evaluate_laps(simulate_laps("monza", 6, seed=9, mode="race"), model=detector)
     assert {"wheelspin", "lockup"} <= set(sim)

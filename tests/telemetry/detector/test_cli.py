@@ -50,8 +50,8 @@ def test_file_input_multi_lap_json_and_parquet(tmp_path: Path, china_laps: list[
     assert len(pd.read_parquet(out_pq)) == len(records)
 
 
-def test_rules_detector_and_speed_only_from_a_csv_export(tmp_path: Path, hungary_laps) -> None:
-    lap = hungary_laps[0]
+def test_rules_detector_and_speed_only_from_a_csv_export(tmp_path: Path, quali_laps) -> None:
+    lap = quali_laps[0]
     source = tmp_path / "lap.csv"
     lap.data.to_csv(source, index=False)
     rules = run("detect-events", "--file", str(source), "--detector", "rules")
@@ -64,9 +64,9 @@ def test_rules_detector_and_speed_only_from_a_csv_export(tmp_path: Path, hungary
     assert f"braking {braking}" in cnn.output
 
 
-def test_eval_events_scores_to_json(tmp_path: Path, hungary_laps) -> None:
+def test_eval_events_scores_to_json(tmp_path: Path, quali_laps) -> None:
     source = tmp_path / "laps.csv"
-    laps_frame(hungary_laps[:3]).to_csv(source, index=False)
+    laps_frame(quali_laps[:3]).to_csv(source, index=False)
     out = tmp_path / "scores.json"
     result = run("eval-events", "--file", str(source), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -83,9 +83,9 @@ def _one_line_exit_2(result: object, *words: str) -> None:
         assert word in lines[0], lines[0]
 
 
-def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, hungary_laps) -> None:
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, quali_laps) -> None:
     _one_line_exit_2(run("detect-events", "--sim", "silverstone"), "unknown circuit")
-    lap = hungary_laps[0]
+    lap = quali_laps[0]
     short = tmp_path / "short.csv"
     lap.data[lap.data.Time < 2.5].to_csv(short, index=False)
     _one_line_exit_2(run("detect-events", "--file", str(short)), "too short")
