@@ -17,10 +17,10 @@ from pathlib import Path
 import torch
 
 from telecnn.atomic import write_json
-from telecnn.telemetry.detector.api import evaluate_laps
+from telecnn.telemetry.detector import default_model_path, load_detector
 from telecnn.telemetry.detector.baseline import rule_detect
-from telecnn.telemetry.detector.detect import default_model_path, load_detector
 from telecnn.telemetry.detector.evaluate import format_scores, scores_table
+from telecnn.telemetry.detector.scoring import evaluate_laps
 from telecnn.telemetry.simulate import CIRCUITS, simulate_laps
 from telecnn.telemetry.sources import read_laps
 
@@ -63,7 +63,7 @@ def main() -> None:
             ("cnn_speed_only", {"detector": "cnn", "channels": ["Speed"]}),
             ("rules_speed_only", {"detector": "rules", "channels": ["Speed"]}),
         ):
-            scores = evaluate_laps(laps, model=detector, progress=True, **kwargs)
+            scores = evaluate_laps(laps, detector, progress=True, **kwargs)
             entry[key] = scores_table(scores)
             print(f"== {name}: {key}\n{format_scores(scores)}\n")
         report["real"][name] = entry
@@ -74,12 +74,10 @@ def main() -> None:
             sim += simulate_laps(circuit, 40, seed=HELD_OUT_SEED + i, feed=feed)
     entry = {"laps": len(sim), "seed": HELD_OUT_SEED}
     for key, channels in (("cnn_all_channels", None), ("cnn_speed_only", ["Speed"])):
-        scores = evaluate_laps(sim, model=detector, channels=channels)
+        scores = evaluate_laps(sim, detector, channels=channels)
         entry[key] = scores_table(scores)
         print(f"== simulated held-out: {key}\n{format_scores(scores)}\n")
-    entry["rules_speed_only"] = scores_table(
-        evaluate_laps(sim, detector="rules", channels=["Speed"])
-    )
+    entry["rules_speed_only"] = scores_table(evaluate_laps(sim, "rules", channels=["Speed"]))
     report["simulated_held_out"] = entry
 
     race = sets["china-2025-r (merged, ~7.6 Hz)"]

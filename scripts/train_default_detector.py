@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from telecnn.telemetry.detector.detect import KIND
+from telecnn.telemetry.detector.loading import KIND
 from telecnn.telemetry.detector.model import MODEL_NAME
 from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
 from telecnn.training import load_checkpoint, save_checkpoint
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--run-dir", type=Path, default=REPO / "runs" / "default-detector")
     parser.add_argument("--out", type=Path, default=ASSET)
     parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    parser.add_argument("--force", action="store_true", help="replace the run in --run-dir")
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -39,7 +40,7 @@ def main() -> None:
     config = DetectorTrainConfig(
         sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed, device="cpu"
     )
-    train_detector(config, args.run_dir, resume_run=args.resume)
+    train_detector(config, args.run_dir, resume_run=args.resume, force=args.force)
     state = load_checkpoint(args.run_dir / "checkpoint.pt", kind=KIND)
     assert state["model_name"] == MODEL_NAME
     save_checkpoint(

@@ -22,3 +22,11 @@ class CheckpointError(TelecnnError):
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line (whitespace collapsed; its type name if empty)."""
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class RunFolderError(TelecnnError):
+    """A run folder that cannot be used as asked: a new run over an old one, nothing to resume."""
+
+
+class RunCompleteError(RunFolderError):
+    """A run resumed with no epochs left to train (its ``--epochs`` already reached)."""

@@ -30,16 +30,15 @@ from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training import (
     DistContext,
     Progress,
+    RunPlan,
     RunSpec,
     fit,
     init_distributed,
-    load_checkpoint,
-    resolve_checkpoint,
+    plan_run,
     restore,
     shutdown,
 )
 from telecnn.training.checkpoint import CHECKPOINT_NAME
-from telecnn.words import count
 from vision.augment import MEAN, STD, augment_batch, prepare_batch
 from vision.checkpoint import KIND
 from vision.evaluate import EVAL_BATCH, loss_and_accuracy, predict_logits, report
@@ -187,33 +186,42 @@ def default_run_dir(model: str) -> Path:
 
 
 def train_images(
-    config: ImageTrainConfig, resume_from: str | os.PathLike[str] | None = None
+    config: ImageTrainConfig,
+    resume_from: str | os.PathLike[str] | None = None,
+    force: bool = False,
 ) -> TrainResult:
     """Train (or, with ``resume_from``, continue) an image classifier; returns the result.
 
-    Under ``torchrun`` every rank calls this; rank 0 alone writes the run directory.
+    A new run goes to ``config.out`` (default ``runs/<model>-<timestamp>``), refused where a run
+    already is unless ``force``. A resumed run keeps its saved options except ``epochs``: more
+    than it had extends it (its schedule re-planned); a complete run is refused. The rule is
+    :func:`telecnn.training.plan_run`'s. Under ``torchrun`` every rank calls this; rank 0 alone
+    writes the run directory.
     """
-    state: dict[str, Any] | None = None
     if resume_from is not None:
-        state = load_checkpoint(resume_from, kind=KIND)
-        config = _config_from_checkpoint(state, config)
-        run_dir: Path | None = resolve_checkpoint(resume_from).parent
+        plan = plan_run(resume_from, resume=True, force=force, kind=KIND, finished_marker=METRICS)
+        assert plan.state is not None
+        config = _config_from_checkpoint(plan.state, config)
     cfg = config.resolved()
+    assert cfg.epochs is not None
+    if resume_from is not None:
+        plan.check_epochs(cfg.epochs)
+    else:
+        out = Path(cfg.out) if cfg.out else default_run_dir(cfg.model)
+        plan = plan_run(out, resume=False, force=force, finished_marker=METRICS)
     train_split, test_split = load_fashion_mnist(cfg.data_dir, cfg.limit)
     ctx, device = init_distributed(pick_device(cfg.device))
     try:
-        if resume_from is None:
-            run_dir = _share_run_dir(Path(cfg.out) if cfg.out else default_run_dir(cfg.model), ctx)
-        assert run_dir is not None
-        return _run(cfg, state, run_dir, train_split, test_split, device, ctx)
+        if not plan.resuming:
+            plan = replace(plan, run_dir=_share_run_dir(plan.run_dir, ctx))
+        return _run(cfg, plan, train_split, test_split, device, ctx)
     finally:
         shutdown(ctx)
 
 
 def _run(
     cfg: ImageTrainConfig,
-    state: dict[str, Any] | None,
-    run_dir: Path,
+    plan: RunPlan,
     train_split: Split,
     test_split: Split,
     device: torch.device,
@@ -221,6 +229,7 @@ def _run(
 ) -> TrainResult:
     recipe = RECIPES[cfg.recipe]
     assert cfg.epochs is not None and cfg.batch_size is not None and cfg.lr is not None
+    run_dir = plan.run_dir
     torch.manual_seed(cfg.seed)
     model = create_model(cfg.model, **model_config(cfg)).to(device)
     if cfg.channels_last:
@@ -235,11 +244,13 @@ def _run(
     )
     progress = Progress()
     started_dir: bool | None = None  # None: not started here; else whether we created it
-    if state is not None:
-        progress = restore(state, spec, model, optimizer, scheduler, run_dir)
-        if progress.start_epoch >= cfg.epochs and (run_dir / METRICS).is_file():
-            raise TelecnnError(f"{run_dir} is already complete ({count(cfg.epochs, 'epoch')})")
+    if plan.state is not None:
+        progress = restore(plan.state, spec, model, optimizer, scheduler, plan.checkpoint)
+        if ctx.is_main and progress.start_epoch < cfg.epochs:  # a run extended: not finished
+            (run_dir / METRICS).unlink(missing_ok=True)
+            write_json(run_dir / RUN_CONFIG, _run_config(cfg))
     elif ctx.is_main:
+        plan.discard_previous()
         started_dir = _start_run_dir(run_dir, cfg)
 
     last: dict[str, torch.Tensor] = {}  # the latest test logits, reused by the final report
@@ -339,7 +350,8 @@ def _extra(cfg: ImageTrainConfig) -> dict[str, Any]:
 
 
 def _config_from_checkpoint(state: dict[str, Any], override: ImageTrainConfig) -> ImageTrainConfig:
-    """The saved run's options; the data folder, device and progress display may change."""
+    """The saved run's options; the epochs (to extend a run), data folder, device, figures and
+    progress display may change."""
     saved = dict((state.get("extra") or {}).get("train_config") or {})
     if not saved:
         raise CheckpointError("the checkpoint does not record how its run was trained")
@@ -347,6 +359,7 @@ def _config_from_checkpoint(state: dict[str, Any], override: ImageTrainConfig) -
     cfg = ImageTrainConfig(**{k: v for k, v in saved.items() if k in known})
     return replace(
         cfg,
+        epochs=cfg.epochs if override.epochs is None else override.epochs,
         data_dir=override.data_dir or cfg.data_dir,
         device=override.device,
         show_progress=override.show_progress,
@@ -363,19 +376,20 @@ def _share_run_dir(run_dir: Path, ctx: DistContext) -> Path:
     return Path(holder[0])
 
 
+def _run_config(cfg: ImageTrainConfig) -> dict[str, Any]:
+    """What ``run.json`` holds: the kind and the run's options."""
+    return {"kind": KIND, **_extra(cfg)["train_config"]}
+
+
 def _start_run_dir(run_dir: Path, cfg: ImageTrainConfig) -> bool:
     """Create the run directory and write ``run.json``; returns whether the folder is new."""
-    if (run_dir / CHECKPOINT_NAME).exists() or (run_dir / METRICS).exists():
-        raise TelecnnError(
-            f"{run_dir} already holds a run: use --resume {run_dir} or another --out"
-        )
     created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise TelecnnError(f"cannot create run directory {run_dir}: {exc.strerror or exc}") from exc
     try:
-        write_json(run_dir / RUN_CONFIG, {"kind": KIND, **_extra(cfg)["train_config"]})
+        write_json(run_dir / RUN_CONFIG, _run_config(cfg))
     except TelecnnError:
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)

@@ -50,10 +50,10 @@ def compare_laps_command(
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
     from telecnn.telemetry.compare import compare_laps, format_comparison
-    from telecnn.telemetry.detector.api import detect_many
+    from telecnn.telemetry.detector.running import detect_laps
 
     check_out(out)
-    chans, model = resolve_detector(detector, channels, model_path)
+    chans, chosen = resolve_detector(detector, channels, model_path)
     source = pop_source(options)
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
     if len(laps) < 2:
@@ -61,7 +61,7 @@ def compare_laps_command(
             f"compare-laps needs two laps or more, got {len(laps)}: give several drivers, "
             "files or lap numbers (or --sim-laps 2)"
         )
-    found = detect_many(laps, detector, chans, model, progress=len(laps) > 1)
+    found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     comparison = compare_laps(laps, found, event)
     click.echo(format_comparison(comparison))
     if out is not None:

@@ -61,8 +61,10 @@ def check_out(path: Path | None) -> None:
 def resolve_detector(
     detector: str, channels: str | None, model_path: Path | None
 ) -> tuple[list[str] | None, Any]:
-    """The channels asked for and the loaded detector (None for the rules)."""
-    from telecnn.telemetry.detector.api import pick_detector
+    """The channels asked for and the detector chosen: a loaded CNN (--model, else the
+    shipped one) or ``"rules"``."""
+    from telecnn.telemetry.detector.running import choose_detector
 
     chans = parse_channels(channels)
-    return chans, pick_detector(detector, model_path, chans)
+    chosen = model_path if detector == "cnn" and model_path is not None else detector
+    return chans, choose_detector(chosen, chans)

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.common_options import device_option
+from telecnn.cli.common_options import device_option, resolve_run_folder, run_folder_options
 from telecnn.cli.detection import check_out, detector_options, parse_channels, resolve_detector
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
 FULL_TABLE_LAPS = 5
+#: ``train-events``' run folder when no --out is given.
+DEFAULT_RUN_DIR = "runs/events"
 
 
 @click.command("detect-events")
@@ -42,24 +44,15 @@ def detect_events(
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
     (the embedded simulator; needs no network). Prints a table per lap.
     """
-    from telecnn.telemetry.detector.api import detect_many
-    from telecnn.telemetry.tables import laps_table
+    from telecnn.telemetry.detector.running import detect_laps
+    from telecnn.telemetry.tables import laps_table, write_events
 
     check_out(out)
-    chans, model = resolve_detector(detector, channels, model_path)
+    chans, chosen = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
-    found = detect_many(
-        laps,
-        detector=detector,
-        channels=chans,
-        model=model,
-        batch_size=batch_size,
-        progress=len(laps) > 1,
-    )
+    found = detect_laps(laps, chosen, chans, batch_size=batch_size, progress=len(laps) > 1)
     click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS))
     if out is not None:
-        from telecnn.telemetry.detector.api import write_events
-
         write_events(out, laps, found)
         click.echo(f"wrote {out}")
     if plot is not None:
@@ -98,15 +91,7 @@ def detect_events(
 @click.option("--width", default=32, show_default=True, help="Channels of the conv trunk.")
 @click.option("--seed", default=0, show_default=True)
 @device_option
-@click.option(
-    "--out",
-    "run_dir",
-    type=click.Path(path_type=Path),
-    default=Path("runs/events"),
-    show_default=True,
-    help="Run folder: checkpoint.pt and history.json each epoch.",
-)
-@click.option("--resume", "resume_run", is_flag=True, help="Continue the run in --out.")
+@run_folder_options(DEFAULT_RUN_DIR)
 def train_events(
     sim_laps: int,
     circuits: tuple[str, ...],
@@ -122,15 +107,25 @@ def train_events(
     width: int,
     seed: int,
     device: str,
-    run_dir: Path,
-    resume_run: bool,
+    out: str | None,
+    resume: str | None,
+    force: bool,
 ) -> None:
     """Train the event CNN on simulated laps (exact labels) plus real laps (rule labels).
 
+    The run folder gets checkpoint.pt and history.json each epoch. A resumed run trains with
+    the options given now (the model's must match the checkpoint's).
     Works under torchrun (DDP): each rank trains on its share; rank 0 writes the checkpoint.
     """
-    from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
+    from telecnn.telemetry.detector.train import KIND, DetectorTrainConfig, train_detector
     from telecnn.telemetry.schema import CHANNELS
+    from telecnn.training import plan_run
+
+    folder, resuming = resolve_run_folder(out, resume, DEFAULT_RUN_DIR)
+    assert folder is not None
+    # the shared run-folder rule, checked before any lap is loaded (train_detector applies it)
+    plan = plan_run(folder, resume=resuming, force=force, kind=KIND, epochs=epochs)
+    run_dir = plan.run_dir
 
     names = tuple(c.strip() for arg in circuits for c in arg.split(",") if c.strip()) or None
     real = []
@@ -153,7 +148,9 @@ def train_events(
     )
     from telecnn.words import count
 
-    _, history = train_detector(config, run_dir, real_laps=real, resume_run=resume_run)
+    _, history = train_detector(
+        config, run_dir, real_laps=real, resume_run=plan.resuming, force=force
+    )
     last = history[-1] if history else {}
     click.echo(
         f"trained {count(len(history), 'epoch')}; checkpoint {run_dir / 'checkpoint.pt'}; "
@@ -180,18 +177,12 @@ def eval_events(
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
     from telecnn.atomic import write_json
-    from telecnn.telemetry.detector.api import evaluate_laps
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table
+    from telecnn.telemetry.detector.scoring import evaluate_laps
 
-    chans, model = resolve_detector(detector, channels, model_path)
+    chans, chosen = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
-    scores = evaluate_laps(
-        laps,
-        detector=detector,
-        channels=chans,
-        model=model,
-        progress=len(laps) > 1,
-    )
+    scores = evaluate_laps(laps, chosen, chans, progress=len(laps) > 1)
     click.echo(f"{len(laps)} laps, detector {detector}" + (f" on {channels}" if channels else ""))
     click.echo(format_scores(scores))
     if out is not None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from telecnn.cli.common_options import data_dir_option, device_option
+from telecnn.cli.common_options import (
+    data_dir_option,
+    device_option,
+    resolve_run_folder,
+    run_folder_options,
+)
 
 
 def register(group: click.Group) -> None:
@@ -30,18 +35,18 @@ def register(group: click.Group) -> None:
     help="notebook: Adam 1e-3, cosine, batch 128, 10 epochs; fast: one-cycle AdamW, "
     "label smoothing, batch 256, 20 epochs.",
 )
-@click.option("--epochs", type=int, default=None, help="Epochs (default: the recipe's).")
+@click.option(
+    "--epochs",
+    type=int,
+    default=None,
+    help="Epochs (default: the recipe's; with --resume: the run's, more extend it).",
+)
 @click.option("--batch-size", type=int, default=None, help="Batch size (default: the recipe's).")
 @click.option(
     "--lr", type=float, default=None, help="(Peak) learning rate (default: the recipe's)."
 )
 @data_dir_option
-@click.option(
-    "--out",
-    type=click.Path(),
-    default=None,
-    help="Run directory (default: runs/<model>-<timestamp>).",
-)
+@run_folder_options("runs/<model>-<timestamp>")
 @click.option("--limit", type=int, default=None, help="Train on the first N images only.")
 @device_option
 @click.option(
@@ -52,13 +57,6 @@ def register(group: click.Group) -> None:
     help="auto: bfloat16 autocast where the hardware runs it natively.",
 )
 @click.option("--seed", type=int, default=42, show_default=True)
-@click.option(
-    "--resume",
-    "resume_dir",
-    type=click.Path(),
-    default=None,
-    help="Continue the run in RUN_DIR (its saved options are used).",
-)
 @click.option("--no-figures", is_flag=True, help="Skip the figures at the end.")
 def train_images(
     model: str,
@@ -68,17 +66,23 @@ def train_images(
     lr: float | None,
     data_dir: str | None,
     out: str | None,
+    resume: str | None,
+    force: bool,
     limit: int | None,
     device: str,
     precision: str,
     seed: int,
-    resume_dir: str | None,
     no_figures: bool,
 ) -> None:
-    """Train SimpleCNN or MiniResNet on FashionMNIST; writes a run directory with figures."""
+    """Train SimpleCNN or MiniResNet on FashionMNIST; writes a run directory with figures.
+
+    A resumed run keeps its saved options (model, recipe, batch size, lr, limit, seed); only
+    --epochs (to extend it), --data-dir, --device and --no-figures apply to it.
+    """
     from vision.train import ImageTrainConfig
     from vision.train import train_images as run
 
+    run_dir, resuming = resolve_run_folder(out, resume, None)
     config = ImageTrainConfig(
         model=model,
         recipe=recipe,
@@ -88,12 +92,12 @@ def train_images(
         seed=seed,
         limit=limit,
         data_dir=data_dir,
-        out=out,
+        out=None if resuming else run_dir,
         device=device,
         precision=precision,
         figures=not no_figures,
     )
-    result = run(config, resume_from=resume_dir)
+    result = run(config, resume_from=run_dir if resuming else None, force=force)
     if result.run_dir is None:  # a non-zero rank under torchrun
         return
     from telecnn.words import count

@@ -24,8 +24,9 @@ import torch
 import torch.nn.functional as F
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.detector.detect import Detector, cached_detector, padded_length
+from telecnn.telemetry.detector.detector import Detector, padded_length
 from telecnn.telemetry.detector.features import lap_inputs
+from telecnn.telemetry.detector.running import choose_detector
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
 from telecnn.telemetry.sources import as_lap
 
@@ -148,7 +149,9 @@ def explain_event(
         )
     if (index is None) == (at is None):
         raise TelecnnError("say which event: give an index (1 = the first) or a time in seconds")
-    net = cached_detector(detector)
+    net = choose_detector(detector)
+    if not isinstance(net, Detector):
+        raise TelecnnError("explain reads the CNN: the rules have no attributions")
     lap = as_lap(lap)
     events = net.detect_laps([lap], channels)[0]
     events = events[events["event"] == event_type].reset_index(drop=True)
@@ -157,7 +160,7 @@ def explain_event(
         raise TelecnnError(f"the CNN marks no {event_type} on {lap.meta.label()} (from {read})")
     row = _pick(events, index, at, event_type, lap.meta.label())
     used = net.channels_for(lap, channels)
-    x, grid = lap_inputs(lap.data, net.norm, net.hz, used)
+    x, grid = lap_inputs(lap, net.norm, net.hz, used)
     window = _window(grid, row, event_type)
     attribution, p, p0 = integrated_gradients(net, x, event_type, window, steps)
     rows = [net.channels.index(c) for c in used]

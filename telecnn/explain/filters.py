@@ -141,15 +141,13 @@ def filter_table(weights: np.ndarray, channels: tuple[str, ...]) -> pd.DataFrame
 def explain_filters(model: Any = None) -> FilterReport:
     """The first-layer filters of ``model``: None (the shipped event CNN), a loaded
     ``Detector``, or the path of a checkpoint or run folder of either pipeline."""
-    from telecnn.telemetry.detector.detect import Detector, default_model_path
+    from telecnn.telemetry.detector import Detector, default_model_path, load_detector
 
     if isinstance(model, Detector):
         return _event_report(model)
     path = default_model_path() if model is None else Path(model)
     kind = _checkpoint_kind(path)
     if kind == "event-detector":
-        from telecnn.telemetry.detector.detect import load_detector
-
         return _event_report(load_detector(path))
     if kind == "image-classifier":
         return _image_report(path)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.axes import distance_from_speed
 from telecnn.telemetry.events import run_bounds
 from telecnn.telemetry.grid import fill_gaps
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
@@ -111,13 +112,6 @@ def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:
     raise TelecnnError(
         "no time column: expected Time (seconds or timedelta from lap start), SessionTime or Date"
     )
-
-
-def distance_from_speed(times: np.ndarray, speed_kmh: np.ndarray) -> np.ndarray:
-    """Distance in metres from the first sample, integrating speed (trapezoids), like fastf1."""
-    v = np.asarray(speed_kmh, dtype=float) / 3.6
-    steps = np.diff(times) * (v[1:] + v[:-1]) / 2
-    return np.concatenate(([0.0], np.cumsum(steps)))
 
 
 def _canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
@@ -237,15 +231,3 @@ def _note_time_gaps(times: np.ndarray, notes: list[str]) -> None:
         if step.max() > 4 * SHORT_GAP_S:
             at = times[int(np.argmax(step))]
             notes.append(f"longest time gap {step.max():.1f} s at {at:.1f} s")
-
-
-def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
-    """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
-    if "Distance" in data:
-        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isfinite(d).any():
-            return d
-    if "Speed" in data:
-        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
-        return distance_from_speed(times, np.nan_to_num(speed))
-    return np.full(len(times), np.nan)

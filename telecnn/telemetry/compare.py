@@ -19,7 +19,6 @@ import pandas as pd
 from scipy import ndimage
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import lap_distance
 from telecnn.telemetry.matching import match_type
 from telecnn.telemetry.schema import POINT_EVENTS, Lap
 
@@ -97,13 +96,9 @@ def unique_labels(laps: Sequence[Lap]) -> list[str]:
     return out
 
 
-def _times(lap: Lap) -> np.ndarray:
-    return lap.data["Time"].to_numpy(dtype=float)
-
-
 def _monotone_distance(lap: Lap) -> np.ndarray:
     """The lap's distance (m) from its start, never stepping back (merged telemetry can)."""
-    d = lap_distance(lap.data, _times(lap))
+    d = lap.distance
     if not np.isfinite(d).all():
         raise TelecnnError(f"{lap.meta.label()} has no usable Distance or Speed to compare on")
     d = np.maximum.accumulate(d - d[0])
@@ -144,7 +139,7 @@ def on_reference(lap: Lap, reference: Lap, ref_distance: np.ndarray) -> np.ndarr
 
 def _on_reference_events(events: pd.DataFrame, lap: Lap, aligned: np.ndarray) -> pd.DataFrame:
     """``events`` with their distances on the reference (read at their times)."""
-    t = _times(lap)
+    t = lap.times
     out = events.copy()
     out["start_distance"] = np.interp(out["start_time"].to_numpy(dtype=float), t, aligned)
     out["end_distance"] = np.interp(out["end_time"].to_numpy(dtype=float), t, aligned)
@@ -173,9 +168,9 @@ def compare_laps(
     ref_distance = _monotone_distance(laps[0])
     aligned = [ref_distance] + [on_reference(lap, laps[0], ref_distance) for lap in laps[1:]]
     grid = np.arange(0.0, ref_distance[-1], DELTA_STEP_M)
-    t_ref = _time_at(grid, aligned[0], _times(laps[0]))
+    t_ref = _time_at(grid, aligned[0], laps[0].times)
     gaps = {
-        label: _time_at(grid, d, _times(lap)) - t_ref
+        label: _time_at(grid, d, lap.times) - t_ref
         for label, lap, d in zip(labels, laps, aligned, strict=True)
     }
     zones = [

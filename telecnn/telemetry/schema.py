@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from telecnn.telemetry.axes import lap_distance, lap_times
 
 #: The six car channels, as fastf1 names them, in the detector's input order.
 CHANNELS: tuple[str, ...] = ("Speed", "RPM", "nGear", "Throttle", "Brake", "DRS")
@@ -122,6 +126,17 @@ class Lap:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    @cached_property
+    def times(self) -> np.ndarray:
+        """Sample times in seconds, checked (:func:`~telecnn.telemetry.axes.lap_times`), read
+        once: a lap's data is not changed after it is made."""
+        return lap_times(self.data)
+
+    @cached_property
+    def distance(self) -> np.ndarray:
+        """Distance along the lap in metres (:func:`~telecnn.telemetry.axes.lap_distance`)."""
+        return lap_distance(self.data, self.times)
 
 
 def meta_dict(meta: LapMeta) -> dict[str, Any]:

@@ -1,12 +1,16 @@
-"""Readable text tables of laps and events for the CLI."""
+"""Tables of laps and their events: one frame of many laps' events (written as a file), and
+readable text tables for the CLI."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from telecnn.telemetry.schema import EVENT_COLUMNS, Lap, taxonomy_order
+from telecnn.telemetry.sources.files import write_frame
 
 
 def lap_header(lap: Lap) -> str:
@@ -70,3 +74,23 @@ def laps_table(
         f"{lap.meta.label():<16} {count_line(events)}"
         for lap, events in zip(laps, found, strict=True)
     )
+
+
+def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
+    if len(laps) == 1:
+        return found[0].reset_index(drop=True)
+    parts = []
+    for lap, events in zip(laps, found, strict=True):
+        part = events.copy()
+        part.insert(0, "lap", lap.meta.lap_number)
+        part.insert(0, "driver", lap.meta.driver or lap.meta.circuit or lap.meta.source)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def write_events(
+    path: str | os.PathLike[str], laps: Sequence[Lap], found: Sequence[pd.DataFrame]
+) -> Path:
+    """Write all events atomically as CSV, JSON (a list of records) or Parquet."""
+    return write_frame(all_events(laps, found), path)

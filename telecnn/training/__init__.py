@@ -2,18 +2,20 @@
 
 from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 from telecnn.training.distributed import DistContext, init_distributed, shutdown
-from telecnn.training.loop import Progress, RunSpec, fit, restore, resume
+from telecnn.training.loop import Progress, RunSpec, fit, restore
+from telecnn.training.run_folder import RunPlan, plan_run
 
 __all__ = [
     "DistContext",
     "Progress",
+    "RunPlan",
     "RunSpec",
     "fit",
     "init_distributed",
     "load_checkpoint",
+    "plan_run",
     "resolve_checkpoint",
     "restore",
-    "resume",
     "save_checkpoint",
     "shutdown",
 ]

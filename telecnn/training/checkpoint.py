@@ -22,6 +22,8 @@ from telecnn.words import with_article
 
 FORMAT = "telecnn"
 CHECKPOINT_NAME = "checkpoint.pt"
+#: The per-epoch history the loop writes beside the checkpoint.
+HISTORY_NAME = "history.json"
 
 
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from tqdm.auto import tqdm
 from telecnn.atomic import write_json
 from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training.batch_norm import recalibrate_batch_norm
-from telecnn.training.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
+from telecnn.training.checkpoint import CHECKPOINT_NAME, HISTORY_NAME, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
 
 #: The progress bar shows the batch loss every this many steps (reading it syncs the device).
@@ -58,17 +59,6 @@ class Progress:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def resume(
-    path: str | Path,
-    spec: RunSpec,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scheduler: Any | None,
-) -> Progress:
-    """Restore model, optimizer and scheduler from a run's checkpoint; return where to continue."""
-    return restore(load_checkpoint(path, kind=spec.kind), spec, model, optimizer, scheduler, path)
-
-
 def restore(
     state: dict[str, Any],
     spec: RunSpec,
@@ -77,7 +67,13 @@ def restore(
     scheduler: Any | None,
     source: str | Path = "the checkpoint",
 ) -> Progress:
-    """:func:`resume` from a checkpoint already loaded (``source`` names it in errors)."""
+    """Continue a run from its loaded checkpoint ``state``; return where to continue.
+
+    Weights and the optimizer's moments come from the checkpoint. The schedule is the
+    caller's, built for the epochs to reach now, replayed to the step the run stopped at: the
+    same learning rates when the plan is unchanged, and a re-planned rest of the schedule
+    when a run is extended. ``source`` names the checkpoint in errors.
+    """
     if state.get("model_name") != spec.model_name or state.get("model_config") != spec.model_config:
         raise CheckpointError(
             f"{source} was trained as {state.get('model_name')} {state.get('model_config')}, "
@@ -86,10 +82,27 @@ def restore(
     if "optimizer_state" not in state:
         raise CheckpointError(f"{source} holds weights only and cannot be resumed")
     model.load_state_dict(state["model_state"])
+    saved_schedule = state.get("scheduler_state")
+    planned = None
+    if scheduler is not None and saved_schedule is not None:
+        planned = _replay_schedule(scheduler, optimizer, int(saved_schedule["last_epoch"]))
     optimizer.load_state_dict(state["optimizer_state"])
-    if scheduler is not None and state.get("scheduler_state") is not None:
-        scheduler.load_state_dict(state["scheduler_state"])
+    if planned is not None:
+        for group, values in zip(optimizer.param_groups, planned, strict=True):
+            group.update(values)
     return Progress(int(state["epoch"]), list(state.get("history", [])))
+
+
+def _replay_schedule(
+    scheduler: Any, optimizer: torch.optim.Optimizer, steps: int
+) -> list[dict[str, Any]]:
+    """Step a fresh ``scheduler`` ``steps`` times; return the hyperparameters (learning rate,
+    momentum...) it leaves in each parameter group."""
+    with warnings.catch_warnings():  # "lr_scheduler.step() before optimizer.step()": intended
+        warnings.simplefilter("ignore", UserWarning)
+        for _ in range(steps - scheduler.last_epoch):
+            scheduler.step()
+    return [{k: v for k, v in g.items() if k != "params"} for g in optimizer.param_groups]
 
 
 def fit(
@@ -217,7 +230,7 @@ def _write_epoch(
             "extra": spec.extra,
         },
     )
-    write_json(spec.run_dir / "history.json", history)
+    write_json(spec.run_dir / HISTORY_NAME, history)
 
 
 def _format_record(record: dict[str, float], epochs: int) -> str:

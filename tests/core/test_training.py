@@ -1,4 +1,5 @@
-"""The one training loop on a tiny 1D task: it learns, checkpoints atomically and resumes."""
+"""The one training loop on a tiny 1D task: it learns, checkpoints atomically and resumes; the
+run-folder rule every trainer follows (new, replaced, resumed, extended, complete)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,22 @@ import torch
 from torch import nn
 
 from telecnn.core import ConvNormAct, pool
-from telecnn.errors import CheckpointError, DataNotFoundError, TelecnnError
-from telecnn.training import Progress, RunSpec, fit, load_checkpoint, resume, save_checkpoint
+from telecnn.errors import (
+    CheckpointError,
+    DataNotFoundError,
+    RunCompleteError,
+    RunFolderError,
+    TelecnnError,
+)
+from telecnn.training import (
+    Progress,
+    RunSpec,
+    fit,
+    load_checkpoint,
+    plan_run,
+    restore,
+    save_checkpoint,
+)
 from telecnn.training import checkpoint as checkpoint_module
 
 KIND = "trace-classifier"
@@ -144,7 +159,9 @@ def test_checkpoint_is_written_atomically_and_a_run_resumes(tmp_path: Path) -> N
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint.pt", "history.json"]
 
     fresh, fresh_opt, fresh_sched = _setup(seed=123)
-    progress = resume(run_dir, _spec(run_dir), fresh, fresh_opt, fresh_sched)
+    plan = plan_run(run_dir, resume=True, kind=KIND, epochs=4)
+    assert plan.state is not None
+    progress = restore(plan.state, _spec(run_dir), fresh, fresh_opt, fresh_sched)
     assert progress.start_epoch == 2 and progress.history == first
     assert fresh_opt.param_groups[0]["lr"] == pytest.approx(0.003 * 0.7**2)
     for name, tensor in model.state_dict().items():
@@ -159,10 +176,69 @@ def test_checkpoint_is_written_atomically_and_a_run_resumes(tmp_path: Path) -> N
 def test_resume_refuses_another_model_config(tmp_path: Path) -> None:
     model, optimizer, scheduler = _setup(0)
     _fit(model, optimizer, scheduler, epochs=1, spec=_spec(tmp_path))
+    state = plan_run(tmp_path, resume=True, kind=KIND).state
+    assert state is not None
     with pytest.raises(CheckpointError, match="was trained as tiny-step"):
-        resume(tmp_path, _spec(tmp_path, channels=8), *_setup(0))
+        restore(state, _spec(tmp_path, channels=8), *_setup(0))
     with pytest.raises(TelecnnError, match="epochs must be at least 1"):
         _fit(*_setup(0), epochs=0)
+
+
+def test_run_folder_rule(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    assert not plan_run(run_dir, resume=False).replaces  # a new folder: nothing to check
+    with pytest.raises(RunFolderError, match="nothing to resume: no checkpoint in"):
+        plan_run(run_dir, resume=True)
+    _fit(*_setup(0), epochs=2, spec=_spec(run_dir))
+    (run_dir / "done.json").write_text("{}")  # a pipeline's mark of a finished run
+    with pytest.raises(RunFolderError, match="already holds a run: continue it with --resume"):
+        plan_run(run_dir, resume=False)
+    with pytest.raises(RunFolderError, match="give only one"):
+        plan_run(run_dir, resume=True, force=True)
+    with pytest.raises(CheckpointError, match="not an event-detector"):
+        plan_run(run_dir, resume=True, kind="event-detector")
+    # complete at its epochs; fewer epochs than it has is refused too; more extends it
+    with pytest.raises(RunCompleteError, match=r"already complete \(2 epochs\): give --epochs"):
+        plan_run(run_dir, resume=True, kind=KIND, epochs=2)
+    with pytest.raises(RunFolderError, match="has 2 epochs already, more than --epochs 1"):
+        plan_run(run_dir / "checkpoint.pt", resume=True, epochs=1)
+    plan = plan_run(run_dir / "checkpoint.pt", resume=True, epochs=3, finished_marker="done.json")
+    assert plan.resuming and plan.run_dir == run_dir and plan.done_epochs == 2
+    # without its finished mark, a run at its last epoch is only finished, not refused
+    (run_dir / "done.json").unlink()
+    assert plan_run(run_dir, resume=True, epochs=2, finished_marker="done.json").resuming
+    # --force: a new run replaces the old one, whose files go only when asked
+    (run_dir / "done.json").write_text("{}")
+    replaced = plan_run(run_dir, resume=False, force=True, finished_marker="done.json")
+    assert replaced.replaces and not replaced.resuming
+    assert (run_dir / "checkpoint.pt").exists()
+    replaced.discard_previous()
+    assert list(run_dir.iterdir()) == []
+    (run_dir / "done.json").write_text("{}")  # a finished mark alone still marks a run
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        plan_run(run_dir, resume=False, finished_marker="done.json")
+
+
+def test_an_extended_run_re_plans_its_schedule(tmp_path: Path) -> None:
+    def cosine(epochs: int):
+        model, optimizer, _ = _setup(0)
+        return model, optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
+
+    run_dir = tmp_path / "run"
+    model, optimizer, scheduler = cosine(2)
+    first = _fit(model, optimizer, scheduler, epochs=2, spec=_spec(run_dir))
+    assert first[-1]["lr"] == pytest.approx(0.0)  # a cosine run ends at zero learning rate
+    # planned for 4 epochs, the run is half-way: the schedule continues from there
+    model, optimizer, scheduler = cosine(4)
+    plan = plan_run(run_dir, resume=True, kind=KIND, epochs=4)
+    progress = restore(plan.state, _spec(run_dir), model, optimizer, scheduler)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.003 * 0.5)
+    history = _fit(model, optimizer, scheduler, epochs=4, spec=_spec(run_dir), progress=progress)
+    assert [int(r["epoch"]) for r in history] == [1, 2, 3, 4] and history[:2] == first
+    assert [r["lr"] for r in history[2:]] == pytest.approx([0.003 * (1 - 0.5**0.5) / 2, 0.0])
+    assert history[3]["train_loss"] < first[-1]["train_loss"]
+    state = load_checkpoint(run_dir, kind=KIND)
+    assert state["epoch"] == 4 and state["scheduler_state"]["T_max"] == 4
 
 
 def test_autocast_covers_the_forward_pass_and_loss_only() -> None:

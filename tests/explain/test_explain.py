@@ -16,7 +16,7 @@ from telecnn.errors import TelecnnError
 from telecnn.explain import closest_kernel, explain_event, explain_filters, templates
 from telecnn.kernels import conv1d
 from telecnn.telemetry import load_laps
-from telecnn.telemetry.detector.detect import load_detector
+from telecnn.telemetry.detector import load_detector
 from telecnn.training import save_checkpoint
 from vision.models import create_model
 

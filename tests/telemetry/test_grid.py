@@ -7,9 +7,13 @@ import pandas as pd
 import pytest
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.grid import grid_times, to_grid
+from telecnn.telemetry.events import event_masks
+from telecnn.telemetry.grid import grid_times, lap_grid, resample_frame
 from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.simulate import event_masks
+
+
+def to_grid(data: pd.DataFrame, hz: float) -> pd.DataFrame:
+    return resample_frame(data, lap_grid(data["Time"].to_numpy(dtype=float), hz))
 
 
 def test_continuous_channels_interpolate_and_discrete_ones_hold():
@@ -46,7 +50,7 @@ def test_grid_errors():
     with pytest.raises(TelecnnError, match="positive"):
         grid_times(0.0, 1.0, 0)
     with pytest.raises(TelecnnError, match="no Time"):
-        to_grid(pd.DataFrame({"Speed": [1.0]}), 10)
+        resample_frame(pd.DataFrame({"Speed": [1.0]}), np.arange(3) / 10)
 
 
 def test_event_masks_cover_intervals_and_mark_points():

@@ -50,7 +50,86 @@ def test_train_images_cli_writes_a_run(fashion_mnist_dir: Path, tmp_path: Path) 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train_images"] == 2000 and metrics["epochs"] == 1
     again = invoke("train-images", "--data-dir", str(fashion_mnist_dir), "--out", str(out))
-    assert_one_line_error(again, "already holds a run", "--resume")
+    assert_one_line_error(again, "already holds a run", f"--resume {out}", "--force")
+
+
+def _epochs(run_dir: Path) -> tuple[int, int, int]:
+    """Epochs of the run's history file, checkpoint and final metrics."""
+    history = json.loads((run_dir / "history.json").read_text())
+    assert [h["epoch"] for h in history] == list(range(1, len(history) + 1))
+    state = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    return (
+        len(history),
+        state["epoch"],
+        json.loads((run_dir / "metrics.json").read_text())["epochs"],
+    )
+
+
+def test_run_folder_force_resume_and_extend(tiny_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    data = ("--data-dir", str(tiny_dataset), "--no-figures")
+    first = invoke(
+        "train-images", *data, "--model", "simple-cnn", "--epochs", "1", "--out", str(out)
+    )
+    assert first.exit_code == 0, first.output
+    assert _epochs(out) == (1, 1, 1)
+    # a used folder is refused for a new run; resuming a complete run says so
+    assert_one_line_error(invoke("train-images", *data, "--out", str(out)), "already holds a run")
+    assert_one_line_error(
+        invoke("train-images", *data, "--resume", str(out)),
+        "is already complete (1 epoch)",
+        "give --epochs above 1",
+    )
+    # a larger --epochs extends it: history, checkpoint and metrics grow, and it still loads
+    extended = invoke("train-images", *data, "--resume", str(out), "--epochs", "2")
+    assert extended.exit_code == 0, extended.output
+    assert "after 2 epochs" in extended.output and f"run directory: {out}" in extended.output
+    assert _epochs(out) == (2, 2, 2)
+    assert json.loads((out / "run.json").read_text())["epochs"] == 2
+    report = invoke("eval-images", str(out), "--data-dir", str(tiny_dataset))
+    assert report.exit_code == 0 and "test accuracy" in report.output
+    # the bare flag continues the --out folder (train-events' form)
+    bare = invoke("train-images", *data, "--out", str(out), "--resume", "--epochs", "3")
+    assert bare.exit_code == 0, bare.output
+    assert _epochs(out) == (3, 3, 3)
+    assert_one_line_error(
+        invoke("train-images", *data, "--resume", str(out), "--epochs", "2"),
+        "has 3 epochs already, more than --epochs 2",
+    )
+    # --force starts over in the same folder
+    forced = invoke(
+        "train-images",
+        *data,
+        "--model",
+        "simple-cnn",
+        "--epochs",
+        "1",
+        "--out",
+        str(out),
+        "--force",
+    )
+    assert forced.exit_code == 0, forced.output
+    assert _epochs(out) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--resume", "{tmp}/nowhere"], "nothing to resume: no checkpoint in"),
+        (["--resume", "{tmp}"], "nothing to resume: no checkpoint in"),
+        (["--resume"], "--resume needs the run folder"),
+        (["--resume", "{tmp}/a", "--out", "{tmp}/b"], "drop --out"),
+        (["--resume", "{tmp}/a", "--force"], "--force starts a new run"),
+    ],
+)
+def test_bad_resume(args: list[str], fragment: str, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    save_checkpoint(
+        tmp_path / "a" / "checkpoint.pt",
+        {"kind": "image-classifier", "model_name": "simple-cnn", "model_config": {}, "epoch": 1},
+    )
+    args = [a.format(tmp=tmp_path) for a in args]
+    assert_one_line_error(invoke("train-images", *args), fragment)
 
 
 def test_eval_images_reports_the_runs_accuracy(

@@ -1,15 +1,18 @@
-"""Training on real FashionMNIST: a short run, its run directory, resume, and 2-process DDP."""
+"""Training on real FashionMNIST: a short run, its run directory, resume, extension, 2-process
+DDP."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 import torch
 
+from telecnn.errors import RunCompleteError
 from telecnn.training import load_checkpoint
 from vision import train as train_module
 from vision.augment import prepare_batch
@@ -91,8 +94,36 @@ def test_resume_after_interruption_matches_uninterrupted_run(
     for name, value in resumed.model.state_dict().items():
         assert torch.allclose(value.float(), uninterrupted[name].float(), atol=1e-4), name
     assert resumed.metrics["accuracy"] == pytest.approx(short_run.metrics["accuracy"], abs=2e-3)
-    with pytest.raises(train_module.TelecnnError, match="already complete"):
+    with pytest.raises(RunCompleteError, match="already complete"):
         train_images(ImageTrainConfig(show_progress=False), resume_from=out)
+
+
+def test_a_finished_run_extends_with_more_epochs(
+    short_run, fashion_mnist_dir: Path, tmp_path: Path
+) -> None:
+    from vision.evaluate import evaluate_checkpoint
+
+    out = tmp_path / "run"
+    shutil.copytree(short_run.run_dir, out)
+    more = ImageTrainConfig(
+        epochs=3, data_dir=str(fashion_mnist_dir), show_progress=False, figures=False
+    )
+    extended = train_images(more, resume_from=out)
+    assert [h["epoch"] for h in extended.history] == [1, 2, 3]
+    assert extended.history[:2] == short_run.history
+    # the finished cosine ended at lr 0; re-planned over 3 epochs, epoch 3 trains (and learns)
+    assert short_run.history[-1]["lr"] == pytest.approx(0.0)
+    before, after = short_run.model.state_dict(), extended.model.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    assert extended.history[2]["train_loss"] < extended.history[1]["train_loss"]
+    state = load_checkpoint(out, kind="image-classifier")
+    assert state["epoch"] == 3 and state["extra"]["train_config"]["epochs"] == 3
+    assert json.loads((out / "metrics.json").read_text())["epochs"] == 3
+    assert evaluate_checkpoint(str(out), data_dir=str(fashion_mnist_dir)).accuracy == pytest.approx(
+        extended.metrics["accuracy"], abs=2e-3
+    )
+    with pytest.raises(RunCompleteError, match=r"already complete \(3 epochs\)"):
+        train_images(more, resume_from=out)
 
 
 def test_batches_shard_like_distributed_sampler(fashion_mnist_dir: Path) -> None:

@@ -1,43 +1,38 @@
 """The telemetry event detector: a 1D CNN from the shared core, trained on simulated laps.
 
->>> from telecnn.telemetry.detector import detect
->>> events = detect(lap.get_car_data())          # a fastf1 Telemetry, a Lap or a DataFrame
->>> events = detect(lap, channels=["Speed"])       # only the speed trace
+>>> from telecnn.telemetry.detector import detect, detect_laps
+>>> events = detect(lap.get_car_data())            # a fastf1 Telemetry, a Lap or a DataFrame
+>>> events = detect(lap, channels=["Speed"])        # only the speed trace
+>>> found = detect_laps(laps, "rules")              # the rule baseline, same call
 
-Data flows one way: lap -> grid tensor (:mod:`.features`) -> :class:`EventCNN` (:mod:`.model`)
--> per-sample probabilities -> events (:mod:`.postprocess`); :mod:`.evaluate` scores events
-against labels and :mod:`.train` trains with the project's one loop.
+Data flows one way: lap -> grid input (:mod:`.features`) -> :class:`EventCNN` (:mod:`.model`)
+-> probabilities (:class:`Detector`) -> events (:mod:`.postprocess`). :mod:`.evaluate`
+matches events against labels, :mod:`.scoring` scores a detector on laps, and :mod:`.train`
+trains one with the project's one loop (laps, examples, loss and tuning in modules of their
+own).
 """
 
-from telecnn.telemetry.detector.api import detect_many, evaluate_laps, write_events
-from telecnn.telemetry.detector.baseline import rule_detect
-from telecnn.telemetry.detector.detect import (
-    Detector,
-    default_model_path,
-    detect,
-    detect_laps,
-    load_detector,
-)
+from telecnn.telemetry.detector.detector import Detector, LapProbabilities
 from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, score_lap
+from telecnn.telemetry.detector.loading import default_model_path, load_detector
 from telecnn.telemetry.detector.model import EventCNN
+from telecnn.telemetry.detector.running import choose_detector, detect, detect_laps
+from telecnn.telemetry.detector.scoring import evaluate_laps
 from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
-from telecnn.telemetry.matching import match_type
 
 __all__ = [
     "Detector",
-    "EventCNN",
     "DetectorTrainConfig",
+    "EventCNN",
+    "LapProbabilities",
     "TypeScore",
+    "choose_detector",
     "default_model_path",
     "detect",
     "detect_laps",
-    "detect_many",
     "evaluate_laps",
     "format_scores",
     "load_detector",
-    "match_type",
-    "rule_detect",
     "score_lap",
     "train_detector",
-    "write_events",
 ]

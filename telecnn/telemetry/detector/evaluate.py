@@ -104,11 +104,6 @@ def score_lap(
     return scores
 
 
-def median_interval(times: np.ndarray) -> float:
-    """Median sample interval of a lap in seconds."""
-    return float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-
-
 def scores_table(scores: dict[str, TypeScore]) -> dict[str, dict]:
     """The per-type scores as plain dicts (for JSON and printing)."""
     return {name: s.to_dict() for name, s in scores.items()}

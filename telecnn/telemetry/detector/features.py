@@ -2,12 +2,9 @@
 
 The input tensor of a lap has two rows per model channel: the normalised value and a mask
 (1 where the channel is present, 0 where it is missing or the lap is padded), so one model
-copes with any subset of its channels. Targets are per-grid-sample masks of each event type.
+copes with any subset of its channels.
 
-Grid convention (shared by inputs, targets and the way probabilities go back to the lap): a
-grid point holds the value of the latest lap sample at or before it for discrete channels
-(fastf1's rule), a linear interpolation for continuous ones; a lap sample reads the grid
-point at or just after its own time.
+The grid and its resampling convention are :mod:`telecnn.telemetry.grid`'s.
 """
 
 from __future__ import annotations
@@ -19,15 +16,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.events import event_masks
-from telecnn.telemetry.grid import fill_gaps, grid_times, previous_index, resample
-from telecnn.telemetry.schema import (
-    CHANNEL_KIND,
-    CHANNELS,
-    DRS_OPEN_CODES,
-    EVENT_TYPES,
-    POINT_EVENTS,
-)
+from telecnn.telemetry.grid import lap_grid, resample_channel
+from telecnn.telemetry.schema import CHANNELS, DRS_OPEN_CODES, Lap
 
 #: Default grid rate: faster than both real feeds (3.7 Hz car data, 7.6 Hz merged).
 GRID_HZ = 10.0
@@ -74,42 +64,6 @@ class Normalisation:
         return cls(tuple(channels), tuple(mean), tuple(std))
 
 
-def lap_times(data: pd.DataFrame) -> np.ndarray:
-    """The lap's sample times in seconds, checked to be usable."""
-    if "Time" not in data:
-        raise TelecnnError("lap has no Time column")
-    t = data["Time"]
-    if pd.api.types.is_timedelta64_dtype(t):
-        t = t.dt.total_seconds()
-    times = np.asarray(t, dtype=np.float64)
-    if times.size == 0:
-        raise TelecnnError("lap has no samples")
-    if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
-        raise TelecnnError("lap times must be finite and sorted")
-    return times
-
-
-def grid_for(times: np.ndarray, hz: float = GRID_HZ) -> np.ndarray:
-    """Uniform grid from the lap's first sample time to its last."""
-    return grid_times(times[0], times[-1], hz)
-
-
-def grid_index(times: np.ndarray, start: float, hz: float, length: int) -> np.ndarray:
-    """For each lap sample, the grid point at or just after it (where its value is held)."""
-    idx = np.ceil((times - start) * hz - 1e-6).astype(np.int64)
-    return np.clip(idx, 0, length - 1)
-
-
-def channel_on_grid(
-    name: str, times: np.ndarray, values: np.ndarray, grid: np.ndarray
-) -> np.ndarray:
-    """One encoded channel on the grid (gaps bridged), resampled as :data:`CHANNEL_KIND` says."""
-    kind = CHANNEL_KIND.get(name, "continuous")
-    if not np.isfinite(values).all():
-        values = fill_gaps(times, values, kind)
-    return resample(times, values, grid, kind)
-
-
 def present_channels(data: pd.DataFrame, channels: Sequence[str]) -> list[str]:
     """Which of ``channels`` the lap really has (a column with at least one finite value)."""
     out = []
@@ -120,7 +74,7 @@ def present_channels(data: pd.DataFrame, channels: Sequence[str]) -> list[str]:
 
 
 def lap_inputs(
-    data: pd.DataFrame,
+    lap: Lap,
     norm: Normalisation,
     hz: float = GRID_HZ,
     use: Sequence[str] | None = None,
@@ -129,8 +83,8 @@ def lap_inputs(
 
     ``use`` limits the channels read from the lap (default: every model channel it has).
     """
-    times = lap_times(data)
-    grid = grid_for(times, hz)
+    data, times = lap.data, lap.times
+    grid = lap_grid(times, hz)
     wanted = set(norm.channels if use is None else use)
     have = set(present_channels(data, [c for c in norm.channels if c in wanted]))
     c = len(norm.channels)
@@ -139,40 +93,10 @@ def lap_inputs(
         if name not in have:
             continue
         raw = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=np.float64)
-        v = channel_on_grid(name, times, encode_channel(name, raw), grid)
+        v = resample_channel(name, times, encode_channel(name, raw), grid)
         x[i] = (v - norm.mean[i]) / norm.std[i]
         x[c + i] = 1.0
     return x, grid
-
-
-def pad_to(x: np.ndarray, length: int) -> np.ndarray:
-    """A lap's input ``(2C, G)`` padded on the right to ``length`` grid samples by holding its
-    last sample. Zeros would read as "every channel missing" (all masks 0), which a model that
-    learnt channel subsets may answer with its guesses from the other channels."""
-    return np.pad(x, ((0, 0), (0, length - x.shape[1])), mode="edge")
-
-
-def sample_labels(times: np.ndarray, events: pd.DataFrame) -> np.ndarray:
-    """Per-sample 0/1 labels ``(E, n)`` of each event type (float32 :func:`event_masks`)."""
-    return event_masks(events, times).astype(np.float32)
-
-
-def grid_targets(
-    times: np.ndarray, labels: np.ndarray, grid: np.ndarray, hz: float = GRID_HZ
-) -> np.ndarray:
-    """Per-sample labels ``(E, n)`` on the grid ``(E, G)``.
-
-    Interval types carry each sample's label until the next sample (the previous-value rule,
-    as for Brake and DRS). A point event marks only the grid point its sample reads (the first
-    at or after it), so shifts on consecutive samples stay separate peaks.
-    """
-    targets = labels[:, previous_index(times, grid)]
-    at = grid_index(times, grid[0], hz, len(grid))
-    for k, name in enumerate(EVENT_TYPES):
-        if name in POINT_EVENTS:
-            targets[k] = 0.0
-            targets[k, at[labels[k] > 0]] = 1.0
-    return targets
 
 
 def known_channels(channels: Sequence[str]) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ field doubles with each block) -> a 1x1 head. With the defaults (width 32, kerne
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -99,14 +101,13 @@ class EventCNN(nn.Module):
 
 
 def build_model(config: dict) -> EventCNN:
-    """An :class:`EventCNN` from the ``model_config`` a checkpoint stores."""
-    return EventCNN(
-        in_channels=int(config["in_channels"]),
-        num_events=int(config.get("num_events", len(EVENT_TYPES))),
-        width=int(config.get("width", 32)),
-        dilations=tuple(config.get("dilations", DEFAULT_DILATIONS)),
-        kernel_size=int(config.get("kernel_size", 3)),
-        stem_kernel=int(config.get("stem_kernel", 5)),
-        channel_dropout=bool(config.get("channel_dropout", True)),
-        solo_share=float(config.get("solo_share", 0.3)),
-    )
+    """An :class:`EventCNN` from the ``model_config`` a checkpoint stores (keys it does not
+    name keep :data:`MODEL_DEFAULTS`)."""
+    return EventCNN(**{name: value for name, value in config.items() if name in _PARAMETERS})
+
+
+_PARAMETERS = inspect.signature(EventCNN).parameters
+#: The architecture's defaults, as :class:`EventCNN`'s signature writes them (the one place).
+MODEL_DEFAULTS: dict[str, Any] = {
+    name: p.default for name, p in _PARAMETERS.items() if p.default is not inspect.Parameter.empty
+}

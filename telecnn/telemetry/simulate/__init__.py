@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.events import event_masks
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
 from telecnn.telemetry.simulate.driver import (
@@ -30,7 +29,7 @@ from telecnn.telemetry.simulate.driver import (
 )
 from telecnn.telemetry.simulate.labels import truth_events
 from telecnn.telemetry.simulate.physics import gears
-from telecnn.telemetry.simulate.sampling import sample_lap
+from telecnn.telemetry.simulate.sampling import FineTrace, sample_lap
 
 MODES = ("mixed", "quali", "race")
 FEEDS = ("car", "merged")
@@ -40,7 +39,6 @@ __all__ = [
     "CIRCUITS",
     "FEEDS",
     "MODES",
-    "event_masks",
     "iter_laps",
     "simulate_lap",
     "simulate_laps",
@@ -121,21 +119,18 @@ def _batch(name: str, numbers: list[int], seed: int, mode: str, feed: str) -> li
     codes = drs_codes(nom, plans, window, prof.braking)
     columns, injected = [], []
     for b, (plan, rng) in enumerate(zip(plans, rngs, strict=True)):
-        per_kmh = REV_LIMIT / (top * plan.gear_scale)
-        data, hidden = sample_lap(
-            geo,
-            plan,
-            rng,
-            prof.v[b],
-            prof.time[b],
-            float(prof.lap_time[b]),
-            prof.throttle[b],
-            prof.braking[b],
-            gear[b],
-            per_kmh,
-            codes[b],
-            nom.brake_starts,
+        fine = FineTrace(
+            v=prof.v[b],
+            time=prof.time[b],
+            lap_time=float(prof.lap_time[b]),
+            throttle=prof.throttle[b],
+            braking=prof.braking[b],
+            gear=gear[b],
+            rpm_per_kmh=REV_LIMIT / (top * plan.gear_scale),
+            drs=codes[b],
+            brake_starts=nom.brake_starts,
         )
+        data, hidden = sample_lap(geo, plan, rng, fine)
         columns.append(data)
         injected.append(hidden)
     truths = truth_events(columns, injected)

@@ -11,7 +11,14 @@ from functools import cache
 
 import numpy as np
 
-from telecnn.telemetry.simulate.circuits import STEP_M, geometry, get_circuit, in_zone, wrap_delta
+from telecnn.telemetry.simulate.circuits import (
+    STEP_M,
+    Circuit,
+    geometry,
+    get_circuit,
+    in_zone,
+    wrap_delta,
+)
 from telecnn.telemetry.simulate.physics import V_CAP, CarBatch, Profile, speed_profile
 from telecnn.telemetry.simulate.physics import G as G_ACC
 
@@ -142,7 +149,7 @@ def _zone_points(ends: np.ndarray, n: int) -> list[np.ndarray]:
     return out
 
 
-def _nominal_car(c) -> dict[str, float]:
+def _nominal_car(c: Circuit) -> dict[str, float]:
     return {
         "mass": BASE_MASS + 5.0,
         "power": BASE_POWER,
@@ -165,17 +172,61 @@ def _car_batch(cars: list[dict[str, float]]) -> CarBatch:
 
 
 def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPlan:
-    """Draw one lap's conditions, choices and injected events."""
+    """Draw one lap's conditions, choices and injected events.
+
+    The draws happen in a fixed order (each step below in turn), so a lap's plan depends only
+    on its generator.
+    """
     c = get_circuit(name)
     nom = nominal(name)
-    n = len(nom.v)
     quali = mode == "quali" or (mode == "mixed" and rng.random() < 0.5)
     wet = rng.random() < 0.1
+    car = _draw_car(c, rng, quali, wet)
+    delta, mistake = _corner_deltas(len(c.corners), rng)
+    cap = _traffic_cap(nom, rng, quali)
+    coast = _lift_and_coast(nom, rng, quali)
+    dabs = _brake_dabs(nom, rng, 0.1 if quali else 0.5, car["mass"])
+    pedal = _zone_pedal(nom, rng, quali)
+    zones = len(nom.drs_masks)
+    enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
+    sample_times = _feed_intervals(rng)
+    spins = _wheelspins(nom, rng, wet)
+    locks = _lockups(nom, rng, mistake)
+    # keyword arguments are evaluated in order: the remaining draws happen here, top to bottom
+    return LapPlan(
+        quali=quali,
+        car=car,
+        corner_delta=delta,
+        cap=cap,
+        coast=coast,
+        pedal=pedal,
+        drs_enabled=enabled,
+        drs_delay_m=rng.uniform(15.0, 60.0),
+        drs_code=int(_pick(rng, DRS_OPEN, DRS_OPEN_SHARE)),
+        drs_base=8 if quali else int(_pick(rng, DRS_CLOSED, DRS_CLOSED_SHARE)),
+        upshift=rng.uniform(11500.0, 12100.0),
+        downshift=rng.uniform(6000.0, 7500.0),
+        gear_scale=rng.uniform(0.97, 1.03),
+        brake_lead=rng.uniform(0.0, 0.1),
+        intervals=sample_times,
+        merged=feed == "merged",
+        wheelspins=spins,
+        lockups=locks,
+        offset=rng.uniform(0.0, 0.3),
+        dabs=dabs,
+        speed_lag=rng.uniform(0.0, 0.25),
+        speed_smooth=rng.uniform(0.03, 0.3),
+    )
+
+
+def _draw_car(c: Circuit, rng: np.random.Generator, quali: bool, wet: bool) -> dict[str, float]:
+    """The lap's car, tyres and driving style: grip (lower in the wet), fuel load, power,
+    aero and how the driver uses the brakes."""
     grip_scale = (
         rng.uniform(0.8, 0.9) if wet else min(max(float(rng.normal(1.0, 0.025)), 0.93), 1.06)
     )
     fuel = rng.uniform(0, 10) if quali else rng.uniform(0, 100)
-    car = {
+    return {
         "mass": BASE_MASS + fuel,
         "power": BASE_POWER * (rng.uniform(0.97, 1.02) if quali else rng.uniform(0.92, 1.0)),
         "cl_a": c.cl_a * rng.uniform(0.93, 1.07),
@@ -193,19 +244,37 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         "release_dv": rng.uniform(0.0, 1.0),
         "scrub": rng.uniform(0.02, 0.06),
     }
-    delta = rng.normal(0.0, 0.015, len(c.corners))
+
+
+def _corner_deltas(corners: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """Per corner, the share of grip the driver uses above or below nominal; on a mistake lap
+    one corner is taken much too slowly. Also says whether the lap has that mistake."""
+    delta = rng.normal(0.0, 0.015, corners)
     mistake = rng.random() < 0.08
     if mistake:
-        delta[rng.integers(len(c.corners))] -= rng.uniform(0.08, 0.15)
+        delta[rng.integers(corners)] -= rng.uniform(0.08, 0.15)
+    return delta, bool(mistake)
 
+
+def _traffic_cap(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
+    """Per grid point, the speed cap (m/s): on some race laps the car is stuck behind a slower
+    one for 300-900 m."""
+    n = len(nom.v)
     cap = np.full(n, V_CAP)
-    if not quali and rng.random() < 0.15:  # stuck behind a slower car for a while
+    if not quali and rng.random() < 0.15:
         start = rng.integers(n)
         span = (start + np.arange(int(rng.uniform(300, 900) / STEP_M))) % n
         cap[span] = nom.v[span] * rng.uniform(0.85, 0.95)
+    return cap
 
-    # lift and coast: from a point before a fast braking zone until this lap's braking point
-    # (the physics ends the coast there; the mask reaches a little past the nominal one)
+
+def _lift_and_coast(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
+    """Per grid point, where the driver lifts and coasts before 1-3 fast braking zones.
+
+    The mask runs from a point 0.4-1.6 s before the zone until a little past its nominal
+    braking point; the physics ends the coast at this lap's own braking point.
+    """
+    n = len(nom.v)
     coast = np.zeros(n, dtype=bool)
     fast = np.flatnonzero(nom.brake_entry > 230)
     if len(fast) and rng.random() < (0.08 if quali else 0.4):
@@ -214,53 +283,42 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
             seconds = rng.uniform(0.4, 1.6)
             length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
             coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
-    dabs = _brake_dabs(nom, rng, 0.1 if quali else 0.5, car["mass"])
-    pedal = _zone_pedal(nom, rng, quali)
+    return coast
 
-    zones = len(nom.drs_masks)
-    enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
 
+def _feed_intervals(rng: np.random.Generator, count: int = 640) -> np.ndarray:
+    """Car-data sample times (s after the lap's first sample): a lap's own mix of
+    :data:`FEED_INTERVALS`, with a little jitter."""
     p = rng.dirichlet([30.0, 40.0, 40.0, 30.0])
-    count = 640
     intervals = _pick(rng, FEED_INTERVALS, p, count) + rng.normal(0, 0.002, count)
+    return np.cumsum(intervals)
 
-    spins = []
+
+def _wheelspins(
+    nom: Nominal, rng: np.random.Generator, wet: bool
+) -> list[tuple[int, float, float]]:
+    """Wheelspin at 1-2 slow-corner exits on some laps (more in the wet): grid index,
+    duration (s) and RPM gain."""
     spin_rate = (0.6 if wet else 0.3) if len(nom.exits) else 0.0
-    if rng.random() < spin_rate:
-        for idx in rng.choice(
-            nom.exits, size=min(len(nom.exits), rng.integers(1, 3)), replace=False
-        ):
-            spins.append((int(idx), rng.uniform(0.4, 1.2), rng.uniform(700.0, 2500.0)))
-    locks = []
-    heavy = np.flatnonzero(nom.brake_entry > 150)
-    if len(heavy) and rng.random() < (0.8 if mistake else 0.25):
-        zone = int(rng.choice(heavy))
-        locks.append((zone, rng.uniform(0.35, 0.8), rng.uniform(0.15, 0.35)))
+    if rng.random() >= spin_rate:
+        return []
+    size = min(len(nom.exits), rng.integers(1, 3))
+    return [
+        (int(idx), rng.uniform(0.4, 1.2), rng.uniform(700.0, 2500.0))
+        for idx in rng.choice(nom.exits, size=size, replace=False)
+    ]
 
-    return LapPlan(
-        quali=quali,
-        car=car,
-        corner_delta=delta,
-        cap=cap,
-        coast=coast,
-        pedal=pedal,
-        drs_enabled=enabled,
-        drs_delay_m=rng.uniform(15.0, 60.0),
-        drs_code=int(_pick(rng, DRS_OPEN, DRS_OPEN_SHARE)),
-        drs_base=8 if quali else int(_pick(rng, DRS_CLOSED, DRS_CLOSED_SHARE)),
-        upshift=rng.uniform(11500.0, 12100.0),
-        downshift=rng.uniform(6000.0, 7500.0),
-        gear_scale=rng.uniform(0.97, 1.03),
-        brake_lead=rng.uniform(0.0, 0.1),
-        intervals=np.cumsum(intervals),
-        merged=feed == "merged",
-        wheelspins=spins,
-        lockups=locks,
-        offset=rng.uniform(0.0, 0.3),
-        dabs=dabs,
-        speed_lag=rng.uniform(0.0, 0.25),
-        speed_smooth=rng.uniform(0.03, 0.3),
-    )
+
+def _lockups(
+    nom: Nominal, rng: np.random.Generator, mistake: bool
+) -> list[tuple[int, float, float]]:
+    """A lock-up in one heavy braking zone on some laps (most mistake laps): zone, duration (s)
+    and depth (share of the speed)."""
+    heavy = np.flatnonzero(nom.brake_entry > 150)
+    if not (len(heavy) and rng.random() < (0.8 if mistake else 0.25)):
+        return []
+    zone = int(rng.choice(heavy))
+    return [(zone, rng.uniform(0.35, 0.8), rng.uniform(0.15, 0.35))]
 
 
 #: Sample intervals (s) of the car-data feed; a lap draws its own mix of them.

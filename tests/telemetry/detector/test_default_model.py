@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from telecnn.telemetry.detector.api import evaluate_laps
-from telecnn.telemetry.detector.detect import default_model_path, load_detector
+from telecnn.telemetry.detector import default_model_path, load_detector
+from telecnn.telemetry.detector.scoring import evaluate_laps
 from telecnn.telemetry.simulate import simulate_laps
 from telecnn.telemetry.sources import read_laps
 from telecnn.training import load_checkpoint
@@ -35,7 +35,7 @@ def test_shipped_model_is_small_and_trained_on_simulated_laps_only() -> None:
 
 
 def test_all_channels_meet_braking_and_drs_bounds(detector, real_laps) -> None:
-    scores = evaluate_laps(real_laps, model=detector)
+    scores = evaluate_laps(real_laps, detector)
     assert scores["braking"].tp + scores["braking"].fn > 300  # the test has real substance
     assert scores["drs"].tp + scores["drs"].fn >= 30
     assert scores["braking"].f1 >= 0.90, scores["braking"].to_dict()
@@ -45,34 +45,34 @@ def test_all_channels_meet_braking_and_drs_bounds(detector, real_laps) -> None:
 @pytest.mark.parametrize("which", ["quali_laps", "china_laps"])
 def test_both_feeds_meet_the_bounds_on_their_own(detector, which, request) -> None:
     laps = request.getfixturevalue(which)
-    scores = evaluate_laps(laps, model=detector)
+    scores = evaluate_laps(laps, detector)
     assert scores["braking"].f1 >= 0.90 and scores["drs"].f1 >= 0.90
 
 
 def test_speed_only_on_car_data_meets_the_bound_and_beats_speed_rules(detector, quali_laps) -> None:
-    cnn = evaluate_laps(quali_laps, model=detector, channels=["Speed"])["braking"]
-    rules = evaluate_laps(quali_laps, detector="rules", channels=["Speed"])["braking"]
+    cnn = evaluate_laps(quali_laps, detector, channels=["Speed"])["braking"]
+    rules = evaluate_laps(quali_laps, "rules", channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
 
 
 def test_speed_only_on_race_laps_beats_speed_rules(detector, china_laps) -> None:
-    cnn = evaluate_laps(china_laps, model=detector, channels=["Speed"])["braking"]
-    rules = evaluate_laps(china_laps, detector="rules", channels=["Speed"])["braking"]
+    cnn = evaluate_laps(china_laps, detector, channels=["Speed"])["braking"]
+    rules = evaluate_laps(china_laps, "rules", channels=["Speed"])["braking"]
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
 
 
 def test_speed_only_meets_the_bound_on_all_real_laps(detector, quali_laps, f1_data) -> None:
     # the whole race, not the fixture's every-5th-lap subset: the bound is on all real laps
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")
-    cnn = evaluate_laps(quali_laps + race, model=detector, channels=["Speed"])["braking"]
+    cnn = evaluate_laps(quali_laps + race, detector, channels=["Speed"])["braking"]
     assert cnn.f1 >= 0.80, cnn.to_dict()
 
 
 def test_only_the_simulator_labels_wheelspin_and_lockup(detector, quali_laps) -> None:
     """Real laps carry no wheelspin or lock-up labels: scoring them there would count every
     detection as a false positive, so they are scored on simulated laps only."""
-    real = evaluate_laps(quali_laps, model=detector)
+    real = evaluate_laps(quali_laps, detector)
     assert "braking" in real and not {"wheelspin", "lockup"} & set(real)
-    sim = evaluate_laps(simulate_laps("monza", 6, seed=9, mode="race"), model=detector)
+    sim = evaluate_laps(simulate_laps("monza", 6, seed=9, mode="race"), detector)
     assert {"wheelspin", "lockup"} <= set(sim)

@@ -11,9 +11,10 @@ import pytest
 from fastf1.core import Telemetry
 
 from telecnn.errors import CheckpointError, TelecnnError
-from telecnn.telemetry.detector.detect import detect, detect_laps, load_detector
-from telecnn.telemetry.detector.features import Normalisation, lap_inputs, pad_to
+from telecnn.telemetry.detector import detect, detect_laps, load_detector
+from telecnn.telemetry.detector.features import Normalisation, lap_inputs
 from telecnn.telemetry.detector.model import EventCNN
+from telecnn.telemetry.grid import pad_to
 from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.training import save_checkpoint
 
@@ -79,12 +80,12 @@ def _untrained(path: Path, channels: tuple[str, ...], kind: str = "event-detecto
 def test_model_trained_on_other_channels(tmp_path: Path, quali_laps: list[Lap]) -> None:
     path = _untrained(tmp_path / "speed.pt", ("Speed",))
     lap = quali_laps[0]
-    assert len(detect(lap, model=path).columns) >= len(EVENT_COLUMNS)  # reads Speed: fine
+    assert len(detect(lap, path).columns) >= len(EVENT_COLUMNS)  # reads Speed: fine
     with pytest.raises(TelecnnError, match="trained on Speed and cannot read Brake"):
-        detect(lap, model=path, channels=["Brake"])
+        detect(lap, path, channels=["Brake"])
     throttle_only = Lap(lap.data[["Time", "Throttle"]], lap.meta)
     with pytest.raises(TelecnnError, match="none of the channels the model was trained on"):
-        detect(throttle_only, model=path)
+        detect(throttle_only, path)
 
 
 def test_image_checkpoint_and_garbage_are_refused(tmp_path: Path) -> None:
@@ -111,7 +112,7 @@ def test_padding_holds_the_lap_s_last_sample_so_no_channel_reads_as_missing(
     quali_laps: list[Lap],
 ) -> None:
     det = load_detector()
-    x, _ = lap_inputs(quali_laps[0].data, det.norm, det.hz)
+    x, _ = lap_inputs(quali_laps[0], det.norm, det.hz)
     padded = pad_to(x, x.shape[1] + 40)
     assert np.array_equal(padded[:, : x.shape[1]], x)
     assert (padded[:, x.shape[1] :] == x[:, -1:]).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from telecnn.telemetry.detector import load_detector
-from telecnn.telemetry.detector.detect import KIND
+from telecnn.telemetry.detector.loading import KIND
 from telecnn.training import load_checkpoint
 
 

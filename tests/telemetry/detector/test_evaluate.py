@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.detector.evaluate import median_interval, score_lap
+from telecnn.telemetry.axes import median_interval
+from telecnn.telemetry.detector.evaluate import score_lap
 from telecnn.telemetry.matching import interval_iou, match_type
 
 

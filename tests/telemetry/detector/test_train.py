@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from telecnn.errors import CheckpointError
-from telecnn.telemetry.detector.detect import Detector, load_detector
+from telecnn.errors import CheckpointError, RunCompleteError, RunFolderError
+from telecnn.telemetry.detector import Detector, load_detector
 from telecnn.telemetry.detector.model import build_model
-from telecnn.telemetry.detector.train import DetectorTrainConfig, evaluate_on, train_detector
+from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
+from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
 from telecnn.telemetry.simulate import simulate_laps
-from telecnn.training import load_checkpoint
+from telecnn.training import load_checkpoint, plan_run
 
 CONFIG = DetectorTrainConfig(
     sim_laps=96,
@@ -45,8 +46,8 @@ def test_training_beats_an_untrained_model_on_held_out_laps(trained) -> None:
     torch.manual_seed(0)
     fresh = build_model(CONFIG.build_model_config()).eval()
     untrained = Detector(fresh, detector.norm, detector.hz, detector.thresholds)
-    after = evaluate_on(detector, held_out)
-    before = evaluate_on(untrained, held_out)
+    after = f1_by_type(evaluate_laps(held_out, detector))
+    before = f1_by_type(evaluate_laps(held_out, untrained))
     key = ("braking", "drs", "upshift")
     gain = np.mean([np.nan_to_num(after[k]) - np.nan_to_num(before[k]) for k in key])
     assert after["braking"] >= 0.8, after
@@ -68,6 +69,13 @@ def test_checkpoint_holds_what_detection_needs_and_resumes(trained) -> None:
     assert loaded.channel_thresholds == detector.channel_thresholds
     assert loaded.thresholds_for(["Speed"])["braking"] == speed_only
     assert loaded.thresholds_for(list(CONFIG.channels)) == loaded.thresholds
+    # the shared run-folder rule on a detector's run: taken, complete, extensible
+    with pytest.raises(RunFolderError, match="already holds a run"):
+        plan_run(run_dir, resume=False)
+    with pytest.raises(RunCompleteError, match="already complete"):
+        plan_run(run_dir, resume=True, kind="event-detector", epochs=CONFIG.epochs)
+    plan = plan_run(run_dir, resume=True, kind="event-detector", epochs=CONFIG.epochs + 1)
+    assert plan.done_epochs == CONFIG.epochs
     more = DetectorTrainConfig(**{**CONFIG.__dict__, "epochs": CONFIG.epochs + 1})
     _, history = train_detector(more, run_dir, resume_run=True, show_progress=False)
     assert [int(h["epoch"]) for h in history] == list(range(1, CONFIG.epochs + 2))

@@ -1,0 +1,51 @@
+"""A lap's two axes: time (s from the lap's start) and distance (m), read once per lap.
+
+:class:`~telecnn.telemetry.schema.Lap` caches both (``lap.times``, ``lap.distance``); the
+functions here serve plain DataFrames too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError
+
+
+def lap_times(data: pd.DataFrame) -> np.ndarray:
+    """The lap's sample times in seconds, checked to be usable (finite, sorted, not empty)."""
+    if "Time" not in data:
+        raise TelecnnError("lap has no Time column")
+    t = data["Time"]
+    if pd.api.types.is_timedelta64_dtype(t):
+        t = t.dt.total_seconds()
+    times = np.asarray(t, dtype=np.float64)
+    if times.size == 0:
+        raise TelecnnError("lap has no samples")
+    if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
+        raise TelecnnError("lap times must be finite and sorted")
+    return times
+
+
+def distance_from_speed(times: np.ndarray, speed_kmh: np.ndarray) -> np.ndarray:
+    """Distance in metres from the first sample, integrating speed (trapezoids), like fastf1."""
+    v = np.asarray(speed_kmh, dtype=float) / 3.6
+    steps = np.diff(times) * (v[1:] + v[:-1]) / 2
+    return np.concatenate(([0.0], np.cumsum(steps)))
+
+
+def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
+    if "Distance" in data:
+        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(d).any():
+            return d
+    if "Speed" in data:
+        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
+        return distance_from_speed(times, np.nan_to_num(speed))
+    return np.full(len(times), np.nan)
+
+
+def median_interval(times: np.ndarray) -> float:
+    """Median sample interval of a lap in seconds (0 for a single sample)."""
+    return float(np.median(np.diff(times))) if len(times) > 1 else 0.0

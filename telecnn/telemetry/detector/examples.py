@@ -1,0 +1,106 @@
+"""Training examples: every lap's grid input and targets, laid end to end, and random crops.
+
+A lap's targets are the masks of its :func:`~telecnn.telemetry.labels.reference_events` on the
+grid, with a weight per type: the types only the simulator labels weigh nothing on a real lap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from telecnn.telemetry.detector.features import Normalisation, lap_inputs
+from telecnn.telemetry.grid import grid_index, previous_index
+from telecnn.telemetry.labels import SIM_ONLY_ROWS, reference_events, sample_labels
+from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
+
+
+def lap_labels(lap: Lap) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample labels ``(E, n)`` and per-type weights ``(E,)`` of a lap (weight 0 for the
+    simulator-only types on a real lap, where nothing labels them)."""
+    labels = sample_labels(lap.times, reference_events(lap))
+    weights = np.ones(len(EVENT_TYPES), dtype=np.float32)
+    if lap.truth is None:
+        weights[SIM_ONLY_ROWS] = 0.0
+    return labels, weights
+
+
+def grid_targets(times: np.ndarray, labels: np.ndarray, grid: np.ndarray, hz: float) -> np.ndarray:
+    """Per-sample labels ``(E, n)`` on the grid ``(E, G)``.
+
+    Interval types carry each sample's label until the next sample (the previous-value rule,
+    as for Brake and DRS). A point event marks only the grid point its sample reads (the first
+    at or after it), so shifts on consecutive samples stay separate peaks.
+    """
+    targets = labels[:, previous_index(times, grid)]
+    at = grid_index(times, grid[0], hz, len(grid))
+    for k, name in enumerate(EVENT_TYPES):
+        if name in POINT_EVENTS:
+            targets[k] = 0.0
+            targets[k, at[labels[k] > 0]] = 1.0
+    return targets
+
+
+@dataclass
+class Examples:
+    """Every training lap on the grid, laid end to end: inputs ``(2C, T)`` and targets followed
+    by per-type weights ``(2E, T)``; lap ``i`` spans ``offsets[i] : offsets[i] + lengths[i]``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    offsets: np.ndarray
+    lengths: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+
+def make_examples(laps: Sequence[Lap], norm: Normalisation, hz: float) -> Examples:
+    """Grid inputs, targets and weights of every lap (computed once, before training)."""
+    xs, ys = [], []
+    for lap in laps:
+        labels, weights = lap_labels(lap)
+        x, grid = lap_inputs(lap, norm, hz)
+        y = grid_targets(lap.times, labels, grid, hz)
+        xs.append(x.astype(np.float32, copy=False))
+        ys.append(np.vstack([y, np.repeat(weights[:, None], y.shape[1], axis=1)]))
+    lengths = np.array([x.shape[1] for x in xs], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+    return Examples(
+        np.concatenate(xs, axis=1), np.concatenate(ys, axis=1).astype(np.float32), offsets, lengths
+    )
+
+
+def batches(
+    examples: Examples,
+    batch_size: int,
+    crop: int,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Random crops of ``crop`` grid samples; targets stacked over weights ``(N, 2E, crop)``.
+
+    A crop may hang over either end of its lap by up to a quarter of its length; there the
+    input holds the lap's edge sample (as :func:`~telecnn.telemetry.grid.pad_to` pads laps in
+    batched detection) and the targets weigh nothing. Each batch is one indexed gather from
+    the laps laid end to end (no per-lap Python).
+    """
+    order = rng.permutation(len(examples))
+    over = crop // 4
+    steps = np.arange(crop)
+    for begin in range(0, len(order), batch_size):
+        idx = order[begin : begin + batch_size]
+        lengths = examples.lengths[idx]
+        starts = rng.integers(-over, np.maximum(1 - over, lengths - crop + over + 1))
+        pos = starts[:, None] + steps  # (B, crop): positions within each lap
+        inside = ((pos >= 0) & (pos < lengths[:, None]))[None]
+        flat = examples.offsets[idx][:, None] + np.clip(pos, 0, lengths[:, None] - 1)
+        x = examples.x[:, flat].transpose(1, 0, 2)  # past an end: the edge sample, held
+        y = np.where(inside, examples.y[:, flat], np.float32(0)).transpose(1, 0, 2)
+        yield (
+            torch.from_numpy(np.ascontiguousarray(x)).to(device),
+            torch.from_numpy(np.ascontiguousarray(y)).to(device),
+        )

@@ -1,0 +1,95 @@
+"""The laps a detector trains and is validated on: simulated laps, some re-fed at another rate.
+
+Each simulated lap is, with probability ``refeed_share``, logged again as a feed of a random
+rate with timing jitter (3.3-8.5 Hz, integer or float speed) would log it, so the model meets
+both real feeds. Validation laps come from a seed stream of their own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from telecnn.telemetry.grid import resample_frame
+from telecnn.telemetry.labels import resampled_truth
+from telecnn.telemetry.schema import Lap
+
+if TYPE_CHECKING:
+    from telecnn.telemetry.detector.train import DetectorTrainConfig
+
+#: Offset of the validation laps' seed: their simulator streams never meet the training ones.
+VAL_SEED_OFFSET = 1_000_000
+
+
+def simulated_laps(n: int, circuits: Sequence[str] | None, seed: int) -> list[Lap]:
+    """``n`` simulated laps spread over ``circuits`` (default: every built-in one) and both feeds
+    (fastf1 car data and merged telemetry), qualifying and race laps mixed; by seed."""
+    from telecnn.telemetry import simulate as sim
+
+    names = [sim.get_circuit(c).name for c in circuits] if circuits else list(sim.CIRCUITS)
+    jobs = [(name, feed) for name in names for feed in sim.FEEDS]
+    laps: list[Lap] = []
+    per = [n // len(jobs) + (i < n % len(jobs)) for i in range(len(jobs))]
+    for i, ((name, feed), count) in enumerate(zip(jobs, per, strict=True)):
+        if count:
+            laps += sim.simulate_laps(name, count, seed=seed * 1009 + i, feed=feed)
+    order = np.random.default_rng(seed).permutation(len(laps))
+    return [laps[i] for i in order]
+
+
+def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) -> Lap:
+    """The lap as a feed of another rate would log it: random rate, jittered intervals.
+
+    Channels are resampled by their kind (:func:`~telecnn.telemetry.grid.resample_frame`);
+    half the time ``Speed`` and ``RPM`` are rounded to integers as in fastf1's car data. The
+    simulator's own truth is carried over by the previous-sample rule.
+    """
+    t = lap.times
+    rate = rng.uniform(*rate_range)
+    steps = (1.0 / rate) * rng.uniform(0.6, 1.4, size=int((t[-1] - t[0]) * rate * 1.6) + 8)
+    new_t = t[0] + rng.uniform(0, 1.0 / rate) + np.concatenate([[0.0], np.cumsum(steps)])
+    new_t = np.unique(np.round(new_t[new_t <= t[-1]], 3))
+    data = resample_frame(lap.data, new_t)
+    if rng.random() < 0.5:  # integer speed and RPM, as fastf1's car data has them
+        for name in ("Speed", "RPM"):
+            if name in data:
+                data[name] = np.round(data[name].to_numpy())
+    truth = None if lap.truth is None else resampled_truth(lap.truth, t, new_t)
+    return Lap(data, lap.meta, truth)
+
+
+def refed_laps(
+    config: DetectorTrainConfig,
+    count: int,
+    seed: int,
+    rng: np.random.Generator,
+    show: str | None = None,
+) -> list[Lap]:
+    """``count`` simulated laps of seed ``seed``, some re-fed (``config.refeed_share``) with
+    ``rng``; ``show`` names a progress bar."""
+    sim = simulated_laps(count, config.circuits, seed)
+    bar = tqdm(sim, desc=show, unit="lap", file=sys.stderr, leave=False, disable=show is None)
+    return [
+        refeed(lap, rng, config.rate_range) if rng.random() < config.refeed_share else lap
+        for lap in bar
+    ]
+
+
+def training_laps(config: DetectorTrainConfig, real_laps: Sequence[Lap] = ()) -> list[Lap]:
+    """Re-fed simulated laps followed by the real laps (a real lap has no simulator truth)."""
+    rng = np.random.default_rng(config.seed)
+    laps = refed_laps(config, config.sim_laps, config.seed, rng, show="preparing laps")
+    return laps + list(real_laps)
+
+
+def validation_laps(config: DetectorTrainConfig) -> list[Lap]:
+    """Held-out simulated laps, re-fed like the training laps, from a seed stream of their own:
+    what thresholds are tuned on (enough of them that the rare hidden types count) and each
+    epoch is scored on. Never real laps. A short run gets fewer: a tenth of its training laps."""
+    rng = np.random.default_rng([config.seed, VAL_SEED_OFFSET])
+    count = min(config.val_laps, max(8, config.sim_laps // 10))
+    return refed_laps(config, count, config.seed + VAL_SEED_OFFSET, rng)

@@ -1,0 +1,76 @@
+"""Tuning a detector's thresholds on held-out simulated laps (never real ones), once an epoch.
+
+Only the type being tuned is post-processed, once per ``high``: a minimum duration only drops
+events (an event lasts from its run's first sample to its last), so each candidate duration
+filters the events found with none, and counts on arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from telecnn.telemetry.axes import median_interval
+from telecnn.telemetry.detector.detector import Detector, Thresholds
+from telecnn.telemetry.detector.evaluate import SPAN, TypeScore, add_matches
+from telecnn.telemetry.labels import reference_events
+from telecnn.telemetry.schema import SIM_ONLY_EVENTS, Lap
+
+TUNE_HIGH = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+TUNE_MIN_DURATION = (0.0, 0.25, 0.5, 0.75)
+
+
+def tune_thresholds(
+    detector: Detector,
+    laps: Sequence[Lap],
+    types: Iterable[str],
+    channels: Sequence[str] | None = None,
+    min_durations: Sequence[float | None] = (None,),
+) -> Thresholds:
+    """The thresholds of ``types`` (``high``, ``low`` = 0.7 ``high``, and a minimum duration
+    from ``min_durations``; None keeps the current one) with the best F1 on ``laps`` for the
+    model reading ``channels`` (default: all)."""
+    if not laps:
+        return {}
+    base = detector.thresholds_for(channels or detector.channels)
+    probs = detector.probabilities(laps, channels)
+    labels = [reference_events(lap) for lap in laps]
+    widen = [median_interval(lap.times) / 2 for lap in laps]
+    chosen = {}
+    for name in types:
+        best = (-1.0, base[name])
+        truth = [lab.loc[lab["event"] == name, SPAN].to_numpy(dtype=float) for lab in labels]
+        for high in TUNE_HIGH:
+            hysteresis = {**base[name], "high": high, "low": 0.7 * high}
+            unfiltered = {**hysteresis, "min_duration": 0.0}
+            found = [
+                detector.events_from(lap, p, {name: unfiltered}, (name,))[SPAN].to_numpy(float)
+                for lap, p in zip(laps, probs, strict=True)
+            ]
+            for shortest in min_durations:
+                th = dict(hysteresis)
+                if shortest is not None:
+                    th["min_duration"] = shortest
+                score = TypeScore()
+                for spans, labelled, w in zip(found, truth, widen, strict=True):
+                    lasting = spans[spans[:, 1] - spans[:, 0] >= th["min_duration"]]
+                    add_matches(score, lasting, labelled, False, w)
+                f1 = score.f1 or 0.0
+                if f1 > best[0]:
+                    best = (f1, th)
+        chosen[name] = best[1]
+    return chosen
+
+
+def epoch_thresholds(
+    detector: Detector, laps: Sequence[Lap]
+) -> tuple[Thresholds, dict[str, Thresholds]]:
+    """The thresholds and channel-subset thresholds the detector's current model should use:
+    the hidden types tuned on the simulated laps (no rule labels them), braking from ``Speed``
+    alone tuned with a minimum duration (its probabilities are less sharp)."""
+    simulated = [lap for lap in laps if lap.truth is not None]
+    thresholds = detector.thresholds | tune_thresholds(detector, simulated, SIM_ONLY_EVENTS)
+    by_channels = detector.channel_thresholds
+    if "Speed" in detector.channels and len(detector.channels) > 1:
+        speed = tune_thresholds(detector, laps, ("braking",), ("Speed",), TUNE_MIN_DURATION)
+        by_channels = {**by_channels, "Speed": speed}
+    return thresholds, by_channels
