@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 
+from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.loading import KIND
 from telecnn.telemetry.detector.model import MODEL_NAME
-from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
+from telecnn.telemetry.detector.train import train_detector
 from telecnn.training import load_checkpoint, save_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]

@@ -117,7 +117,9 @@ def train_events(
     the options given now (the model's must match the checkpoint's).
     Works under torchrun (DDP): each rank trains on its share; rank 0 writes the checkpoint.
     """
-    from telecnn.telemetry.detector.train import KIND, DetectorTrainConfig, train_detector
+    from telecnn.telemetry.detector.config import DetectorTrainConfig
+    from telecnn.telemetry.detector.loading import KIND
+    from telecnn.telemetry.detector.train import train_detector
     from telecnn.telemetry.schema import CHANNELS
     from telecnn.training import plan_run
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,8 +136,3 @@ class Lap:
     def distance(self) -> np.ndarray:
         """Distance along the lap in metres (:func:`~telecnn.telemetry.axes.lap_distance`)."""
         return lap_distance(self.data, self.times)
-
-
-def meta_dict(meta: LapMeta) -> dict[str, Any]:
-    """LapMeta as a plain dict (for tables and JSON)."""
-    return {k: v for k, v in meta.__dict__.items() if k != "notes"}

@@ -46,10 +46,6 @@ class RunSpec:
     run_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def checkpoint_path(self) -> Path | None:
-        return None if self.run_dir is None else self.run_dir / CHECKPOINT_NAME
-
 
 @dataclass
 class Progress:
@@ -145,12 +141,10 @@ def fit(
     if ctx.enabled:
         device_ids = [ctx.local_rank] if next(model.parameters()).is_cuda else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
-    device = next(model.parameters()).device
 
     for epoch in range(progress.start_epoch, epochs):
         started = time.perf_counter()
         net.train()
-        totals = torch.zeros(3, dtype=torch.float64, device=device)  # loss sum, correct, samples
         bar = tqdm(
             train_batches(epoch),
             total=steps_per_epoch,
@@ -160,23 +154,8 @@ def fit(
             disable=not (show_progress and ctx.is_main),
             file=sys.stderr,
         )
-        for step, (inputs, targets) in enumerate(bar):
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
-                outputs = net(inputs)
-                loss = loss_fn(outputs, targets)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None and step_scheduler_per_batch:
-                scheduler.step()
-            with torch.no_grad():
-                n = inputs.shape[0]
-                totals[0] += loss.detach().double() * n
-                totals[2] += n
-                if correct_fn is not None:
-                    totals[1] += correct_fn(outputs.detach(), targets).double()
-            if not bar.disable and step % LOSS_EVERY == 0:  # .item() waits for the GPU
-                bar.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+        per_batch = scheduler if step_scheduler_per_batch else None
+        totals = _train_batches(net, bar, optimizer, loss_fn, per_batch, correct_fn, autocast)
         bar.close()
         if scheduler is not None and not step_scheduler_per_batch:
             scheduler.step()
@@ -185,16 +164,7 @@ def fit(
         totals = all_reduce_sum(totals, ctx)
         broadcast_buffers(model, ctx)
         seconds = time.perf_counter() - started
-        samples = max(totals[2].item(), 1.0)
-        record: dict[str, float] = {
-            "epoch": epoch + 1,
-            "train_loss": totals[0].item() / samples,
-            "lr": optimizer.param_groups[0]["lr"],
-            "train_seconds": seconds,
-            "samples_per_second": samples / seconds,
-        }
-        if correct_fn is not None:
-            record["train_acc"] = totals[1].item() / samples
+        record = _epoch_record(epoch, totals, optimizer, seconds, correct_fn is not None)
         if evaluate is not None and ctx.is_main:
             record.update(evaluate(model))
         history.append(record)
@@ -204,6 +174,61 @@ def fit(
                 _write_epoch(spec, model, optimizer, scheduler, epoch + 1, history)
         barrier(ctx)
     return history
+
+
+def _train_batches(
+    net: nn.Module,
+    batches: Iterable[Batch],
+    optimizer: torch.optim.Optimizer,
+    loss_fn: LossFn,
+    scheduler: Any | None,
+    correct_fn: CorrectFn | None,
+    autocast: torch.dtype | None,
+) -> torch.Tensor:
+    """One epoch's optimiser steps (``scheduler`` stepped per batch when given); returns the
+    loss sum, correct count and sample count ``(3,)`` in float64 on the model's device."""
+    device = next(net.parameters()).device
+    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    show = isinstance(batches, tqdm) and not batches.disable
+    for step, (inputs, targets) in enumerate(batches):
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
+            outputs = net(inputs)
+            loss = loss_fn(outputs, targets)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        with torch.no_grad():
+            n = inputs.shape[0]
+            totals[0] += loss.detach().double() * n
+            totals[2] += n
+            if correct_fn is not None:
+                totals[1] += correct_fn(outputs.detach(), targets).double()
+        if show and step % LOSS_EVERY == 0:  # .item() waits for the GPU
+            batches.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
+    return totals
+
+
+def _epoch_record(
+    epoch: int,
+    totals: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    seconds: float,
+    accuracy: bool,
+) -> dict[str, float]:
+    """The history record of a finished epoch from its (all-reduced) totals."""
+    samples = max(totals[2].item(), 1.0)
+    record: dict[str, float] = {
+        "epoch": epoch + 1,
+        "train_loss": totals[0].item() / samples,
+        "lr": optimizer.param_groups[0]["lr"],
+        "train_seconds": seconds,
+        "samples_per_second": samples / seconds,
+    }
+    if accuracy:
+        record["train_acc"] = totals[1].item() / samples
+    return record
 
 
 def _write_epoch(

@@ -12,13 +12,14 @@ trains one with the project's one loop (laps, examples, loss and tuning in modul
 own).
 """
 
+from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.detector import Detector, LapProbabilities
 from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, score_lap
 from telecnn.telemetry.detector.loading import default_model_path, load_detector
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.running import choose_detector, detect, detect_laps
 from telecnn.telemetry.detector.scoring import evaluate_laps
-from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
+from telecnn.telemetry.detector.train import train_detector
 
 __all__ = [
     "Detector",

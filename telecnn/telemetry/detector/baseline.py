@@ -1,7 +1,8 @@
 """The rule baseline on a chosen set of channels (the CNN's comparison point).
 
-With ``Brake`` the exact rules label braking; without it braking comes from the speed-only
-rule (deceleration), so ``channels=["Speed"]`` is the speed-only baseline.
+With ``Brake`` the exact rules label braking; without it, and with ``Speed`` among the
+channels, braking comes from the speed-only rule (deceleration; the speed is derived from the
+position when the lap has none), so ``channels=["Speed"]`` is the speed-only baseline.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def rule_detect(lap: Lap, channels: Sequence[str] | None = None) -> pd.DataFrame
     use = known_channels(channels) if channels is not None else CHANNELS
     data = lap.data[[c for c in lap.data.columns if c in use or c in _KEEP]]
     events = rule_events(data)
-    if "Brake" not in data and ("Speed" in data or "Distance" in data):
+    if "Brake" not in data and "Speed" in use and ("Speed" in data or "Distance" in data):
         braking = speed_rule_events(data)
         events = pd.concat([e for e in (events, braking) if len(e)] or [events], ignore_index=True)
         events = events.sort_values("start_time", kind="stable").reset_index(drop=True)

@@ -10,25 +10,24 @@ simulated laps (:mod:`.tuning`) and the model is scored on them (:mod:`.scoring`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from telecnn.device import pick_device
+from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.detector import Detector
-from telecnn.telemetry.detector.examples import batches, make_examples
-from telecnn.telemetry.detector.features import GRID_HZ, Normalisation, known_channels
+from telecnn.telemetry.detector.examples import Examples, batches, make_examples
+from telecnn.telemetry.detector.features import Normalisation, known_channels
 from telecnn.telemetry.detector.loading import KIND
 from telecnn.telemetry.detector.loss import masked_bce
-from telecnn.telemetry.detector.model import MODEL_DEFAULTS, MODEL_NAME, build_model
+from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
 from telecnn.telemetry.detector.training_laps import training_laps, validation_laps
 from telecnn.telemetry.detector.tuning import epoch_thresholds
-from telecnn.telemetry.schema import CHANNELS, Lap
+from telecnn.telemetry.schema import Lap
 from telecnn.training import (
     Progress,
     RunSpec,
@@ -39,41 +38,6 @@ from telecnn.training import (
     shutdown,
 )
 from telecnn.training.schedule import warmup_cosine
-
-
-@dataclass
-class DetectorTrainConfig:
-    """Everything a detector training run depends on (all of it reproducible from ``seed``)."""
-
-    sim_laps: int = 2000
-    circuits: tuple[str, ...] | None = None
-    channels: tuple[str, ...] = CHANNELS
-    epochs: int = 8
-    batch_size: int = 32
-    crop: int = 384
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    width: int = MODEL_DEFAULTS["width"]
-    dilations: tuple[int, ...] = MODEL_DEFAULTS["dilations"]
-    hz: float = GRID_HZ
-    rate_range: tuple[float, float] = (3.3, 8.5)
-    refeed_share: float = 0.3
-    channel_dropout: bool = MODEL_DEFAULTS["channel_dropout"]
-    solo_share: float = MODEL_DEFAULTS["solo_share"]  # share of laps seen through Speed alone
-    val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
-    seed: int = 0
-    device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
-
-    def build_model_config(self) -> dict[str, Any]:
-        """The model config the checkpoint stores (the architecture's defaults, then ours)."""
-        return {
-            "in_channels": len(self.channels),
-            **MODEL_DEFAULTS,
-            "width": self.width,
-            "dilations": list(self.dilations),
-            "channel_dropout": self.channel_dropout and len(self.channels) > 1,
-            "solo_share": self.solo_share,
-        }
 
 
 def train_detector(
@@ -91,7 +55,7 @@ def train_detector(
     ``config.epochs`` extends a finished run). Under ``torchrun`` each rank trains on its share
     of the laps and rank 0 writes.
     """
-    channels = known_channels(config.channels)
+    known_channels(config.channels)  # unknown names fail before anything is built
     torch.manual_seed(config.seed)
     ctx, device = init_distributed(pick_device(config.device))
     try:
@@ -99,32 +63,25 @@ def train_detector(
         n_train = config.sim_laps + len(real_laps)
         mine = list(range(ctx.rank, n_train - n_train % ctx.world_size, ctx.world_size))
         steps = max(1, -(-len(mine) // config.batch_size))
-        model_config = config.build_model_config()
-        model = build_model(model_config).to(device)
+        model = build_model(config.build_model_config()).to(device)
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         scheduler = warmup_cosine(optimizer, total_steps=steps * config.epochs)
-        spec = RunSpec(KIND, MODEL_NAME, model_config, Path(run_dir) if run_dir else None, {})
+        spec = RunSpec(KIND, MODEL_NAME, config.build_model_config())
+        spec.run_dir = Path(run_dir) if run_dir else None
         # the run folder before any lap: a bad resume fails fast
         progress, saved = Progress(), {}
         if spec.run_dir is not None or resume_run:
-            plan = plan_run(
-                spec.run_dir or "", resume=resume_run, force=force, kind=KIND, epochs=config.epochs
-            )
+            plan = plan_run(spec.run_dir or "", resume=resume_run, force=force, kind=KIND)
+            plan.check_epochs(config.epochs)
             if ctx.is_main:
                 plan.discard_previous()
             if plan.state is not None:
                 progress = restore(plan.state, spec, model, optimizer, scheduler, plan.checkpoint)
                 saved = plan.state["extra"]
 
-        train_laps = training_laps(config, real_laps)
-        val_laps = validation_laps(config)
-        if "normalisation" in saved:
-            norm = Normalisation.from_dict(saved["normalisation"])
-        else:
-            norm = Normalisation.fit([lap.data for lap in train_laps[:400]], channels)
-        examples = make_examples([train_laps[i] for i in mine], norm, config.hz)
+        examples, val_laps, norm = _data(config, real_laps, mine, saved.get("normalisation"))
         thresholds = {**DEFAULT_THRESHOLDS, **saved.get("thresholds", {})}
         detector = Detector(model, norm, config.hz, thresholds, device)
         spec.extra.update(detector.extra())
@@ -160,3 +117,22 @@ def train_detector(
         return detector, history
     finally:
         shutdown(ctx)
+
+
+def _data(
+    config: DetectorTrainConfig,
+    real_laps: Sequence[Lap],
+    mine: Sequence[int],
+    saved_norm: dict | None,
+) -> tuple[Examples, list[Lap], Normalisation]:
+    """This rank's training examples (laps ``mine``), the validation laps and the
+    normalisation (a resumed run's own, else fitted on the first 400 training laps)."""
+    train_laps = training_laps(config, real_laps)
+    val_laps = validation_laps(config)
+    if saved_norm is not None:
+        norm = Normalisation.from_dict(saved_norm)
+    else:
+        norm = Normalisation.fit(
+            [lap.data for lap in train_laps[:400]], known_channels(config.channels)
+        )
+    return make_examples([train_laps[i] for i in mine], norm, config.hz), val_laps, norm

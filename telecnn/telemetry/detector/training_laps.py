@@ -19,7 +19,7 @@ from telecnn.telemetry.labels import resampled_truth
 from telecnn.telemetry.schema import Lap
 
 if TYPE_CHECKING:
-    from telecnn.telemetry.detector.train import DetectorTrainConfig
+    from telecnn.telemetry.detector.config import DetectorTrainConfig
 
 #: Offset of the validation laps' seed: their simulator streams never meet the training ones.
 VAL_SEED_OFFSET = 1_000_000

@@ -1,7 +1,8 @@
 """Laps from fastf1: session specs, drivers, lap selection, the cache and offline mode.
 
 fastf1 is imported only when a session is loaded. Real fastf1 objects (``Session``, ``Laps``,
-``Lap``, ``Telemetry``) are accepted as they are by :func:`laps_from_fastf1`.
+``Lap``, ``Telemetry``) are accepted as they are by
+:func:`~telecnn.telemetry.sources.as_laps`, which reads each lap with :func:`lap_from_fastf1`.
 """
 
 from __future__ import annotations

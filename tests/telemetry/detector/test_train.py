@@ -10,9 +10,10 @@ import torch
 
 from telecnn.errors import CheckpointError, RunCompleteError, RunFolderError
 from telecnn.telemetry.detector import Detector, load_detector
+from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.model import build_model
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
-from telecnn.telemetry.detector.train import DetectorTrainConfig, train_detector
+from telecnn.telemetry.detector.train import train_detector
 from telecnn.telemetry.simulate import simulate_laps
 from telecnn.training import load_checkpoint, plan_run
 

@@ -1,0 +1,45 @@
+"""What a detector training run depends on, in one reproducible config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telecnn.telemetry.detector.features import GRID_HZ
+from telecnn.telemetry.detector.model import MODEL_DEFAULTS
+from telecnn.telemetry.schema import CHANNELS
+
+
+@dataclass
+class DetectorTrainConfig:
+    """Everything a detector training run depends on (all of it reproducible from ``seed``)."""
+
+    sim_laps: int = 2000
+    circuits: tuple[str, ...] | None = None
+    channels: tuple[str, ...] = CHANNELS
+    epochs: int = 8
+    batch_size: int = 32
+    crop: int = 384
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    width: int = MODEL_DEFAULTS["width"]
+    dilations: tuple[int, ...] = MODEL_DEFAULTS["dilations"]
+    hz: float = GRID_HZ
+    rate_range: tuple[float, float] = (3.3, 8.5)
+    refeed_share: float = 0.3
+    channel_dropout: bool = MODEL_DEFAULTS["channel_dropout"]
+    solo_share: float = MODEL_DEFAULTS["solo_share"]  # share of laps seen through Speed alone
+    val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
+    seed: int = 0
+    device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
+
+    def build_model_config(self) -> dict[str, Any]:
+        """The model config the checkpoint stores (the architecture's defaults, then ours)."""
+        return {
+            "in_channels": len(self.channels),
+            **MODEL_DEFAULTS,
+            "width": self.width,
+            "dilations": list(self.dilations),
+            "channel_dropout": self.channel_dropout and len(self.channels) > 1,
+            "solo_share": self.solo_share,
+        }
