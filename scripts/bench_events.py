@@ -58,12 +58,12 @@ def main() -> None:
     sets = real_sets()
     for name, laps in sets.items():
         entry = {"laps": len(laps)}
-        for key, kwargs in (
-            ("cnn_all_channels", {"detector": "cnn"}),
-            ("cnn_speed_only", {"detector": "cnn", "channels": ["Speed"]}),
-            ("rules_speed_only", {"detector": "rules", "channels": ["Speed"]}),
+        for key, chosen, channels in (
+            ("cnn_all_channels", detector, None),
+            ("cnn_speed_only", detector, ["Speed"]),
+            ("rules_speed_only", "rules", ["Speed"]),
         ):
-            scores = evaluate_laps(laps, detector, progress=True, **kwargs)
+            scores = evaluate_laps(laps, chosen, channels, progress=True)
             entry[key] = scores_table(scores)
             print(f"== {name}: {key}\n{format_scores(scores)}\n")
         report["real"][name] = entry
