@@ -15,6 +15,11 @@ class DataNotFoundError(TelecnnError, FileNotFoundError):
     """A file or data set the user pointed at (or that we looked for) is not there."""
 
 
+class WriteError(TelecnnError, OSError):
+    """An output that could not be written (no space, file too large, read-only file system,
+    permission): the message names the path, the reason and what was kept. The CLI exits 1."""
+
+
 class CheckpointError(TelecnnError):
     """A checkpoint that is corrupt, not ours, or of another model than expected."""
 

@@ -1,10 +1,11 @@
-"""Turning bad input into one line on stderr and exit code 2, never a traceback."""
+"""Turning bad input (exit code 2) and failed writes (exit code 1) into one line on stderr,
+never a traceback."""
 
 from __future__ import annotations
 
 import click
 
-from telecnn.errors import TelecnnError, one_line
+from telecnn.errors import TelecnnError, WriteError, one_line
 
 
 class UserError(click.ClickException):
@@ -13,12 +14,20 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+class OutputError(click.ClickException):
+    """An output that could not be written: ``Error: cannot write ...`` and exit code 1."""
+
+    exit_code = 1
+
+
 class TelecnnGroup(click.Group):
     """A click group whose commands report library errors (and missing files) as one line."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except WriteError as exc:
+            raise OutputError(one_line(exc)) from None
         except TelecnnError as exc:
             raise UserError(one_line(exc)) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:

@@ -28,8 +28,9 @@ HISTORY_NAME = "history.json"
 
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path:
     """Write ``state`` (plus the format tag) to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, **state}, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as out:
+        # through a Python file, so a failed write keeps its OS error (no space, too large)
+        torch.save({"format": FORMAT, **state}, out)
     return Path(path)
 
 
