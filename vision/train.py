@@ -15,6 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from telecnn.training import (
     RunPlan,
     RunSpec,
     fit,
+    hold_run_folder,
     init_distributed,
     plan_run,
     restore,
@@ -196,27 +198,32 @@ def train_images(
     already is unless ``force``. A resumed run keeps its saved options except ``epochs``: more
     than it had extends it (its schedule re-planned); a complete run is refused. The rule is
     :func:`telecnn.training.plan_run`'s. Under ``torchrun`` every rank calls this; rank 0 alone
-    writes the run directory.
+    writes the run directory, holding its lock (:func:`~telecnn.training.hold_run_folder`).
     """
-    if resume_from is not None:
-        plan = plan_run(resume_from, resume=True, force=force, kind=KIND, finished_marker=METRICS)
-        assert plan.state is not None
-        config = _config_from_checkpoint(plan.state, config)
-    cfg = config.resolved()
-    assert cfg.epochs is not None
-    if resume_from is not None:
-        plan.check_epochs(cfg.epochs)
-    else:
-        out = Path(cfg.out) if cfg.out else default_run_dir(cfg.model)
-        plan = plan_run(out, resume=False, force=force, finished_marker=METRICS)
-    train_split, test_split = load_fashion_mnist(cfg.data_dir, cfg.limit)
-    ctx, device = init_distributed(pick_device(cfg.device))
-    try:
-        if not plan.resuming:
-            plan = replace(plan, run_dir=_share_run_dir(plan.run_dir, ctx))
-        return _run(cfg, plan, train_split, test_split, device, ctx)
-    finally:
-        shutdown(ctx)
+    with ExitStack() as held:
+        if resume_from is not None:
+            held.enter_context(hold_run_folder(resume_from, create=False))
+            plan = plan_run(
+                resume_from, resume=True, force=force, kind=KIND, finished_marker=METRICS
+            )
+            assert plan.state is not None
+            config = _config_from_checkpoint(plan.state, config)
+        cfg = config.resolved()
+        assert cfg.epochs is not None
+        if resume_from is not None:
+            plan.check_epochs(cfg.epochs)
+        else:
+            out = Path(cfg.out) if cfg.out else default_run_dir(cfg.model)
+            held.enter_context(hold_run_folder(out))
+            plan = plan_run(out, resume=False, force=force, finished_marker=METRICS)
+        train_split, test_split = load_fashion_mnist(cfg.data_dir, cfg.limit)
+        ctx, device = init_distributed(pick_device(cfg.device))
+        try:
+            if not plan.resuming:
+                plan = replace(plan, run_dir=_share_run_dir(plan.run_dir, ctx))
+            return _run(cfg, plan, train_split, test_split, device, ctx)
+        finally:
+            shutdown(ctx)
 
 
 def _run(

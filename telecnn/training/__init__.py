@@ -3,7 +3,7 @@
 from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 from telecnn.training.distributed import DistContext, init_distributed, shutdown
 from telecnn.training.loop import Progress, RunSpec, fit, restore
-from telecnn.training.run_folder import RunPlan, plan_run
+from telecnn.training.run_folder import RunPlan, hold_run_folder, plan_run
 
 __all__ = [
     "DistContext",
@@ -11,6 +11,7 @@ __all__ = [
     "RunPlan",
     "RunSpec",
     "fit",
+    "hold_run_folder",
     "init_distributed",
     "load_checkpoint",
     "plan_run",

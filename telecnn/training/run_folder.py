@@ -6,16 +6,28 @@ that already holds one (a checkpoint, or the pipeline's mark of a finished run) 
 train than it has (a larger ``epochs`` extends a finished run). The answer, a :class:`RunPlan`,
 carries the checkpoint to continue from. Nothing is written or removed here, so every rank of
 a ``torchrun`` job may ask; only :meth:`RunPlan.discard_previous` (rank 0) removes files.
+
+A run folder belongs to one process: :func:`hold_run_folder` takes an OS lock on it for the
+whole run (released by the OS when the process ends, however it ends), so a second run started
+on it at the same moment is refused instead of silently overwriting the first.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from telecnn.errors import RunCompleteError, RunFolderError
+try:
+    import fcntl
+except ImportError:  # Windows has no fcntl: runs there are not locked
+    fcntl = None  # type: ignore[assignment]
+
+from telecnn.atomic import write_failure
+from telecnn.errors import RunCompleteError, RunFolderError, WriteError
 from telecnn.training.checkpoint import CHECKPOINT_NAME, HISTORY_NAME, load_checkpoint
 from telecnn.words import count
 
@@ -112,3 +124,51 @@ def plan_run(
             "start it over with --force, or pick another --out"
         )
     return RunPlan(path, None, holds_run, finished_marker)
+
+
+#: The lock file a running trainer holds in its run folder (it stays there, unlocked, after).
+LOCK_NAME = ".lock"
+
+
+@contextmanager
+def hold_run_folder(run_dir: str | os.PathLike[str] | None, create: bool = True) -> Iterator[None]:
+    """Hold an exclusive OS lock (``flock``) on ``run_dir`` while the block runs; refuse with one
+    line naming the holder's PID when another process has it. Only rank 0 of a ``torchrun`` job
+    locks. A folder that does not exist yet is created for a new run (``create``); one to
+    resume that is not there is left for :func:`plan_run` to refuse (None: nothing to hold)."""
+    if run_dir is None or os.environ.get("RANK", "0") != "0" or fcntl is None:
+        yield
+        return
+    folder = Path(run_dir)
+    folder = folder.parent if folder.is_file() else folder  # --resume may name the checkpoint
+    if not create and not folder.is_dir():
+        yield
+        return
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        reason = write_failure(exc)
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            reason = "a file stands where its folder should be"
+        raise WriteError(f"cannot write to {folder}: {reason}") from exc
+    finished = False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise RunFolderError(
+                f"{folder} is in use by another run (PID {holder}): wait for it to end, "
+                "or pick another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+        finished = True
+    finally:
+        os.close(fd)  # closing releases the lock
+        if created and not finished and [p.name for p in folder.iterdir()] == [LOCK_NAME]:
+            (folder / LOCK_NAME).unlink()  # a run that failed before writing leaves no folder
+            folder.rmdir()

@@ -3,9 +3,11 @@ run-folder rule every trainer follows (new, replaced, resumed, extended, complet
 
 from __future__ import annotations
 
+import errno
 import pathlib
 import pickle
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 import torch
@@ -18,6 +20,7 @@ from telecnn.errors import (
     RunCompleteError,
     RunFolderError,
     TelecnnError,
+    WriteError,
 )
 from telecnn.training import (
     Progress,
@@ -144,14 +147,16 @@ def test_checkpoint_is_written_atomically_and_a_run_resumes(tmp_path: Path) -> N
         assert torch.equal(state["model_state"][name], tensor)
 
     # a save that dies half-way leaves the last good checkpoint and no temp file behind
-    def broken_save(obj: object, path: Path) -> None:
-        Path(path).write_bytes(b"half a checkpoint")
-        raise OSError("disk full")
+    def broken_save(obj: object, out: BinaryIO) -> None:
+        out.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     original = checkpoint_module.torch.save
     checkpoint_module.torch.save = broken_save
     try:
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(
+            WriteError, match="no space left on device .nothing written; the previous"
+        ):
             save_checkpoint(run_dir / "checkpoint.pt", {"kind": KIND, "epoch": 99})
     finally:
         checkpoint_module.torch.save = original

@@ -10,6 +10,7 @@ simulated laps (:mod:`.tuning`) and the model is scored on them (:mod:`.scoring`
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ from telecnn.training import (
     Progress,
     RunSpec,
     fit,
+    hold_run_folder,
     init_distributed,
     plan_run,
     restore,
@@ -58,6 +60,7 @@ def train_detector(
     known_channels(config.channels)  # unknown names fail before anything is built
     torch.manual_seed(config.seed)
     ctx, device = init_distributed(pick_device(config.device))
+    held = ExitStack()
     try:
         # every rank gets the same number of laps (so the same number of steps: DDP needs it)
         n_train = config.sim_laps + len(real_laps)
@@ -72,6 +75,7 @@ def train_detector(
         spec.run_dir = Path(run_dir) if run_dir else None
         # the run folder before any lap: a bad resume fails fast
         progress, saved = Progress(), {}
+        held.enter_context(hold_run_folder(spec.run_dir, create=not resume_run))  # rank 0's
         if spec.run_dir is not None or resume_run:
             plan = plan_run(spec.run_dir or "", resume=resume_run, force=force, kind=KIND)
             plan.check_epochs(config.epochs)
@@ -116,6 +120,7 @@ def train_detector(
         model.eval()
         return detector, history
     finally:
+        held.close()
         shutdown(ctx)
 
 

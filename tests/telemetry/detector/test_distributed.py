@@ -34,6 +34,7 @@ def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path, tor
     state = load_checkpoint(out, kind=KIND)
     assert state["epoch"] == 2
     assert [h["epoch"] for h in state["history"]] == [1, 2]
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.json"]
+    # rank 0 alone writes, and alone held the folder's lock
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "checkpoint.pt", "history.json"]
     detector = load_detector(out)
     assert detector.channels  # the checkpoint carries what detection needs
