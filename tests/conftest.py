@@ -48,3 +48,25 @@ def torchrun() -> Callable[..., subprocess.CompletedProcess]:
         return subprocess.run([*cmd, *args], env=env, capture_output=True, text=True, timeout=300)
 
     return run
+
+
+#: A tiny train-events run: a few seconds an epoch on two cores.
+TINY_TRAINING = (
+    "train-events",
+    "--sim-laps",
+    "16",
+    "--circuits",
+    "monza",
+    "--batch-size",
+    "8",
+    "--width",
+    "8",
+    "--device",
+    "cpu",
+)
+
+
+@pytest.fixture
+def tiny_training() -> tuple[str, ...]:
+    """The arguments of a tiny ``train-events`` run (a few seconds an epoch)."""
+    return TINY_TRAINING

@@ -10,21 +10,6 @@ from collections.abc import Callable
 
 import pytest
 
-#: A tiny train-events run: a few seconds an epoch on two cores.
-TINY = (
-    "train-events",
-    "--sim-laps",
-    "16",
-    "--circuits",
-    "monza",
-    "--batch-size",
-    "8",
-    "--width",
-    "8",
-    "--device",
-    "cpu",
-)
-
 
 def run_telecnn(*args: str, max_bytes: int | None = None) -> subprocess.CompletedProcess:
     """``telecnn ARGS`` in a subprocess, its files limited to ``max_bytes`` when given."""
@@ -53,11 +38,6 @@ def check_one_line_exit(code: int, done: subprocess.CompletedProcess, *parts: st
     for part in parts:
         assert part in last, last
     return last
-
-
-@pytest.fixture
-def tiny_training() -> tuple[str, ...]:
-    return TINY
 
 
 @pytest.fixture

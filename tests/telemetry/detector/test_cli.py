@@ -134,22 +134,6 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, quali_laps) -> None:
     _one_line_exit_2(run("detect-events", "--file", str(text)), "column Speed holds no numbers")
 
 
-#: A tiny train-events run: a few seconds an epoch on two cores.
-TINY_TRAINING = (
-    "train-events",
-    "--sim-laps",
-    "16",
-    "--circuits",
-    "monza",
-    "--batch-size",
-    "8",
-    "--width",
-    "8",
-    "--device",
-    "cpu",
-)
-
-
 def _trained_epochs(run_dir: Path) -> tuple[int, int]:
     """Epochs of the run's history file and checkpoint."""
     import torch
@@ -159,53 +143,53 @@ def _trained_epochs(run_dir: Path) -> tuple[int, int]:
     return len(history), torch.load(run_dir / "checkpoint.pt", weights_only=True)["epoch"]
 
 
-def test_train_events_run_folder(tmp_path: Path) -> None:
+def test_train_events_run_folder(tmp_path: Path, tiny_training: tuple[str, ...]) -> None:
     out = tmp_path / "run"
-    first = run(*TINY_TRAINING, "--epochs", "1", "--out", str(out))
+    first = run(*tiny_training, "--epochs", "1", "--out", str(out))
     assert first.exit_code == 0, first.output
     assert "trained 1 epoch;" in first.output and _trained_epochs(out) == (1, 1)
     # a used folder is refused for a new run; resuming a complete run says so
     _one_line_exit_2(
-        run(*TINY_TRAINING, "--epochs", "1", "--out", str(out)),
+        run(*tiny_training, "--epochs", "1", "--out", str(out)),
         "already holds a run",
         f"--resume {out}",
         "--force",
     )
     _one_line_exit_2(
-        run(*TINY_TRAINING, "--epochs", "1", "--resume", str(out)),
+        run(*tiny_training, "--epochs", "1", "--resume", str(out)),
         "is already complete (1 epoch)",
         "give --epochs above 1",
     )
     # a larger --epochs extends it, and the extended run's checkpoint detects events
-    extended = run(*TINY_TRAINING, "--epochs", "2", "--resume", str(out))
+    extended = run(*tiny_training, "--epochs", "2", "--resume", str(out))
     assert extended.exit_code == 0, extended.output
     assert "trained 2 epochs;" in extended.output and _trained_epochs(out) == (2, 2)
     detected = run("detect-events", "--sim", "monza", "--model", str(out))
     assert detected.exit_code == 0, detected.output
     # the old form (--resume as a flag continuing --out) still works
-    bare = run(*TINY_TRAINING, "--epochs", "3", "--out", str(out), "--resume")
+    bare = run(*tiny_training, "--epochs", "3", "--out", str(out), "--resume")
     assert bare.exit_code == 0, bare.output
     assert _trained_epochs(out) == (3, 3)
     # --force starts over in the same folder
-    forced = run(*TINY_TRAINING, "--epochs", "1", "--out", str(out), "--force")
+    forced = run(*tiny_training, "--epochs", "1", "--out", str(out), "--force")
     assert forced.exit_code == 0, forced.output
     assert _trained_epochs(out) == (1, 1)
 
 
-def test_train_events_bad_resume(tmp_path: Path) -> None:
+def test_train_events_bad_resume(tmp_path: Path, tiny_training: tuple[str, ...]) -> None:
     nowhere = tmp_path / "nowhere"
-    _one_line_exit_2(run(*TINY_TRAINING, "--resume", str(nowhere)), "nothing to resume")
+    _one_line_exit_2(run(*tiny_training, "--resume", str(nowhere)), "nothing to resume")
     assert not nowhere.exists()
     image = tmp_path / "image"
     save_checkpoint(
         image / "checkpoint.pt",
         {"kind": "image-classifier", "model_name": "simple-cnn", "model_config": {}, "epoch": 1},
     )
-    _one_line_exit_2(run(*TINY_TRAINING, "--resume", str(image)), "image-classifier")
+    _one_line_exit_2(run(*tiny_training, "--resume", str(image)), "image-classifier")
     _one_line_exit_2(
-        run(*TINY_TRAINING, "--resume", str(image), "--out", str(nowhere)), "drop --out"
+        run(*tiny_training, "--resume", str(image), "--out", str(nowhere)), "drop --out"
     )
-    _one_line_exit_2(run(*TINY_TRAINING, "--resume", str(image), "--force"), "--force")
+    _one_line_exit_2(run(*tiny_training, "--resume", str(image), "--force"), "--force")
 
 
 @pytest.mark.parametrize("command", ["detect-events", "train-events", "eval-events"])
