@@ -28,10 +28,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        reason = write_failure(exc)
-        if isinstance(exc, FileExistsError):  # a file stands where a folder is needed
-            reason = f"{exc.filename or target.parent} is a file, not a folder"
-        raise WriteError(f"cannot write {target}: {reason} ({_kept(kept)})") from exc
+        raise WriteError(f"cannot write {target}: {write_failure(exc)} ({_kept(kept)})") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -50,6 +47,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def write_failure(exc: BaseException) -> str | None:
     """Why a write failed (``"no space left on device"``), from the OS error behind ``exc``
     (libraries such as torch wrap it); None when no OS error is behind it."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):  # making the folder: a file is there
+        return f"{exc.filename or 'a file'} is a file, not a folder"
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, OSError) and not isinstance(seen, WriteError):

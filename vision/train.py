@@ -25,9 +25,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from telecnn.atomic import write_json
+from telecnn.atomic import write_failure, write_json
 from telecnn.device import autocast_dtype, pick_device
-from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.errors import CheckpointError, TelecnnError, WriteError
 from telecnn.training import (
     DistContext,
     Progress,
@@ -394,7 +394,7 @@ def _start_run_dir(run_dir: Path, cfg: ImageTrainConfig) -> bool:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise TelecnnError(f"cannot create run directory {run_dir}: {exc.strerror or exc}") from exc
+        raise WriteError(f"cannot write to {run_dir}: {write_failure(exc)}") from exc
     try:
         write_json(run_dir / RUN_CONFIG, _run_config(cfg))
     except TelecnnError:

@@ -149,10 +149,7 @@ def hold_run_folder(run_dir: str | os.PathLike[str] | None, create: bool = True)
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        reason = write_failure(exc)
-        if isinstance(exc, (FileExistsError, NotADirectoryError)):
-            reason = "a file stands where its folder should be"
-        raise WriteError(f"cannot write to {folder}: {reason}") from exc
+        raise WriteError(f"cannot write to {folder}: {write_failure(exc)}") from exc
     finished = False
     try:
         try:

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.grid import resample_frame
 from telecnn.telemetry.labels import resampled_truth
 from telecnn.telemetry.schema import Lap
-
-if TYPE_CHECKING:
-    from telecnn.telemetry.detector.config import DetectorTrainConfig
 
 #: Offset of the validation laps' seed: their simulator streams never meet the training ones.
 VAL_SEED_OFFSET = 1_000_000
