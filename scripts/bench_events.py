@@ -1,10 +1,13 @@
 """Measure the default event detector -> ``bench/events.json``.
 
-- Real laps of ../shared/data (labels: the rules on all channels): per-type precision, recall
-  and F1 of the CNN with all channels and with Speed alone, beside the speed-only rule baseline.
-- The simulator's held-out laps (a seed the default model never saw), CNN vs its truth.
+- Real laps of ../shared/data (labels: the rules on all channels, taxonomy 2): per type the
+  precision, recall, F1 (IoU 0.5), segmental F1@{0.10, 0.25, 0.50} and edit score, braking's
+  onset error (median, 90th percentile, m) of the CNN with all channels and with Speed alone,
+  beside the speed-only rule baseline; the 2026 test day's DRS detections per 200 laps; each
+  set's targets and whether they are met.
+- The simulator's held-out laps of both eras (a seed the default model never saw).
 - Throughput: 1,200 laps (the real race laps, repeated) in one call: model seconds and laps/s,
-  beside the rule detector's.
+  beside the rule detector's and pandas reading the race file (the floor of this machine).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import platform
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from telecnn.atomic import write_json
@@ -21,13 +25,36 @@ from telecnn.telemetry.detector import default_model_path, load_detector
 from telecnn.telemetry.detector.baseline import rule_detect
 from telecnn.telemetry.detector.evaluate import format_scores, scores_table
 from telecnn.telemetry.detector.scoring import evaluate_laps
-from telecnn.telemetry.simulate import CIRCUITS, simulate_laps
+from telecnn.telemetry.simulate import CIRCUITS, ERAS, simulate_laps
 from telecnn.telemetry.sources import read_laps
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("TELECNN_SHARED", REPO.parent / "shared")) / "data" / "f1"
 HELD_OUT_SEED = 424242
 THROUGHPUT_LAPS = 1200
+
+
+OLD = "2024 hungary-q + 2025 china-r"
+NEW = "bahrain-2026-test day 1 (no DRS, merged, ~7.5 Hz)"
+#: The shipped model's targets (issue 13): per set, (scores key, type) -> least F1.
+TARGETS: dict[str, dict[tuple[str, str], float]] = {
+    NEW: {
+        ("cnn_all_channels", "braking"): 0.97,
+        ("cnn_all_channels", "clipping"): 0.85,
+        ("cnn_all_channels", "lift_coast"): 0.80,
+        ("cnn_all_channels", "upshift"): 0.98,
+        ("cnn_all_channels", "downshift"): 0.95,
+    },
+    OLD: {
+        ("cnn_all_channels", "braking"): 0.98,
+        ("cnn_all_channels", "drs"): 0.98,
+        ("cnn_all_channels", "lift_coast"): 0.80,
+        ("cnn_all_channels", "clipping"): 0.80,
+        ("cnn_speed_only", "braking"): 0.85,
+    },
+}
+#: At most this many DRS detections per 200 laps of cars without DRS.
+MAX_DRS_PER_200 = 1.0
 
 
 def real_sets() -> dict[str, list]:
@@ -38,8 +65,25 @@ def real_sets() -> dict[str, list]:
     return {
         "hungary-2024-q (car data, ~3.7 Hz)": hungary,
         "china-2025-r (merged, ~7.6 Hz)": china,
-        "all real laps": hungary + china,
+        OLD: hungary + china,
+        NEW: read_laps(DATA / "bahrain-2026-test" / "day1.parquet"),
     }
+
+
+def check_targets(name: str, entry: dict) -> dict[str, dict]:
+    """Each target of a set beside the measured F1, and whether it is met."""
+    out = {}
+    for (key, event), least in TARGETS.get(name, {}).items():
+        f1 = entry[key].get(event, {}).get("f1")
+        out[f"{key}/{event}"] = {"f1": f1, "target": least, "met": f1 is not None and f1 >= least}
+    if name == NEW:
+        per_200 = entry["drs_detections_per_200_laps"]
+        out["drs_detections_per_200_laps"] = {
+            "value": per_200,
+            "target": MAX_DRS_PER_200,
+            "met": per_200 <= MAX_DRS_PER_200,
+        }
+    return out
 
 
 def main() -> None:
@@ -66,13 +110,19 @@ def main() -> None:
             scores = evaluate_laps(laps, chosen, channels, progress=True)
             entry[key] = scores_table(scores)
             print(f"== {name}: {key}\n{format_scores(scores)}\n")
+        drs = entry["cnn_all_channels"].get("drs", {}).get("detected", 0)
+        entry["drs_detections_per_200_laps"] = 200 * drs / len(laps)
+        entry["targets"] = check_targets(name, entry)
+        for target, result in entry["targets"].items():
+            print(f"   {name}: {target} {result}")
         report["real"][name] = entry
 
     sim = []
-    for i, circuit in enumerate(CIRCUITS):
-        for feed in ("car", "merged"):
-            sim += simulate_laps(circuit, 40, seed=HELD_OUT_SEED + i, feed=feed)
-    entry = {"laps": len(sim), "seed": HELD_OUT_SEED}
+    for era in ERAS:
+        for i, circuit in enumerate(CIRCUITS):
+            for feed in ("car", "merged"):
+                sim += simulate_laps(circuit, 20, seed=HELD_OUT_SEED + i, feed=feed, era=era)
+    entry = {"laps": len(sim), "seed": HELD_OUT_SEED, "eras": list(ERAS)}
     for key, channels in (("cnn_all_channels", None), ("cnn_speed_only", ["Speed"])):
         scores = evaluate_laps(sim, detector, channels=channels)
         entry[key] = scores_table(scores)
@@ -91,6 +141,9 @@ def main() -> None:
     for lap in laps:
         rule_detect(lap)
     rules_s = time.perf_counter() - started
+    started = time.perf_counter()
+    pd.read_parquet(DATA / "china-2025-r" / "race.parquet")
+    floor_s = (time.perf_counter() - started) * len(laps) / len(race)
     report["throughput"] = {
         "laps": len(laps),
         "samples": int(sum(len(lap) for lap in laps)),
@@ -100,7 +153,9 @@ def main() -> None:
         "cnn_total_laps_per_second": len(laps) / total,
         "rules_seconds": rules_s,
         "rules_laps_per_second": len(laps) / rules_s,
-        "target_model_seconds": 5.0,
+        "target_model_seconds": 2.0,
+        "floor_pandas_read_seconds": floor_s,
+        "model_seconds_per_floor": model_s / floor_s,
     }
     print("throughput:", report["throughput"])
     write_json(REPO / "bench" / "events.json", report)

@@ -8,7 +8,7 @@ import click
 
 from telecnn.cli.common_options import device_option, resolve_run_folder, run_folder_options
 from telecnn.cli.detection import check_out, detector_options, parse_channels, resolve_detector
-from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+from telecnn.cli.source_options import ERAS, laps_from_options, pop_source, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
 FULL_TABLE_LAPS = 5
@@ -39,10 +39,11 @@ def detect_events(
     batch_size: int,
     **options: object,
 ) -> None:
-    """Find braking zones, lifts, DRS, shifts, wheelspin and lock-ups on laps.
+    """Find braking zones, lift-and-coast, energy clipping, DRS, shifts, wheelspin and lock-ups.
 
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
-    (the embedded simulator; needs no network). Prints a table per lap.
+    (the embedded simulator, --era 2026 or 2025 cars; needs no network). Prints a table per
+    lap with its seconds of clipping and lift-and-coast.
     """
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.tables import laps_table, write_events
@@ -51,7 +52,9 @@ def detect_events(
     chans, chosen = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
     found = detect_laps(laps, chosen, chans, batch_size=batch_size, progress=len(laps) > 1)
-    click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS))
+    # seconds of clipping and lift-and-coast, where the channels read can show them
+    energy = chans is None or {"Throttle", "Speed"} <= set(chans)
+    click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS, energy=energy))
     if out is not None:
         write_events(out, laps, found)
         click.echo(f"wrote {out}")
@@ -67,6 +70,14 @@ def detect_events(
 @click.option("--sim-laps", default=2000, show_default=True, help="Simulated laps to train on.")
 @click.option(
     "--circuits", multiple=True, help="Simulator circuits (repeat or comma-separate; default: all)."
+)
+@click.option(
+    "--era",
+    "eras",
+    type=click.Choice(ERAS),
+    multiple=True,
+    help="Simulated cars to train on (repeat; default: both, so the model reads 2026 cars "
+    "without DRS and older ones with it).",
 )
 @click.option(
     "--file",
@@ -95,6 +106,7 @@ def detect_events(
 def train_events(
     sim_laps: int,
     circuits: tuple[str, ...],
+    eras: tuple[str, ...],
     files: tuple[str, ...],
     sessions: tuple[str, ...],
     drivers: tuple[str, ...],
@@ -140,6 +152,7 @@ def train_events(
     config = DetectorTrainConfig(
         sim_laps=sim_laps,
         circuits=names,
+        eras=tuple(dict.fromkeys(eras)) or ERAS,
         channels=tuple(parse_channels(channels) or CHANNELS),
         epochs=epochs,
         batch_size=batch_size,

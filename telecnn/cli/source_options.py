@@ -1,7 +1,7 @@
 """The lap-source options shared by ``telemetry show``, ``detect-events`` and friends.
 
-``@source_options`` adds ``--session/--driver/--lap/--file/--sim/--sim-laps/--seed/--cache/
---offline`` to a command; :func:`laps_from_options` turns their values into laps (through
+``@source_options`` adds ``--session/--driver/--lap/--file/--sim/--sim-laps/--era/--seed/
+--cache/--offline`` to a command; :func:`laps_from_options` turns their values into laps (through
 :func:`telecnn.telemetry.sources.load_laps`).
 """
 
@@ -12,7 +12,29 @@ from typing import Any
 
 import click
 
-SOURCE_KEYS = ("session", "driver", "lap", "files", "sim", "sim_laps", "seed", "cache", "offline")
+SOURCE_KEYS = (
+    "session",
+    "driver",
+    "lap",
+    "files",
+    "sim",
+    "sim_laps",
+    "era",
+    "seed",
+    "cache",
+    "offline",
+)
+
+
+ERAS = ("2025", "2026")
+#: ``--era``: which season's cars the simulator builds (2026: no DRS, energy-limited).
+era_option = click.option(
+    "--era",
+    type=click.Choice(ERAS),
+    default=ERAS[-1],
+    show_default=True,
+    help="Simulated cars: 2026 (no DRS, half the power electric) or 2025 (DRS).",
+)
 
 
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -53,6 +75,7 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="How many laps to simulate with --sim.",
         ),
+        era_option,
         click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed."),
         click.option(
             "--cache",
@@ -78,6 +101,7 @@ def laps_from_options(
     files: tuple[str, ...] = (),
     sim: str | None = None,
     sim_laps: int = 1,
+    era: str | None = None,
     seed: int = 0,
     cache: str | None = None,
     offline: bool = False,
@@ -98,6 +122,7 @@ def laps_from_options(
         files=list(files),
         sim=sim,
         sim_laps=sim_laps,
+        era=era,
         seed=seed,
         cache=cache,
         offline=offline,

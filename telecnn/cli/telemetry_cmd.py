@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+from telecnn.cli.source_options import era_option, laps_from_options, pop_source, source_options
 
 
 def register(group: click.Group) -> None:
@@ -35,6 +35,7 @@ def telemetry() -> None:
     show_default=True,
     help="car: fastf1 car data (~3.7 Hz); merged: with position samples (~7-8 Hz).",
 )
+@era_option
 @click.option(
     "--out",
     required=True,
@@ -47,7 +48,14 @@ def telemetry() -> None:
     help="Also write the true events (with a LapNumber column) to this file.",
 )
 def simulate(
-    circuit: str, n_laps: int, seed: int, mode: str, feed: str, out: str, truth: str | None
+    circuit: str,
+    n_laps: int,
+    seed: int,
+    mode: str,
+    feed: str,
+    era: str,
+    out: str,
+    truth: str | None,
 ) -> None:
     """Simulate laps on a built-in circuit and write them in the multi-lap file format."""
     import pandas as pd
@@ -55,7 +63,7 @@ def simulate(
     from telecnn.telemetry.simulate import simulate_laps
     from telecnn.telemetry.sources.files import write_frame, write_laps
 
-    laps = simulate_laps(circuit, n_laps, seed=seed, mode=mode, feed=feed, progress=True)
+    laps = simulate_laps(circuit, n_laps, seed=seed, mode=mode, feed=feed, progress=True, era=era)
     write_laps(laps, out)
     if truth:
         frames = [lap.truth.assign(LapNumber=lap.meta.lap_number) for lap in laps]
@@ -63,7 +71,8 @@ def simulate(
     samples = sum(len(lap) for lap in laps)
     best = min(lap.meta.lap_time for lap in laps)
     click.echo(
-        f"wrote {n_laps} laps of {circuit} ({samples} samples, fastest {best:.3f} s) to {out}"
+        f"wrote {n_laps} laps of {circuit}, {era} cars ({samples} samples, "
+        f"fastest {best:.3f} s) to {out}"
     )
     if truth:
         click.echo(f"wrote the true events to {truth}")
@@ -96,7 +105,7 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
     detect = speed_rule_events if speed_rules else rule_events
     found = [detect(lap) for lap in laps]
     first_events = found[0]
-    click.echo(laps_table(laps, found, max_rows=max_rows))
+    click.echo(laps_table(laps, found, max_rows=max_rows, energy=not speed_rules))
     if plot:
         from telecnn.atomic import save_figure
         from telecnn.telemetry.plots import plot_lap

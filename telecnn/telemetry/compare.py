@@ -41,10 +41,17 @@ ZONE_COLUMNS = (
     "duration",
     "entry_speed",
     "min_speed",
+    "exit_speed",
+    "speed_lost",
     "later_m",
     "min_speed_gain",
     "gap_s",
 )
+
+
+#: The speeds (km/h) a zone row carries where its events have them (braking and lifts: entry and
+#: minimum; clipping: entry, exit and the speed lost).
+ZONE_SPEEDS = ("entry_speed", "min_speed", "exit_speed", "speed_lost")
 
 
 @dataclass
@@ -191,8 +198,7 @@ def compare_laps(
                     "start_distance": z["start_distance"],
                     "end_distance": z["end_distance"],
                     "duration": z["end_time"] - z["start_time"],
-                    "entry_speed": z.get("entry_speed", np.nan),
-                    "min_speed": z.get("min_speed", np.nan),
+                    **{name: z.get(name, np.nan) for name in ZONE_SPEEDS},
                 }
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
@@ -226,9 +232,12 @@ def format_comparison(comparison: Comparison) -> str:
             "duration": "dur_s",
             "entry_speed": "entry",
             "min_speed": "min",
+            "exit_speed": "exit",
+            "speed_lost": "lost",
             "min_speed_gain": "min_gain",
         }
     )
+    shown = shown.dropna(axis=1, how="all")  # speeds the event type does not have
     digits = {"gap_s": 3, "dur_s": 2}
 
     def fmt(column: str):

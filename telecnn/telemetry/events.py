@@ -81,6 +81,17 @@ def event_masks(
     return out
 
 
+#: The speed columns (km/h) each interval type's events carry, from the rules and the detector.
+SPEED_EXTRAS: dict[str, tuple[str, ...]] = {
+    "braking": ("entry_speed", "min_speed"),
+    "lift_coast": ("entry_speed", "min_speed"),
+    "clipping": ("entry_speed", "exit_speed", "speed_lost"),
+}
+#: Seconds of float rounding forgiven when a run's span is held against a minimum (times read
+#: from files are sums of decimal steps: 0.1 * 5 is 0.49999...).
+SPAN_TOLERANCE = 1e-9
+
+
 def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The minimum of ``values`` over each run ``starts[k]..ends[k]`` (inclusive), vectorised."""
     if len(starts) == 0:
@@ -99,12 +110,21 @@ def run_columns(
     confidence: np.ndarray | None = None,
     speed: np.ndarray | None = None,
     segments: np.ndarray | None = None,
+    min_span: float = 0.0,
+    speed_columns: tuple[str, ...] = ("entry_speed", "min_speed"),
 ) -> dict[str, np.ndarray]:
     """Event columns (a part for :func:`events_frame`) of every maximal run of ``mask``: the
     standard columns, a confidence (the run's mean of ``confidence``, else 1.0) and, with
-    ``speed``, the run's ``entry_speed`` and ``min_speed`` (``segments``: a label per
-    sample; runs end where it changes and each event carries its own, see :func:`split_events`)."""
+    ``speed``, the run's ``speed_columns`` (of ``entry_speed``, ``min_speed``, ``exit_speed``
+    and ``speed_lost``, entry less exit, all km/h; ``segments``: a label per
+    sample; runs end where it changes and each event carries its own, see :func:`split_events`).
+    Runs of fewer than ``min_samples`` samples, or whose times span less than ``min_span``
+    seconds, are left out."""
     starts, ends = run_bounds(mask, min_samples, segments)
+    if min_span > 0 and len(starts):
+        t = np.asarray(times, dtype=float)
+        keep = t[ends] - t[starts] >= min_span - SPAN_TOLERANCE
+        starts, ends = starts[keep], ends[keep]
     cols = _base_columns(event, times, distances, starts, ends, segments)
     if confidence is None:
         cols["confidence"] = np.ones(len(starts))
@@ -112,8 +132,14 @@ def run_columns(
         c = np.concatenate(([0.0], np.cumsum(np.asarray(confidence, dtype=float))))
         cols["confidence"] = (c[ends + 1] - c[starts]) / (ends - starts + 1)
     if speed is not None:
-        cols["entry_speed"] = speed[starts]
-        cols["min_speed"] = run_min(speed, starts, ends)
+        values = {
+            "entry_speed": lambda: speed[starts],
+            "exit_speed": lambda: speed[ends],
+            "min_speed": lambda: run_min(speed, starts, ends),
+            "speed_lost": lambda: speed[starts] - speed[ends],
+        }
+        for name in speed_columns:
+            cols[name] = values[name]()
     return cols
 
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 EVENT_COLORS: dict[str, str] = {
     "braking": "tab:red",
     "lift_coast": "tab:orange",
+    "clipping": "tab:olive",
     "drs": "tab:green",
     "upshift": "tab:blue",
     "downshift": "tab:purple",

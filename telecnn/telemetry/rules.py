@@ -3,9 +3,15 @@
 Rules (on a lap's samples as they are, no resampling):
 
 - ``braking``: a maximal run of samples with ``Brake`` on;
-- ``drs``: a maximal run with ``DRS`` in {10, 12, 14};
-- ``lift_coast``: a maximal run of at least 2 samples with ``Throttle`` < 10, ``Brake`` off and
-  ``Speed`` >= 150;
+- ``drs``: a maximal run with ``DRS`` in {10, 12, 14}, on a lap whose ``DRS`` channel changes
+  (a constant channel is a car without DRS: the 2026 cars, whose feed reads 0 throughout);
+- ``lift_coast``: a maximal run of samples with ``Throttle`` < 10, ``Brake`` off and
+  ``Speed`` >= 150 whose times span at least 0.5 s (a throttle-to-brake handover is not one);
+- ``clipping``: a maximal run of samples, each with ``Throttle`` >= 98, ``Brake`` off,
+  ``Speed`` >= 200, at least 1.0 s after the lap's first sample and ``Speed`` at most 1 km/h
+  above the lap's own ``Speed`` 1.0 s earlier (linearly interpolated over ``Time``), whose
+  times span at least 0.5 s: full throttle with the speed no longer rising (energy clipping on
+  2026 cars, the drag-limited top speed on older ones);
 - ``upshift`` / ``downshift``: a point event at the first sample whose ``nGear`` is higher /
   lower than the previous sample's.
 
@@ -21,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.events import (
+    SPAN_TOLERANCE,
+    SPEED_EXTRAS,
     events_frame,
     point_columns,
     run_columns,
@@ -31,7 +39,14 @@ from telecnn.telemetry.schema import DRS_OPEN_CODES, Lap
 #: lift_coast thresholds.
 LIFT_THROTTLE_BELOW = 10.0
 LIFT_MIN_SPEED = 150.0
-LIFT_MIN_SAMPLES = 2
+LIFT_MIN_SPAN = 0.5
+#: clipping thresholds: full throttle, fast, and the speed gained over the look-back at most
+#: ``CLIP_MAX_GAIN`` km/h.
+CLIP_THROTTLE = 98.0
+CLIP_MIN_SPEED = 200.0
+CLIP_LOOKBACK = 1.0
+CLIP_MAX_GAIN = 1.0
+CLIP_MIN_SPAN = 0.5
 #: The speed-only baseline calls a sample braking when the car slows harder than this.
 SPEED_RULE_DECEL_G = 1.5
 G = 9.81
@@ -41,7 +56,8 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     """The rule detector: every event the rules find on a lap, sorted by start time.
 
     Channels the lap lacks are skipped (no ``Brake``: no braking events, and so on). Extras:
-    ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``from_gear`` and
+    ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
+    ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays.
     """
     return events_frame(*rule_parts(_arrays(lap)))
@@ -65,17 +81,20 @@ def rule_parts(
         parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
-        drs = np.zeros(len(code), dtype=bool)
-        for open_code in _OPEN:
-            drs |= code == open_code
+        drs = np.isin(code, _OPEN) & channel_varies(code, seg)
         parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
     if "Throttle" in cols and "Brake" in cols and speed is not None:
-        lift = (
-            (np.asarray(cols["Throttle"], dtype=float) < LIFT_THROTTLE_BELOW)
-            & (np.asarray(cols["Brake"]) <= 0)
-            & (speed >= LIFT_MIN_SPEED)
-        )
-        parts.append(run_columns(lift, t, d, "lift_coast", LIFT_MIN_SAMPLES, None, speed, seg))
+        throttle = np.asarray(cols["Throttle"], dtype=float)
+        off_brake = np.asarray(cols["Brake"]) <= 0
+        lift = (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED)
+        clip = (throttle >= CLIP_THROTTLE) & off_brake & speed_not_rising(t, speed, seg)
+        for name, mask, span in (
+            ("lift_coast", lift, LIFT_MIN_SPAN),
+            ("clipping", clip, CLIP_MIN_SPAN),
+        ):
+            parts.append(
+                run_columns(mask, t, d, name, 1, None, speed, seg, span, SPEED_EXTRAS[name])
+            )
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
@@ -90,6 +109,37 @@ def rule_parts(
 
 
 _OPEN = np.array(sorted(DRS_OPEN_CODES))
+
+
+def speed_not_rising(
+    t: np.ndarray, speed: np.ndarray, segments: np.ndarray | None = None
+) -> np.ndarray:
+    """Per sample: ``Speed`` >= 200, at least 1.0 s into its lap and at most 1 km/h above the
+    lap's own speed 1.0 s earlier (interpolated over time): the speed part of ``clipping``."""
+    first = segment_starts(segments, len(t)) if len(t) else np.zeros(0, dtype=bool)
+    lap = np.cumsum(first) - 1
+    since = t - t[np.flatnonzero(first)][lap] if len(t) else t
+    # laps laid end to end: shift each onto its own stretch of one rising time axis, so one
+    # interpolation serves them all (the look-back never leaves its lap: since >= 1.0 s)
+    stretch = (since.max() if len(t) else 0.0) + 2 * CLIP_LOOKBACK + 1.0
+    axis = since + lap * stretch
+    before = np.interp(axis - CLIP_LOOKBACK, axis, speed)
+    return (
+        (speed >= CLIP_MIN_SPEED)
+        & (since >= CLIP_LOOKBACK - SPAN_TOLERANCE)
+        & (speed <= before + CLIP_MAX_GAIN)
+    )
+
+
+def channel_varies(values: np.ndarray, segments: np.ndarray | None = None) -> np.ndarray:
+    """Per sample: whether its lap's channel takes more than one value (a constant DRS channel
+    is a car without DRS)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    first = np.flatnonzero(segment_starts(segments, len(values)))
+    v = np.asarray(values, dtype=float)
+    varies = np.maximum.reduceat(v, first) > np.minimum.reduceat(v, first)
+    return np.repeat(varies, np.diff(np.append(first, len(v))))
 
 
 def _arrays(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:

@@ -40,6 +40,7 @@ DRS_OPEN_CODES: frozenset[int] = frozenset({10, 12, 14})
 EVENT_TYPES: tuple[str, ...] = (
     "braking",
     "lift_coast",
+    "clipping",
     "drs",
     "upshift",
     "downshift",
@@ -55,6 +56,7 @@ SIM_ONLY_EVENTS: frozenset[str] = frozenset({"wheelspin", "lockup"})
 EVENT_EVIDENCE: dict[str, tuple[frozenset[str], ...]] = {
     "braking": (frozenset({"Brake"}), frozenset({"Speed"})),
     "lift_coast": (frozenset({"Throttle", "Speed"}),),
+    "clipping": (frozenset({"Throttle", "Speed"}),),
     "drs": (frozenset({"DRS"}),),
     "upshift": (frozenset({"nGear"}), frozenset({"RPM"})),
     "downshift": (frozenset({"nGear"}), frozenset({"RPM"})),
@@ -67,6 +69,16 @@ def supported_events(channels: Iterable[str]) -> tuple[str, ...]:
     """The event types (taxonomy order) that these channels can show (:data:`EVENT_EVIDENCE`)."""
     have = set(channels)
     return tuple(e for e in EVENT_TYPES if any(need <= have for need in EVENT_EVIDENCE[e]))
+
+
+def lap_events(data: pd.DataFrame, channels: Iterable[str]) -> tuple[str, ...]:
+    """The types a detector reading ``channels`` reports on a lap: :func:`supported_events`,
+    without ``drs`` where the lap's DRS channel is constant (a car without DRS: the 2026 cars'
+    feed reads 0 throughout)."""
+    types = supported_events(channels)
+    if "drs" in types and "DRS" in data and data["DRS"].nunique() <= 1:
+        return tuple(t for t in types if t != "drs")
+    return types
 
 
 def taxonomy_order(names: Iterable[str]) -> list[str]:

@@ -45,3 +45,9 @@ def china_laps(f1_data: Path) -> list[Lap]:
     """A fixed subset of the China 2025 race (merged telemetry, ~7.6 Hz): every 5th lap of
     each of the four drivers, standing start and pit laps included when they fall on it."""
     return read_laps(f1_data / "china-2025-r" / "race.parquet", laps=list(range(1, 57, 5)))
+
+
+@pytest.fixture(scope="session")
+def bahrain_laps(f1_data: Path) -> list[Lap]:
+    """Every lap of the 2026 test day (five drivers, 335 laps, merged telemetry, DRS 0)."""
+    return read_laps(f1_data / "bahrain-2026-test" / "day1.parquet")

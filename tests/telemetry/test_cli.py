@@ -92,7 +92,7 @@ def test_show_a_simulated_lap_and_the_speed_baseline(tmp_path, run):
         str(tmp_path / "sim.svg"),
     )
     assert result.exit_code == 0, result.output
-    assert "SIM lap 1 (monza/" in result.output and "events: braking" in result.output
+    assert "SIM lap 1 (2026/monza/" in result.output and "events: braking" in result.output
     assert "upshift" not in result.output  # the speed-only baseline finds braking only
     assert (tmp_path / "sim.svg").exists()
 

@@ -1,4 +1,6 @@
-"""Realism, measured: simulated laps against the real laps of ../shared/data.
+"""Realism, measured: simulated laps against the real laps of ../shared/data, era by era:
+2025-era laps against the 2024 qualifying and 2025 race laps, 2026-era laps against the 2026
+test day's push laps (cars without DRS, energy-limited).
 
 Per lap: samples per second, top and minimum speed, peak and mean deceleration in braking zones
 (mean: speed lost over the zone's time, zones losing over 50 km/h), gear and throttle
@@ -7,8 +9,8 @@ real laps span (give or take 5% of its centre), and every circuit's median insid
 widened for track character: the real laps come from two twisty circuits (Hungaroring,
 Shanghai), the simulator also has a power track (more top gear and full throttle) and a street
 circuit (slower corners, more of them). For the stats a track's character changes by nature
-(a power track's gears and full throttle, a street circuit's time off the throttle), the
-range check leaves that track out and a test of its own checks the direction.
+(a power track's gears and full throttle, a street circuit's time off the throttle and low
+gears), the range check leaves that track out and a test of its own checks the direction.
 """
 
 from __future__ import annotations
@@ -32,11 +34,25 @@ STATS = (
     "closed_throttle",
     "brake_share",
     "max_rpm",
+    "clip_seconds",
+    "lift_seconds",
 )
+ERAS = ("2025", "2026")
+#: What the 2026 test day (one circuit, Sakhir) measures for the 2026 era: top speed, braking
+#: and the energy figures; gears, corner speeds and time on the brakes follow the circuit.
+STATS_2026 = (
+    "top_speed",
+    "peak_decel_g",
+    "zone_decel_g",
+    "full_throttle",
+    "clip_seconds",
+    "lift_seconds",
+)
+ERA_STATS = [("2025", s) for s in STATS] + [("2026", s) for s in STATS_2026]
 #: Stats that a power track (Monza) pushes outside what twisty circuits show.
 POWER_TRACK_STATS = ("median_gear", "top_gear_share", "full_throttle")
 #: Stats that a street circuit (Monaco: a corner every few seconds) pushes outside them.
-STREET_STATS = ("closed_throttle",)
+STREET_STATS = ("closed_throttle", "median_gear")
 #: How far the pooled median may stray outside the real range (share of the range's centre).
 POOLED_SLACK = 0.05
 #: How far a single circuit's median may stray outside the real range (share of the range's
@@ -48,8 +64,8 @@ def lap_stats(lap) -> dict[str, float]:
     d = lap.data
     t, v = d.Time.to_numpy(), d.Speed.to_numpy() / 3.6
     accel = np.diff(v) / np.diff(t)
-    braking = rule_events(lap)
-    braking = braking[braking.event == "braking"]
+    events = rule_events(lap)
+    braking = events[events.event == "braking"]
     peaks, means = [], []
     for row in braking.itertuples():
         i, j = np.searchsorted(t, row.start_time), np.searchsorted(t, row.end_time)
@@ -70,39 +86,64 @@ def lap_stats(lap) -> dict[str, float]:
         "closed_throttle": (d.Throttle <= 2).mean(),
         "brake_share": (d.Brake > 0).mean(),
         "max_rpm": d.RPM.max(),
+        "clip_seconds": _seconds(events, "clipping"),
+        "lift_seconds": _seconds(events, "lift_coast"),
     }
 
 
-@pytest.fixture(scope="module")
-def real(hungary_laps, race_laps) -> pd.DataFrame:
-    """Real laps: ten qualifying laps (car data) and clean race laps (merged telemetry; no
-    standing start, no pit stops or slow laps)."""
-    quali = pd.DataFrame([lap_stats(x) for x in hungary_laps.values()]).assign(feed="car")
-    times = pd.Series([x.meta.lap_time for x in race_laps])
-    clean = [
+def _seconds(events: pd.DataFrame, name: str) -> float:
+    rows = events[events.event == name]
+    return float((rows.end_time - rows.start_time).sum())
+
+
+def _clean(laps: list, slack: float = 1.05) -> list:
+    """Laps at racing speed: no standing start, no out-, in- or cool-down laps."""
+    times = pd.Series([x.meta.lap_time for x in laps])
+    return [
         x
-        for x, lt in zip(race_laps, times, strict=True)
-        if x.meta.lap_number > 1 and lt < 1.05 * times.median()
+        for x, lt in zip(laps, times, strict=True)
+        if x.meta.lap_number > 1 and lt < slack * times.median()
     ]
-    race = pd.DataFrame([lap_stats(x) for x in clean[::4]]).assign(feed="merged")
-    return pd.concat([quali, race], ignore_index=True)
 
 
 @pytest.fixture(scope="module")
-def sim() -> pd.DataFrame:
-    rows = []
-    for name in CIRCUITS:
-        for feed in ("car", "merged"):
-            for lap in simulate_laps(name, 20, seed=21, feed=feed):
-                rows.append(
-                    {
-                        **lap_stats(lap),
-                        "circuit": name,
-                        "feed": feed,
-                        "character": CIRCUITS[name].character,
-                    }
-                )
-    return pd.DataFrame(rows)
+def real_by_era(hungary_laps, race_laps, bahrain_laps) -> dict[str, pd.DataFrame]:
+    """Real laps per era: ten qualifying laps (car data) and clean race laps (merged
+    telemetry) for 2025; the 2026 test day's laps at racing speed (merged telemetry)."""
+    quali = pd.DataFrame([lap_stats(x) for x in hungary_laps.values()]).assign(feed="car")
+    race = pd.DataFrame([lap_stats(x) for x in _clean(race_laps)[::4]]).assign(feed="merged")
+    test = pd.DataFrame([lap_stats(x) for x in _clean(bahrain_laps)[::2]]).assign(feed="merged")
+    return {"2025": pd.concat([quali, race], ignore_index=True), "2026": test}
+
+
+@pytest.fixture(scope="module")
+def sim_by_era() -> dict[str, pd.DataFrame]:
+    out = {}
+    for era in ERAS:
+        rows = []
+        for name in CIRCUITS:
+            for feed in ("car", "merged"):
+                for lap in simulate_laps(name, 20, seed=21, feed=feed, era=era):
+                    rows.append(
+                        {
+                            **lap_stats(lap),
+                            "circuit": name,
+                            "feed": feed,
+                            "character": CIRCUITS[name].character,
+                        }
+                    )
+        out[era] = pd.DataFrame(rows)
+    return out
+
+
+@pytest.fixture(scope="module")
+def real(real_by_era) -> pd.DataFrame:
+    return real_by_era["2025"]
+
+
+@pytest.fixture(scope="module")
+def sim(sim_by_era) -> pd.DataFrame:
+    return sim_by_era["2025"]
 
 
 @pytest.mark.parametrize("feed", ["car", "merged"])
@@ -113,8 +154,9 @@ def test_sample_rate_matches_the_feed(real, sim, feed):
     assert rates.between(lo * 0.95, hi * 1.05).mean() >= 0.9
 
 
-@pytest.mark.parametrize("stat", STATS)
-def test_simulated_laps_fall_in_the_real_range(real, sim, stat):
+@pytest.mark.parametrize(("era", "stat"), ERA_STATS)
+def test_simulated_laps_fall_in_the_real_range(real_by_era, sim_by_era, era, stat):
+    real, sim = real_by_era[era], sim_by_era[era]
     lo, hi = real[stat].min(), real[stat].max()
     centre = (lo + hi) / 2
     pool = sim
@@ -142,5 +184,19 @@ def test_the_power_track_is_more_flat_out_than_the_real_twisty_ones(real, sim):
 
 def test_the_street_circuit_is_more_off_throttle_than_the_real_twisty_ones(real, sim):
     street = sim[sim.character == "street"].median(numeric_only=True)
-    for stat in STREET_STATS:
-        assert real[stat].median() < street[stat] < 0.5, stat
+    assert real.closed_throttle.median() < street.closed_throttle < 0.5
+    assert 2 <= street.median_gear < real.median_gear.median()  # slow corners, low gears
+
+
+def test_2026_cars_clip_and_2025_ones_hardly_as_on_the_real_laps(real_by_era, sim_by_era):
+    """The story of a 2026 lap is energy: seconds of clipping every lap on the test day's
+    laps (a median of several) against about one on 2025 race laps; the simulator's eras
+    show the same, each median within a factor of two of the real one (twisty circuits:
+    a power track clips longer, a street circuit hardly at all)."""
+    twisty = {era: sim[sim.character == "technical"] for era, sim in sim_by_era.items()}
+    real_new = real_by_era["2026"].clip_seconds.median()
+    real_old = real_by_era["2025"].query("feed == 'merged'").clip_seconds.median()
+    sim_old, sim_new = (twisty[era].clip_seconds.median() for era in ERAS)
+    assert real_new > 2 * real_old and sim_new > 2 * max(sim_old, 0.5)
+    assert real_new / 2 <= sim_new <= real_new * 2
+    assert sim_by_era["2026"].top_speed.median() < sim_by_era["2025"].top_speed.median() + 10

@@ -27,7 +27,12 @@ def test_supported_events_follow_the_channels_that_show_them():
         "wheelspin",
         "lockup",
     )
-    assert supported_events(["Throttle", "Speed", "DRS"]) == ("braking", "lift_coast", "drs")
+    assert supported_events(["Throttle", "Speed", "DRS"]) == (
+        "braking",
+        "lift_coast",
+        "clipping",
+        "drs",
+    )
     assert supported_events([]) == ()
 
 
@@ -63,6 +68,94 @@ def test_a_single_lift_sample_is_not_a_lift_and_low_speed_coasting_is_ignored():
         Brake=[0, 0, 0, 0, 0, 0],
     )
     assert (rule_events(frame).event == "lift_coast").sum() == 0
+
+
+def _timed(times, **cols) -> pd.DataFrame:
+    times = np.asarray(times, dtype=float)
+    return pd.DataFrame({"Time": times, "Distance": times * 80.0, **cols})
+
+
+def _spans(frame: pd.DataFrame, event: str) -> list[list[float]]:
+    ev = rule_events(frame)
+    return ev.loc[ev.event == event, ["start_time", "end_time"]].round(6).values.tolist()
+
+
+@pytest.mark.parametrize(("last", "found"), [(0.49, []), (0.5, [[0.0, 0.5]])])
+def test_lift_and_coast_needs_half_a_second(last, found):
+    """0.5 s between the first and last sample of the run: a handover to the brake is not one."""
+    frame = _timed(
+        [0.0, 0.2, last, last + 0.2], Speed=[250.0] * 4, Throttle=[0, 0, 0, 0], Brake=[0, 0, 0, 1]
+    )
+    assert _spans(frame, "lift_coast") == found
+
+
+def _flat_out(times, speed, throttle=None, brake=None) -> pd.DataFrame:
+    n = len(times)
+    return _timed(
+        times,
+        Speed=np.asarray(speed, dtype=float),
+        Throttle=np.full(n, 100.0) if throttle is None else np.asarray(throttle, dtype=float),
+        Brake=np.zeros(n) if brake is None else np.asarray(brake),
+    )
+
+
+def test_clipping_is_full_throttle_with_the_speed_no_longer_rising():
+    # rising 10 km/h per second until 2.0 s, then flat at 300: clipping from the sample whose
+    # speed 1.0 s earlier (interpolated) is within 1 km/h: t = 2.9 (1.9 s back: 299)
+    t = np.round(np.arange(0, 4.01, 0.1), 6)
+    speed = np.minimum(280 + 10 * t, 300.0)
+    assert _spans(_flat_out(t, speed), "clipping") == [[2.9, 4.0]]
+    ev = rule_events(_flat_out(t, speed))
+    row = ev[ev.event == "clipping"].iloc[0]
+    assert (row.entry_speed, row.exit_speed, row.speed_lost) == (300.0, 300.0, 0.0)
+    # falling speed at full throttle (super clipping) counts from 1.0 s into the lap
+    falling = _flat_out(t, 320 - 2 * t)
+    assert _spans(falling, "clipping") == [[1.0, 4.0]]
+    assert rule_events(falling).query("event == 'clipping'").speed_lost.round(6).tolist() == [6.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        ({}, [[1.0, 1.5]]),
+        # the sample at 1.0 s is then 0.99 s into the lap: left out, the run is too short
+        ({"first": 0.01}, []),
+        ({"end": 1.49}, []),  # a span of 0.49 s
+        ({"speed": 199.9}, []),  # under 200 km/h
+        ({"throttle": 97.9}, []),  # not full throttle
+        ({"gain": 1.0}, [[1.0, 1.5]]),  # 1 km/h above the speed 1.0 s earlier: still clipping
+        ({"gain": 1.01}, []),  # more: the car still accelerates
+        ({"brake": 1}, []),  # a brake dab
+    ],
+)
+def test_clipping_boundaries(change, found):
+    """One run that just qualifies (samples at 1.0-1.5 s, the first sample at 0 s, speed
+    flat), changed across each boundary of the rule in turn."""
+    end = change.get("end", 1.5)
+    t = np.array([0.0, 0.5, 1.0, 1.25, end])
+    if "first" in change:
+        t[0] = change["first"]
+    base = change.get("speed", 250.0)
+    speed = np.full(len(t), base)
+    speed[2:] += change.get("gain", 0.0)  # the look-back reads base: samples 0-1 (t <= 0.5)
+    throttle = np.full(len(t), change.get("throttle", 100.0))
+    brake = np.zeros(len(t), dtype=int)
+    brake[3] = change.get("brake", 0)
+    assert _spans(_flat_out(t, speed, throttle, brake), "clipping") == found
+
+
+@pytest.mark.parametrize("constant", [0, 12])
+def test_a_constant_drs_channel_is_a_car_without_drs(constant):
+    n = 12
+    frame = _lap(
+        Speed=np.full(n, 300.0),
+        Throttle=np.full(n, 100.0),
+        Brake=np.zeros(n),
+        DRS=np.full(n, constant),
+    )
+    assert (rule_events(frame).event == "drs").sum() == 0
+    frame.loc[3:5, "DRS"] = 10 if constant == 0 else 8
+    assert (rule_events(frame).event == "drs").sum() == (1 if constant == 0 else 2)
 
 
 def test_missing_channels_skip_their_rules():
@@ -126,3 +219,26 @@ def test_speed_only_baseline_works_from_position_alone(hungary_laps):
     derived = speed_kmh(pos_only)
     assert np.median(np.abs(derived - lap.data.Speed.to_numpy())) < 10
     assert len(speed_rule_events(pos_only)) >= 5
+
+
+def test_clipping_on_a_real_2026_lap_checked_by_hand(bahrain_laps):
+    """NOR's lap 26 of the test day, read sample by sample: flat out down the main straight,
+    327 km/h from 4.878 s (1.0 s earlier it read 326), falling to 323 km/h by 5.798 s, then the
+    lift; four more straights clip, the one to turn 11 over 2 s with the speed held at
+    235-236 km/h (the last sample, 70.478 s, reads 236 against 235 a second before)."""
+    lap = next(x for x in bahrain_laps if x.meta.driver == "NOR" and x.meta.lap_number == 26)
+    ev = rule_events(lap)
+    counts = ev.event.value_counts().to_dict()
+    assert counts.get("drs", 0) == 0 and counts.get("lift_coast", 0) == 0
+    clip = ev[ev.event == "clipping"].reset_index(drop=True)
+    assert len(clip) == 5
+    first = clip.iloc[0]
+    assert (round(first.start_time, 3), round(first.end_time, 3)) == (4.878, 5.798)
+    assert (first.entry_speed, first.exit_speed, first.speed_lost) == (327.0, 323.0, 4.0)
+    fourth = clip.iloc[3]
+    assert (round(fourth.start_time, 3), round(fourth.end_time, 3)) == (68.318, 70.478)
+
+
+def test_no_drs_on_the_2026_test_day(bahrain_laps):
+    assert all((x.data.DRS == 0).all() for x in bahrain_laps)
+    assert not any((rule_events(x).event == "drs").any() for x in bahrain_laps)

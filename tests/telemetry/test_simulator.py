@@ -11,7 +11,7 @@ import pytest
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS
-from telecnn.telemetry.simulate import CIRCUITS, simulate_lap, simulate_laps
+from telecnn.telemetry.simulate import CIRCUITS, ERAS, simulate_lap, simulate_laps
 from telecnn.telemetry.simulate.circuits import geometry
 from telecnn.telemetry.simulate.driver import LIFT_SECONDS, nominal, plan_lap, run_physics
 
@@ -118,7 +118,13 @@ def test_lockup_labels_sit_in_braking_with_an_rpm_dip(laps):
     assert locks >= 10
 
 
-def test_drs_codes_and_lift_and_coast_appear(laps):
+@pytest.fixture(scope="module")
+def laps_2025() -> list:
+    return [lap for name in CIRCUITS for lap in simulate_laps(name, 40, seed=11, era="2025")]
+
+
+def test_drs_codes_and_lift_and_coast_appear(laps_2025):
+    laps = laps_2025
     codes = set(np.concatenate([lap.data.DRS.unique() for lap in laps]))
     assert {8, 10, 12, 14} <= codes and codes & {0, 1}
     assert codes <= {0, 1, 8, 10, 12, 14}
@@ -145,23 +151,27 @@ def test_simulator_errors():
         simulate_laps("monza", 1, feed="radio")
 
 
-def test_lift_and_coast_is_short_ends_in_braking_and_loses_speed(laps):
+def test_lift_and_coast_is_short_ends_in_braking_and_loses_speed(laps, laps_2025):
     long_coasts, into_braking = 0, 0
-    for lap in laps:
+    for lap in laps + laps_2025:
+        longest = ERAS[str(lap.meta.year)].coast_seconds[1]
         d = lap.data
         events = lap.truth
         brakes = events[events.event == "braking"].start_time.to_numpy()
+        released = events[events.event == "braking"].end_time.to_numpy()
         for row in events[events.event == "lift_coast"].itertuples():
-            # planned coasts last up to 1.6 s; a lift into a fast corner a little longer
-            assert row.end_time - row.start_time <= 3.5, (lap.meta, row)
-            if row.end_time - row.start_time < 1.0:
-                continue
+            # planned coasts last up to the era's longest; a lift into a fast corner longer
+            assert row.end_time - row.start_time <= longest + 2.0, (lap.meta, row)
+            after_release = ((released < row.start_time) & (released > row.start_time - 0.4)).any()
+            if row.end_time - row.start_time < 1.0 or after_release:
+                continue  # short, or a coast to the apex after letting go of the brake
             long_coasts += 1
             inside = d[(d.Time >= row.start_time) & (d.Time <= row.end_time)]
-            assert inside.Speed.iloc[-1] < inside.Speed.iloc[0] - 5  # drag slows the car
+            assert inside.Speed.iloc[-1] < inside.Speed.iloc[0]  # drag slows the car
             into_braking += ((brakes > row.end_time) & (brakes <= row.end_time + 1.0)).any()
     assert long_coasts >= 10
-    assert into_braking >= 0.75 * long_coasts  # the rest lift into a corner without braking
+    # most end in a braking zone; the rest are lifts into a fast corner, taken without braking
+    assert into_braking >= 0.5 * long_coasts
 
 
 def test_the_demo_lap_starts_flat_out():
@@ -218,19 +228,20 @@ def test_race_laps_reapply_the_brake_in_corners():
     assert again >= 5
 
 
-def _plans_and_physics(name: str, mode: str, n: int, seed: int):
-    plans = [plan_lap(name, np.random.default_rng([seed, k]), mode, "car") for k in range(n)]
+def _plans_and_physics(name: str, mode: str, n: int, seed: int, era: str):
+    plans = [plan_lap(name, np.random.default_rng([seed, k]), mode, "car", era) for k in range(n)]
     return plans, run_physics(name, plans)[0]
 
 
-def test_corners_needing_little_speed_off_are_taken_by_lifting():
+@pytest.mark.parametrize("era", ["2025", "2026"])
+def test_corners_needing_little_speed_off_are_taken_by_lifting(era):
     """Zones whose drop a short coast covers are slowed for off the pedals: no braking there,
     yet the car still reaches the corner's speed; zones needing a long coast are always braked."""
     nom = nominal("monaco")
     short = np.flatnonzero(nom.coast_seconds < LIFT_SECONDS[0])
     long = np.flatnonzero(nom.coast_seconds > LIFT_SECONDS[1])
     assert len(short) >= 2 and len(long) >= 5  # the test has substance on this circuit
-    plans, prof = _plans_and_physics("monaco", "quali", 30, seed=7)
+    plans, prof = _plans_and_physics("monaco", "quali", 30, 7, era)
     for b, plan in enumerate(plans):
         dabbed = np.zeros(len(nom.v), bool)
         for idx, points, _ in plan.dabs:
@@ -242,11 +253,15 @@ def test_corners_needing_little_speed_off_are_taken_by_lifting():
             # the speed still drops off the pedals (the corner still needs it)
             assert prof.v[b, pts].max() - prof.v[b, pts[0]] > 1.0
         for k in long:
-            assert prof.braking[b, nom.zone_points[k]].any()
+            if not plan.coast[nom.zone_points[k]].any():  # a planned lift may do the slowing
+                assert prof.braking[b, nom.zone_points[k]].any(), (b, k)
 
 
 def test_a_light_pedal_brakes_earlier_and_softer_for_the_same_corner():
-    plans, prof = _plans_and_physics("barcelona", "race", 40, seed=8)
+    """The braking physics is the same in every era; on 2025 cars no energy store couples one
+    zone's braking to the next straight's speed, so the same corner is compared alike."""
+    era = "2025"
+    plans, prof = _plans_and_physics("barcelona", "race", 40, 8, era)
     nom = nominal("barcelona")
     firm = [replace(p, pedal=np.where(p.pedal > 0, 1.0, 0.0)) for p in plans]
     prof_firm = run_physics("barcelona", firm)[0]
@@ -254,7 +269,7 @@ def test_a_light_pedal_brakes_earlier_and_softer_for_the_same_corner():
     for b, plan in enumerate(plans):
         for k, pts in enumerate(nom.zone_points):
             share = plan.pedal[nom.brake_ends[k]]
-            if not 0 < share < 1 or nom.coast_seconds[k] < 3:
+            if not 0 < share < 1 or nom.coast_seconds[k] < 3 or plan.coast[pts].any():
                 continue
             light += 1
             soft, hard = prof.braking[b, pts], prof_firm.braking[b, pts]
@@ -263,3 +278,72 @@ def test_a_light_pedal_brakes_earlier_and_softer_for_the_same_corner():
             # the same corner speed at the end of the zone
             assert abs(prof.v[b, pts].min() - prof_firm.v[b, pts].min()) < 1.0
     assert light >= 10
+
+
+def _seconds(lap, event: str) -> float:
+    rows = lap.truth[lap.truth.event == event]
+    return float((rows.end_time - rows.start_time).sum())
+
+
+def test_2026_cars_have_no_drs_and_their_labels_are_the_rules_on_their_channels(laps):
+    assert {lap.meta.year for lap in laps} == {2026}
+    for lap in laps:
+        assert (lap.data.DRS == 0).all()
+        visible = lap.truth[~lap.truth.event.isin(SIM_ONLY_EVENTS)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(visible, rule_events(lap).reset_index(drop=True))
+    assert not any((lap.truth.event == "drs").any() for lap in laps)
+
+
+def test_2026_cars_clip_on_the_straights_and_lift_more_than_2025_ones():
+    """Half the power electric and a 4 MJ store: the store runs dry before the end of the
+    straights, so full throttle with the speed no longer rising lasts seconds every lap."""
+    new = simulate_laps("barcelona", 60, seed=12, era="2026")
+    old = simulate_laps("barcelona", 60, seed=12, era="2025")
+    clip_new = np.median([_seconds(lap, "clipping") for lap in new])
+    clip_old = np.median([_seconds(lap, "clipping") for lap in old])
+    assert clip_new > 2.0 and clip_new > clip_old + 1.5
+    lift_new = np.mean([_seconds(lap, "lift_coast") for lap in new])
+    lift_old = np.mean([_seconds(lap, "lift_coast") for lap in old])
+    assert lift_new > lift_old
+    for lap in new:
+        for row in lap.truth[lap.truth.event == "clipping"].itertuples():
+            inside = lap.data[(lap.data.Time >= row.start_time) & (lap.data.Time <= row.end_time)]
+            assert (inside.Throttle >= 98).all() and (inside.Brake == 0).all()
+            assert inside.Speed.min() >= 200
+
+
+def test_super_clipping_slows_a_car_at_full_throttle():
+    """With the store low, the motor harvests at full throttle near the end of a straight: the
+    speed falls with the pedal flat (clipping with speed lost)."""
+    laps = simulate_laps("monza", 40, seed=13, era="2026", mode="race")
+    lost = np.concatenate(
+        [lap.truth.loc[lap.truth.event == "clipping", "speed_lost"] for lap in laps]
+    )
+    assert (lost > 3).sum() >= 10
+
+
+def test_an_unknown_era_is_refused():
+    with pytest.raises(TelecnnError, match="unknown era '2014'"):
+        simulate_laps("monza", 1, era="2014")
+
+
+def test_in_laps_stop_in_the_pits_with_the_brake_held():
+    """A few race laps end in the pits: down to the pit lane's limit, a standstill in the box
+    with the brake on (a pit stop of seconds, or minutes in the garage), then off again."""
+    laps = simulate_laps("barcelona", 200, seed=3, mode="race", feed="merged")
+    stops = 0
+    for lap in laps:
+        d = lap.data
+        still = d[d.Speed < 1]  # standing in the box
+        if still.empty:
+            continue
+        stops += 1
+        held = still.Time.iloc[-1] - still.Time.iloc[0]
+        assert held >= 1.5 and (still.Brake == 1).mean() > 0.9 and (still.Throttle == 0).all()
+        assert lap.meta.lap_time > held + 70  # the stop is part of the lap time
+        rows = lap.truth[lap.truth.event == "braking"]
+        first, last = still.Time.iloc[0] + 0.3, still.Time.iloc[-1] - 0.3  # a sample either side
+        assert ((rows.start_time <= first) & (rows.end_time >= last)).any()
+        pit_lane = d[(d.Distance > d.Distance.iloc[-1] - 450) & (d.Time < still.Time.iloc[0])]
+        assert pit_lane.Speed.max() <= 81
+    assert 3 <= stops <= 30

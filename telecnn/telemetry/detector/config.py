@@ -7,6 +7,7 @@ from typing import Any
 
 from telecnn.telemetry.detector.features import GRID_HZ
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
+from telecnn.telemetry.rules import CLIP_LOOKBACK
 from telecnn.telemetry.schema import CHANNELS
 
 
@@ -16,6 +17,7 @@ class DetectorTrainConfig:
 
     sim_laps: int = 2000
     circuits: tuple[str, ...] | None = None
+    eras: tuple[str, ...] = ("2025", "2026")  # simulator eras, laps split evenly between them
     channels: tuple[str, ...] = CHANNELS
     epochs: int = 8
     batch_size: int = 32
@@ -42,4 +44,7 @@ class DetectorTrainConfig:
             "dilations": list(self.dilations),
             "channel_dropout": self.channel_dropout and len(self.channels) > 1,
             "solo_share": self.solo_share,
+            # the speed's change over the clipping rule's look-back, as an input of its own
+            "trend_rows": [self.channels.index("Speed")] if "Speed" in self.channels else [],
+            "trend_lag": max(1, round(self.hz * CLIP_LOOKBACK)),
         }

@@ -30,7 +30,7 @@ from telecnn.telemetry.detector.features import (
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, probabilities_to_events
 from telecnn.telemetry.grid import grid_index, pad_to
-from telecnn.telemetry.schema import EVENT_TYPES, Lap, supported_events
+from telecnn.telemetry.schema import EVENT_TYPES, Lap, lap_events
 
 #: A lap shorter than this (seconds) is refused: too little context for the model.
 MIN_LAP_SECONDS = 5.0
@@ -182,10 +182,11 @@ class Detector:
         batch_size: int = 64,
         progress: bool = False,
     ) -> list[pd.DataFrame]:
-        """Events of each lap (the batched path): only the types the channels read can show."""
+        """Events of each lap (the batched path): only the types the channels read can show
+        (:func:`~telecnn.telemetry.schema.lap_events`: no DRS on a car without it)."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)
         return [
-            self.events_from(lap, p, self.thresholds_for(read), supported_events(read))
+            self.events_from(lap, p, self.thresholds_for(read), lap_events(lap.data, read))
             for lap, p, read in zip(laps, probs, used, strict=True)
         ]
 
@@ -213,6 +214,7 @@ class Detector:
     def extra(self) -> dict[str, Any]:
         """What a checkpoint stores beside the weights."""
         return {
+            "event_types": list(EVENT_TYPES),
             "channels": list(self.channels),
             "normalisation": self.norm.to_dict(),
             "grid_hz": self.hz,

@@ -4,6 +4,8 @@ Matching (per lap, per type): an interval event matches a labelled one when thei
 over union in time is at least 0.5 after widening both by half the lap's median sample interval
 on each side (so one-sample events have a length); a point event matches within 0.5 s. Matching
 is one-to-one and greedy: the best pair (highest IoU, or smallest time gap) is taken first.
+Beside it, each type gets the segmental F1@{0.10, 0.25, 0.50} and edit score of
+action-segmentation work (:mod:`.segmental`) and, for braking, the onset error in metres.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from telecnn.telemetry.detector.segmental import OVERLAPS, edit_score, segmental_counts
 from telecnn.telemetry.matching import match_intervals
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
@@ -26,6 +29,24 @@ class TypeScore:
     fp: int = 0
     fn: int = 0
     onset_errors: list[float] = field(default_factory=list)
+    #: Segmental (tp, fp, fn) at each of :data:`OVERLAPS`, summed over laps.
+    segmental: dict[float, list[int]] = field(
+        default_factory=lambda: {k: [0, 0, 0] for k in OVERLAPS}
+    )
+    #: Edit score of each lap where the type was labelled or detected.
+    edits: list[float] = field(default_factory=list)
+
+    def add_segments(self, found: np.ndarray, labelled: np.ndarray, widen: float) -> None:
+        """Add one lap's segmental counts and (when it has any of the type) edit score."""
+        for k, counts in self.segmental.items():
+            for i, n in enumerate(segmental_counts(found, labelled, k, widen)):
+                counts[i] += n
+        if len(found) or len(labelled):
+            self.edits.append(edit_score(["x"] * len(found), ["x"] * len(labelled)))
+
+    def segmental_f1(self, overlap: float) -> float | None:
+        tp, fp, fn = self.segmental[overlap]
+        return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
 
     @property
     def precision(self) -> float | None:
@@ -51,8 +72,12 @@ class TypeScore:
             "labelled": self.tp + self.fn,
             "detected": self.tp + self.fp,
         }
+        for k in self.segmental:
+            out[f"f1@{k:.2f}"] = self.segmental_f1(k)
+        out["edit"] = float(np.mean(self.edits)) if self.edits else None
         if self.onset_errors:
             out["median_onset_error_m"] = float(np.median(self.onset_errors))
+            out["p90_onset_error_m"] = float(np.percentile(self.onset_errors, 90))
         return out
 
 
@@ -87,13 +112,9 @@ def score_lap(
         det = detected[detected["event"] == name]
         lab = labelled[labelled["event"] == name]
         s = scores.setdefault(name, TypeScore())
-        matches = add_matches(
-            s,
-            det[SPAN].to_numpy(dtype=float),
-            lab[SPAN].to_numpy(dtype=float),
-            name in POINT_EVENTS,
-            widen,
-        )
+        found, labels = det[SPAN].to_numpy(dtype=float), lab[SPAN].to_numpy(dtype=float)
+        matches = add_matches(s, found, labels, name in POINT_EVENTS, widen)
+        s.add_segments(found, labels, widen)
         if name == "braking" and matches:
             d_start = det["start_distance"].to_numpy(dtype=float)
             l_start = lab["start_distance"].to_numpy(dtype=float)
@@ -110,18 +131,26 @@ def scores_table(scores: dict[str, TypeScore]) -> dict[str, dict]:
 
 
 def format_scores(scores: dict[str, TypeScore]) -> str:
-    """A readable per-type table of precision, recall, F1 and counts."""
+    """A readable per-type table: precision, recall, F1, counts, the segmental F1@k and edit
+    score, and braking's onset error (median / 90th percentile)."""
 
     def pct(v: float | None) -> str:
         return "   -  " if v is None else f"{v * 100:5.1f}%"
 
+    segs = " ".join(f"{f'F1@{k * 100:.0f}':>6}" for k in OVERLAPS)
     lines = [
-        f"{'event':<11} {'prec':>6} {'recall':>6} {'F1':>6} {'labels':>7} {'found':>6}  onset err"
+        f"{'event':<11} {'prec':>6} {'recall':>6} {'F1':>6} {'labels':>7} {'found':>6} "
+        f"{segs} {'edit':>6}  onset err"
     ]
     for name, s in scores.items():
-        onset = f"  {np.median(s.onset_errors):.1f} m" if s.onset_errors else ""
+        onset = ""
+        if s.onset_errors:
+            p50, p90 = np.percentile(s.onset_errors, [50, 90])
+            onset = f"  {p50:.1f} / {p90:.1f} m"
+        edit = f"{np.mean(s.edits):6.1f}" if s.edits else "   -  "
+        seg = " ".join(pct(s.segmental_f1(k)) for k in OVERLAPS)
         lines.append(
             f"{name:<11} {pct(s.precision)} {pct(s.recall)} {pct(s.f1)} "
-            f"{s.tp + s.fn:>7} {s.tp + s.fp:>6}{onset}"
+            f"{s.tp + s.fn:>7} {s.tp + s.fp:>6} {seg} {edit}{onset}"
         )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
 from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
+from telecnn.telemetry.schema import EVENT_TYPES
 from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint
 
 #: The ``kind`` every detector checkpoint carries.
@@ -49,6 +50,13 @@ def _read_detector(path: Path, device: str | torch.device) -> Detector:
     extra = state.get("extra") or {}
     if state.get("model_name") != MODEL_NAME or "normalisation" not in extra:
         raise CheckpointError(f"{path} is not an {MODEL_NAME} event detector checkpoint")
+    trained_for = extra.get("event_types")
+    if trained_for != list(EVENT_TYPES):
+        what = ", ".join(trained_for) if trained_for else "an older event taxonomy (no clipping)"
+        raise CheckpointError(
+            f"{path} was trained for {what}; this telecnn detects {', '.join(EVENT_TYPES)}: "
+            "retrain it with telecnn train-events"
+        )
     model = build_model(state["model_config"])
     try:
         model.load_state_dict(state["model_state"])

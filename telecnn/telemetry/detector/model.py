@@ -1,7 +1,9 @@
 """The event detector: a 1D temporal CNN from the shared core, one logit per event type per sample.
 
-``stem`` (a ConvNormAct over the value+mask rows) -> dilated residual blocks (the receptive
-field doubles with each block) -> a 1x1 head. With the defaults (width 32, kernel 3, dilations
+``stem`` (a ConvNormAct over the value+mask rows, plus each ``trend_rows`` channel's change
+over the last ``trend_lag`` samples: a fixed difference kernel, so a speed that stops rising
+is one input away) -> dilated residual blocks (the receptive field doubles with each block)
+-> a 1x1 head. With the defaults (width 32, kernel 3, dilations
 1, 2, 4, 8, 16, 1) the receptive field is 133 grid samples: 13.3 s at 10 Hz.
 """
 
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
@@ -62,15 +65,20 @@ class EventCNN(nn.Module):
         stem_kernel: int = 5,
         channel_dropout: bool = True,
         solo_share: float = 0.3,
+        trend_rows: Sequence[int] = (),
+        trend_lag: int = 10,
+        trend_gain: float = 10.0,
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
+        self.trend_rows = tuple(int(r) for r in trend_rows)
+        self.trend_lag, self.trend_gain = int(trend_lag), float(trend_gain)
         self.kernel_size, self.stem_kernel = kernel_size, stem_kernel
         self.dilations = tuple(dilations)
         self.drop = (
             ChannelDropout(in_channels, p_solo=solo_share) if channel_dropout else nn.Identity()
         )
-        self.stem = ConvNormAct(1, 2 * in_channels, width, stem_kernel)
+        self.stem = ConvNormAct(1, 2 * in_channels + len(self.trend_rows), width, stem_kernel)
         self.blocks = nn.Sequential(
             *[
                 ResidualBlock(
@@ -81,9 +89,22 @@ class EventCNN(nn.Module):
         )
         self.head = conv(1, width, num_events, 1)
 
+    def with_trends(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` with one more row per ``trend_rows`` channel: its value now less its value
+        ``trend_lag`` samples before (the first value before the lap starts), times
+        ``trend_gain``; zero where either sample is missing."""
+        if not self.trend_rows:
+            return x
+        c, lag = self.in_channels, self.trend_lag
+        v = x[:, list(self.trend_rows)]
+        m = x[:, [c + r for r in self.trend_rows]]
+        before = F.pad(torch.cat([v, m], dim=1), (lag, 0), mode="replicate")[..., : x.shape[-1]]
+        pv, pm = before.chunk(2, dim=1)
+        return torch.cat([x, (v - pv) * (m * pm) * self.trend_gain], dim=1)
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The conv trunk: ``(N, 2C, T) -> (N, width, T)``."""
-        return self.blocks(self.stem(self.drop(x)))
+        return self.blocks(self.stem(self.with_trends(self.drop(x))))
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         """One logit per event type per sample: ``(N, width, T) -> (N, E, T)``."""
@@ -94,10 +115,10 @@ class EventCNN(nn.Module):
 
     @property
     def receptive_field(self) -> int:
-        """Receptive field in grid samples."""
+        """Receptive field in grid samples (the trend rows look ``trend_lag`` samples back)."""
         kernels = [self.stem_kernel] + [self.kernel_size] * (2 * len(self.dilations))
         dilations = [1] + [d for d in self.dilations for _ in range(2)]
-        return receptive_field(kernels, dilations)
+        return receptive_field(kernels, dilations) + (self.trend_lag if self.trend_rows else 0)
 
 
 def build_model(config: dict) -> EventCNN:

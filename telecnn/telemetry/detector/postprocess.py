@@ -16,14 +16,15 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
-from telecnn.telemetry.events import events_frame, point_columns, run_columns
+from telecnn.telemetry.events import SPEED_EXTRAS, events_frame, point_columns, run_columns
 from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
 #: Default thresholds per event type (stored in, and read back from, the checkpoint).
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     "braking": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
-    "lift_coast": {"high": 0.5, "low": 0.35, "min_samples": 2, "min_duration": 0.0},
+    "lift_coast": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.5},
+    "clipping": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.5},
     "drs": {"high": 0.5, "low": 0.35, "min_samples": 1, "min_duration": 0.0},
     "upshift": {"height": 0.5, "distance": 0.15},
     "downshift": {"height": 0.5, "distance": 0.15},
@@ -72,8 +73,9 @@ def probabilities_to_events(
     The rows of ``probs`` (and ``grid_probs``) follow :data:`EVENT_TYPES`; only the types in
     ``event_types`` are turned into events. Point events are picked on ``grid_probs``
     ``(E, G)`` at ``grid_times`` when given (each grid peak goes to the latest sample at or
-    before it), else on ``probs``. Braking rows
-    carry ``entry_speed`` and ``min_speed`` (km/h) when ``speed`` is given, like the rules'.
+    before it), else on ``probs``. With ``speed``, braking and lift_coast rows carry
+    ``entry_speed`` and ``min_speed``, clipping rows ``entry_speed``, ``exit_speed`` and
+    ``speed_lost`` (km/h), like the rules'.
     """
     thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     parts = []
@@ -93,6 +95,12 @@ def probabilities_to_events(
         for i, j in hysteresis_runs(p, th["high"], th["low"]):
             if times[j] - times[i] >= th["min_duration"]:
                 mask[i : j + 1] = True
-        extras = speed if name == "braking" else None
-        parts.append(run_columns(mask, times, distance, name, int(th["min_samples"]), p, extras))
+        extras = speed if name in SPEED_EXTRAS else None
+        min_samples = int(th["min_samples"])
+        extra_columns = SPEED_EXTRAS.get(name, ())
+        parts.append(
+            run_columns(
+                mask, times, distance, name, min_samples, p, extras, None, 0.0, extra_columns
+            )
+        )
     return events_frame(*parts)

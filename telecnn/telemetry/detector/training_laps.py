@@ -22,18 +22,24 @@ from telecnn.telemetry.schema import Lap
 VAL_SEED_OFFSET = 1_000_000
 
 
-def simulated_laps(n: int, circuits: Sequence[str] | None, seed: int) -> list[Lap]:
-    """``n`` simulated laps spread over ``circuits`` (default: every built-in one) and both feeds
-    (fastf1 car data and merged telemetry), qualifying and race laps mixed; by seed."""
+def simulated_laps(
+    n: int,
+    circuits: Sequence[str] | None,
+    seed: int,
+    eras: Sequence[str] = ("2025", "2026"),
+) -> list[Lap]:
+    """``n`` simulated laps spread over ``circuits`` (default: every built-in one), both feeds
+    (fastf1 car data and merged telemetry) and ``eras`` (cars with DRS and without),
+    qualifying and race laps mixed; by seed."""
     from telecnn.telemetry import simulate as sim
 
     names = [sim.get_circuit(c).name for c in circuits] if circuits else list(sim.CIRCUITS)
-    jobs = [(name, feed) for name in names for feed in sim.FEEDS]
+    jobs = [(name, feed, era) for era in eras for name in names for feed in sim.FEEDS]
     laps: list[Lap] = []
     per = [n // len(jobs) + (i < n % len(jobs)) for i in range(len(jobs))]
-    for i, ((name, feed), count) in enumerate(zip(jobs, per, strict=True)):
+    for i, ((name, feed, era), count) in enumerate(zip(jobs, per, strict=True)):
         if count:
-            laps += sim.simulate_laps(name, count, seed=seed * 1009 + i, feed=feed)
+            laps += sim.simulate_laps(name, count, seed=seed * 1009 + i, feed=feed, era=era)
     order = np.random.default_rng(seed).permutation(len(laps))
     return [laps[i] for i in order]
 
@@ -68,7 +74,7 @@ def refed_laps(
 ) -> list[Lap]:
     """``count`` simulated laps of seed ``seed``, some re-fed (``config.refeed_share``) with
     ``rng``; ``show`` names a progress bar."""
-    sim = simulated_laps(count, config.circuits, seed)
+    sim = simulated_laps(count, config.circuits, seed, config.eras)
     bar = tqdm(sim, desc=show, unit="lap", file=sys.stderr, leave=False, disable=show is None)
     return [
         refeed(lap, rng, config.rate_range) if rng.random() < config.refeed_share else lap

@@ -17,6 +17,8 @@ from telecnn.telemetry.schema import SIM_ONLY_EVENTS, Lap
 
 TUNE_HIGH = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 TUNE_MIN_DURATION = (0.0, 0.25, 0.5, 0.75)
+#: Rule-labelled types whose hysteresis is tuned too (their minimum duration stays the rule's).
+TUNED_RULE_TYPES = ("lift_coast", "clipping")
 
 
 def tune_thresholds(
@@ -65,10 +67,12 @@ def epoch_thresholds(
     detector: Detector, laps: Sequence[Lap]
 ) -> tuple[Thresholds, dict[str, Thresholds]]:
     """The thresholds and channel-subset thresholds the detector's current model should use:
-    the hidden types tuned on the simulated laps (no rule labels them), braking from ``Speed``
-    alone tuned with a minimum duration (its probabilities are less sharp)."""
+    the hidden types tuned on the simulated laps (no rule labels them), and the energy types
+    (their rules' short, sharp-edged runs), braking from ``Speed`` alone tuned with a minimum
+    duration (its probabilities are less sharp)."""
     simulated = [lap for lap in laps if lap.truth is not None]
-    thresholds = detector.thresholds | tune_thresholds(detector, simulated, SIM_ONLY_EVENTS)
+    tuned = (*sorted(SIM_ONLY_EVENTS), *TUNED_RULE_TYPES)
+    thresholds = detector.thresholds | tune_thresholds(detector, simulated, tuned)
     by_channels = detector.channel_thresholds
     if "Speed" in detector.channels and len(detector.channels) > 1:
         speed = tune_thresholds(detector, laps, ("braking",), ("Speed",), TUNE_MIN_DURATION)

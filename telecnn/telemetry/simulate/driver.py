@@ -19,7 +19,8 @@ from telecnn.telemetry.simulate.circuits import (
     in_zone,
     wrap_delta,
 )
-from telecnn.telemetry.simulate.physics import V_CAP, CarBatch, Profile, speed_profile
+from telecnn.telemetry.simulate.energy import ERAS, MJ, EnergyPlan, Era
+from telecnn.telemetry.simulate.physics import STRAIGHT, V_CAP, CarBatch, Profile, speed_profile
 from telecnn.telemetry.simulate.physics import G as G_ACC
 
 BASE_MASS = 798.0
@@ -40,12 +41,14 @@ class LapPlan:
     cap: np.ndarray
     coast: np.ndarray
     pedal: np.ndarray  # per point, the share of the lap's braking used (0: a lift instead)
+    part_throttle: np.ndarray  # per point, the pedal held (1: flat out; power: its square)
     drs_enabled: np.ndarray
     drs_delay_m: float
     drs_code: int
     drs_base: int
     upshift: float
-    downshift: float
+    downshift: float  # rpm a gear is dropped at when not braking
+    brake_downshift: float  # rpm a gear is dropped at under braking (early: engine braking)
     gear_scale: float
     brake_lead: float
     intervals: np.ndarray
@@ -56,6 +59,9 @@ class LapPlan:
     dabs: list[tuple[int, int, float]]  # brake taps: grid index, points, braking force (N)
     speed_lag: float  # s the speed sensor's trace trails the car
     speed_smooth: float  # s (Gaussian sigma) of the speed sensor's smoothing
+    era: str  # the season's rules (:data:`~telecnn.telemetry.simulate.energy.ERAS`)
+    stop: tuple[int, float] | None  # in-lap into the pits: grid index of the stop, seconds held
+    energy: dict[str, float]  # the lap's electric numbers (see :class:`EnergyPlan`)
 
 
 @dataclass(frozen=True)
@@ -171,22 +177,26 @@ def _car_batch(cars: list[dict[str, float]]) -> CarBatch:
     return CarBatch(**{k: np.array([car[k] for car in cars]) for k in cars[0]})
 
 
-def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPlan:
-    """Draw one lap's conditions, choices and injected events.
+def plan_lap(
+    name: str, rng: np.random.Generator, mode: str, feed: str, era: str = "2026"
+) -> LapPlan:
+    """Draw one lap's conditions, choices and injected events under ``era``'s rules.
 
     The draws happen in a fixed order (each step below in turn), so a lap's plan depends only
     on its generator.
     """
     c = get_circuit(name)
     nom = nominal(name)
+    rules = ERAS[era]
     quali = mode == "quali" or (mode == "mixed" and rng.random() < 0.5)
     wet = rng.random() < 0.1
-    car = _draw_car(c, rng, quali, wet)
+    car = _draw_car(c, rng, quali, wet, rules)
     delta, mistake = _corner_deltas(len(c.corners), rng)
     cap = _traffic_cap(nom, rng, quali)
-    coast = _lift_and_coast(nom, rng, quali)
+    coast = _lift_and_coast(nom, rng, quali, rules) | _corner_lifts(c, nom, rng, quali)
     dabs = _brake_dabs(nom, rng, 0.1 if quali else 0.5, car["mass"])
     pedal = _zone_pedal(nom, rng, quali)
+    part = _part_throttle(nom, rng, quali)
     zones = len(nom.drs_masks)
     enabled = np.ones(zones, bool) if quali else rng.random(zones) < 0.45
     sample_times = _feed_intervals(rng)
@@ -200,6 +210,7 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         cap=cap,
         coast=coast,
         pedal=pedal,
+        part_throttle=part,
         drs_enabled=enabled,
         drs_delay_m=rng.uniform(15.0, 60.0),
         drs_code=int(_pick(rng, DRS_OPEN, DRS_OPEN_SHARE)),
@@ -216,20 +227,46 @@ def plan_lap(name: str, rng: np.random.Generator, mode: str, feed: str) -> LapPl
         dabs=dabs,
         speed_lag=rng.uniform(0.0, 0.25),
         speed_smooth=rng.uniform(0.03, 0.3),
+        era=era,
+        energy=_draw_energy(rng, quali, rules),
+        brake_downshift=rng.uniform(8500.0, 10800.0),
+        stop=_pit_stop(nom, rng, quali, cap),
     )
 
 
-def _draw_car(c: Circuit, rng: np.random.Generator, quali: bool, wet: bool) -> dict[str, float]:
-    """The lap's car, tyres and driving style: grip (lower in the wet), fuel load, power,
-    aero and how the driver uses the brakes."""
+def _draw_energy(rng: np.random.Generator, quali: bool, rules: Era) -> dict[str, float]:
+    """The lap's energy map: how hard the motor deploys, the store's charge at the line and,
+    on a car whose store is the limit, whether and when it harvests at full throttle."""
+    limited = np.isfinite(rules.store)
+    charge = rng.uniform(0.8, 1.0) if quali else rng.uniform(0.35, 0.9)
+    super_clips = rng.random() < (0.3 if quali else 0.6)
+    return {
+        "deploy": rules.electric_power
+        * (rng.uniform(0.95, 1.0) if quali else rng.uniform(0.75, 1.0)),
+        "allowance": rules.lap_allowance,
+        "charge": rules.store * charge if limited else np.inf,
+        "capacity": rules.store,
+        "harvest": rules.harvest_power * rng.uniform(0.8, 1.0),
+        "super_clip": rng.uniform(50e3, 250e3) if (limited and super_clips) else 0.0,
+        "reserve": rng.uniform(0.1, 0.6) * MJ,
+        "super_clip_kmh": rng.uniform(250.0, 300.0),
+    }
+
+
+def _draw_car(
+    c: Circuit, rng: np.random.Generator, quali: bool, wet: bool, rules: Era
+) -> dict[str, float]:
+    """The lap's car, tyres and driving style: grip (lower in the wet), fuel load, combustion
+    power, aero and how the driver uses the brakes."""
     grip_scale = (
         rng.uniform(0.8, 0.9) if wet else min(max(float(rng.normal(1.0, 0.025)), 0.93), 1.06)
     )
     fuel = rng.uniform(0, 10) if quali else rng.uniform(0, 100)
     return {
-        "mass": BASE_MASS + fuel,
-        "power": BASE_POWER * (rng.uniform(0.97, 1.02) if quali else rng.uniform(0.92, 1.0)),
-        "cl_a": c.cl_a * rng.uniform(0.93, 1.07),
+        "mass": rules.mass + fuel,
+        "power": rules.combustion_power
+        * (rng.uniform(0.97, 1.02) if quali else rng.uniform(0.92, 1.0)),
+        "cl_a": c.cl_a * rules.downforce * rng.uniform(0.93, 1.07),
         "cd_a": c.cd_a * rng.uniform(0.95, 1.05),
         "grip": GRIP * grip_scale,
         "brake_grip": BRAKE_GRIP * grip_scale * rng.uniform(0.95, 1.03),
@@ -241,7 +278,9 @@ def _draw_car(c: Circuit, rng: np.random.Generator, quali: bool, wet: bool) -> d
         # some release the pressure early and trail a long way on a light pedal
         "trail_floor": rng.uniform(0.03, 0.35),
         "trail_span": rng.uniform(4.0, 30.0),
-        "release_dv": rng.uniform(0.0, 1.0),
+        # most release the brake just above the corner's speed; on some laps the driver lets
+        # go early and the car coasts into a fast corner's apex off the pedals
+        "release_dv": rng.uniform(0.0, 1.0) if rng.random() < 0.6 else rng.uniform(1.0, 6.0),
         "scrub": rng.uniform(0.02, 0.06),
     }
 
@@ -268,22 +307,89 @@ def _traffic_cap(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndar
     return cap
 
 
-def _lift_and_coast(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
-    """Per grid point, where the driver lifts and coasts before 1-3 fast braking zones.
+def _lift_and_coast(nom: Nominal, rng: np.random.Generator, quali: bool, rules: Era) -> np.ndarray:
+    """Per grid point, where the driver lifts and coasts before some fast braking zones (the
+    era's chance of a lap with lifts, at most its number of them, each of its duration).
 
-    The mask runs from a point 0.4-1.6 s before the zone until a little past its nominal
-    braking point; the physics ends the coast at this lap's own braking point.
+    The mask runs from a point that many seconds before the zone until a little past its
+    nominal braking point; the physics ends the coast at this lap's own braking point.
     """
     n = len(nom.v)
     coast = np.zeros(n, dtype=bool)
     fast = np.flatnonzero(nom.brake_entry > 230)
-    if len(fast) and rng.random() < (0.08 if quali else 0.4):
-        chosen = rng.choice(fast, size=rng.integers(1, min(3, len(fast)) + 1), replace=False)
+    if len(fast) and rng.random() < rules.coast_chance[0 if quali else 1]:
+        most = min(rules.coast_zones, len(fast))
+        chosen = rng.choice(fast, size=rng.integers(1, most + 1), replace=False)
         for k in chosen:
-            seconds = rng.uniform(0.4, 1.6)
-            length = int(nom.brake_entry[k] / 3.6 * seconds / STEP_M)
+            seconds = rng.uniform(*rules.coast_seconds)
+            # the points the nominal car covers in that many seconds before the braking point,
+            # never back into the acceleration out of the corner before (a lift is taken at
+            # speed: where the car is within 15% of its speed at the braking point)
+            before = (nom.brake_starts[k] - np.arange(1, n)) % n
+            length = int(np.searchsorted(np.cumsum(STEP_M / nom.v[before]), seconds)) + 1
+            slow = np.flatnonzero(nom.v[before] < 0.85 * nom.brake_entry[k] / 3.6)
+            length = min(length, int(slow[0]) if len(slow) else length)
             coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
     return coast
+
+
+#: The pit lane's speed limit (m/s), its length before the lap's end (m), where the car stops
+#: (m before the end) and how hard it brakes into the box (m/s^2).
+PIT_SPEED, PIT_LANE_M, PIT_BOX_M, PIT_DECEL = 80 / 3.6, 500.0, 150.0, 6.0
+
+
+def _pit_stop(
+    nom: Nominal, rng: np.random.Generator, quali: bool, cap: np.ndarray
+) -> tuple[int, float] | None:
+    """On a few laps, an in-lap into the pits: the pit lane's limit over the lap's last
+    :data:`PIT_LANE_M` metres (written into ``cap``), a stop in the box (the car brakes to a
+    standstill there and pulls away after) and the seconds it stands still: a pit stop of
+    2-5 s, or (testing, practice) minutes in the garage with the brake held."""
+    if rng.random() >= (0.03 if quali else 0.06):
+        return None
+    n = len(nom.v)
+    box = n - int(PIT_BOX_M / STEP_M)
+    metres = np.abs(np.arange(n) - box) * STEP_M
+    lane = np.minimum(PIT_SPEED, np.sqrt(2 * PIT_DECEL * metres + 1.0))
+    pit = np.arange(n) >= n - int(PIT_LANE_M / STEP_M)
+    cap[pit] = np.minimum(cap[pit], lane[pit])
+    garage = rng.random() < 0.3
+    return box, float(rng.uniform(30.0, 600.0) if garage else rng.uniform(2.0, 5.0))
+
+
+def _part_throttle(nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
+    """Per grid point, the pedal the driver holds: on some laps (most of them races: saving
+    tyres and fuel, stuck behind a car), one or two stretches of 1-3 s on a fast part of the
+    lap at 15-97% throttle; else flat out (1)."""
+    n = len(nom.v)
+    share = np.ones(n)
+    fast = np.flatnonzero(nom.v > 200 / 3.6)
+    if not len(fast) or rng.random() >= (0.1 if quali else 0.4):
+        return share
+    for _ in range(int(rng.integers(1, 3))):
+        start = int(rng.choice(fast))
+        length = max(1, int(nom.v[start] * rng.uniform(1.0, 3.0) / STEP_M))
+        share[(start + np.arange(length)) % n] = rng.uniform(0.15, 0.97)
+    return share
+
+
+def _corner_lifts(c: Circuit, nom: Nominal, rng: np.random.Generator, quali: bool) -> np.ndarray:
+    """Per grid point, where the driver lifts off the throttle into a fast corner (nominal
+    apex speed 150-280 km/h) to settle the car, 0.2-1.5 s, and is back on it after, with no
+    braking: on some laps (more in races, on worn tyres), one or two such corners."""
+    n = len(nom.v)
+    lifts = np.zeros(n, dtype=bool)
+    geo_s = np.arange(n) * STEP_M
+    apex = np.array([int(corner.apex / STEP_M) % n for corner in c.corners])
+    fast = [k for k, i in enumerate(apex) if 150 / 3.6 <= nom.v[i] <= 280 / 3.6]
+    if not fast or rng.random() >= (0.2 if quali else 0.45):
+        return lifts
+    for k in rng.choice(fast, size=min(len(fast), int(rng.integers(1, 3))), replace=False):
+        v = nom.v[apex[k]]
+        start = c.corners[k].apex - c.corners[k].arc / 2 - v * rng.uniform(0.0, 0.8)
+        length = v * rng.uniform(0.2, 1.5)
+        lifts |= (geo_s - start) % c.length < length
+    return lifts
 
 
 def _feed_intervals(rng: np.random.Generator, count: int = 640) -> np.ndarray:
@@ -410,9 +516,11 @@ def _brake_dabs(
 
 
 def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
-    """The physics of a batch of planned laps; also returns the DRS-open mask used for drag."""
+    """The physics of a batch of planned laps (one era); also returns the DRS-open mask (all
+    False for cars without DRS, whose active aero lowers the drag on every straight)."""
     geo = geometry(name)
     nom = nominal(name)
+    rules = ERAS[plans[0].era]
     # einsum, not a BLAS product: each lap's row must not depend on the batch's shape
     factor = 1.0 + np.einsum(
         "bk,kn->bn", np.stack([p.corner_delta for p in plans]), nom.corner_bumps
@@ -420,26 +528,52 @@ def run_physics(name: str, plans: list[LapPlan]) -> tuple[Profile, np.ndarray]:
     cap = np.stack([p.cap for p in plans])
     coast = np.stack([p.coast for p in plans])
     pedal = np.stack([p.pedal for p in plans])
+    part = np.stack([p.part_throttle for p in plans])
     drs = drs_window(nom, plans)
-    v0 = np.array([nom.v_start * (p.car["power"] / BASE_POWER) ** (1 / 3) for p in plans])
+    low_drag = drs if rules.drs else np.broadcast_to(np.abs(geo.curvature) < STRAIGHT, drs.shape)
+    if not rules.drs:
+        drs = np.zeros_like(drs)
+    power = np.array([p.car["power"] + p.energy["deploy"] for p in plans])
+    v0 = nom.v_start * (power / BASE_POWER) ** (1 / 3)
     n = len(geo.s)
     dab = np.zeros((len(plans), n))
     for b, p in enumerate(plans):
         for idx, points, force in p.dabs:
             dab[b, (idx + np.arange(points)) % n] = force
+    car = _car_batch([p.car for p in plans])
+    car.power = power
+    car.drs_gain = rules.low_drag_gain
+    car.energy = EnergyPlan(
+        combustion=np.array([p.car["power"] for p in plans]),
+        **{k: np.array([p.energy[k] for p in plans]) for k in _ENERGY_KEYS},
+        taper_kmh=rules.taper_kmh,
+    )
     prof = speed_profile(
         geo.curvature,
         STEP_M,
-        _car_batch([p.car for p in plans]),
+        car,
         factor,
         cap,
-        drs,
+        low_drag,
         coast,
         v0,
         dab,
         pedal,
+        part,
     )
     return prof, drs
+
+
+_ENERGY_KEYS = (
+    "deploy",
+    "allowance",
+    "charge",
+    "capacity",
+    "harvest",
+    "super_clip",
+    "reserve",
+    "super_clip_kmh",
+)
 
 
 def drs_window(nom: Nominal, plans: list[LapPlan]) -> np.ndarray:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from telecnn.telemetry.simulate.energy import EnergyPlan, EnergyState
+
 G = 9.81
 AIR_DENSITY = 1.2
 ROLLING = 0.012
@@ -36,7 +38,7 @@ class CarBatch:
     """Per-lap car, tyre and driver parameters (each an array of shape ``(laps,)``)."""
 
     mass: np.ndarray  # kg, car + driver + fuel
-    power: np.ndarray  # W at the wheels
+    power: np.ndarray  # W at the wheels (without ``energy``; with it, what its maps allow)
     cl_a: np.ndarray  # downforce area (m^2)
     cd_a: np.ndarray  # drag area (m^2), DRS open takes ``drs_gain`` off
     grip: np.ndarray  # lateral friction coefficient
@@ -48,7 +50,8 @@ class CarBatch:
     trail_span: np.ndarray  # m/s above the release speed over which the pressure tapers
     release_dv: np.ndarray  # m/s above the corner's speed where the brake is released
     scrub: np.ndarray  # cornering drag as a share of the lateral force
-    drs_gain: float = 0.13
+    drs_gain: float = 0.13  # share of the drag taken off where ``drs_open`` (flap or active aero)
+    energy: EnergyPlan | None = None  # the electric side, when modelled
 
     def __len__(self) -> int:
         return len(self.mass)
@@ -80,6 +83,7 @@ def speed_profile(
     v_start: np.ndarray,
     dab: np.ndarray | None = None,
     pedal: np.ndarray | None = None,
+    part_throttle: np.ndarray | None = None,
 ) -> Profile:
     """Speeds round the lap for every car of the batch.
 
@@ -88,7 +92,9 @@ def speed_profile(
     ``drs_open`` where the flap is open, ``coast`` where the driver may lift and coast (from
     its start until the braking point, never past it), ``v_start`` the speed crossing the
     line, ``dab`` an extra braking force (N) where the driver taps the brakes, ``pedal`` the
-    share of its braking the driver uses per point (0: slowing off the pedals instead).
+    share of its braking the driver uses per point (0: slowing off the pedals instead),
+    ``part_throttle`` the pedal the driver holds per point (1: flat out; the power asked for is
+    its square: the progressive pedal map of a racing engine, so 60% pedal is 36% power).
     """
     kappa = np.abs(curvature)[None, :]
     m = car.mass[:, None]
@@ -141,6 +147,9 @@ def speed_profile(
     out = np.empty_like(lim)
     out[0] = np.minimum(v_start, back[0])
     power, trac = car.power, car.traction
+    energy = None if car.energy is None else EnergyState(car.energy, mass, step)
+    full_power = np.empty_like(lim)  # W at full throttle at each point
+    full_power[:] = power
     any_coast = coasting.any(axis=1).tolist()
     used = np.zeros_like(coasting)
     none_ended = np.zeros(len(mass), dtype=bool)
@@ -150,13 +159,23 @@ def speed_profile(
     if dab is not None:
         dabs = np.ascontiguousarray(dab.T)
         any_dab = (dabs > 0).any(axis=1).tolist()
+    parts = None
+    any_part = [False] * n
+    if part_throttle is not None:
+        parts = np.ascontiguousarray(part_throttle.T)
+        any_part = (parts < 1).any(axis=1).tolist()
     for i in range(n - 1):
         v = np.maximum(out[i], 1.0)
         v2 = v * v
         normal = weight + kd * v2
         grip_force = _longitudinal_grip(trac, normal, v2, lat_k[i])
         resist = res[i] * v2 + rolling
-        force = np.minimum(power / v, grip_force) - resist
+        if energy is not None:
+            power = full_power[i] = energy.power(v)
+        asked = power * parts[i] ** 2 if any_part[i] else power  # the pedal map (below)
+        drive = np.minimum(asked / v, grip_force)
+        force = drive - resist
+        lifting = None
         if any_coast[i]:
             lifting = coasting[i] & ~ended
             force = np.where(lifting, -(resist + eb), force)
@@ -165,6 +184,13 @@ def speed_profile(
             force = np.where(dabs[i] > 0, -(resist + eb + dabs[i]), force)
         reach = np.sqrt(np.maximum(v2 + two_step_per_mass * force, 1.0))
         out[i + 1] = np.minimum(back[i + 1], reach)
+        if energy is not None:
+            free = back[i + 1] >= reach
+            if lifting is not None:
+                free &= ~lifting
+            if any_dab[i]:
+                free &= dabs[i] <= 0
+            energy.advance(v, v2, out[i + 1], drive, free, lifting)
         # a coast ends where the braking starts; outside coast zones nothing has ended (each
         # lap's own zones only: the result must not depend on the other laps of the batch)
         ended = coasting[i] & (ended | (back[i + 1] < reach)) if any_coast[i] else none_ended
@@ -179,7 +205,8 @@ def speed_profile(
     coast_acc = -(resist + car.engine_brake[:, None]) / m
     braking = accel < coast_acc - BRAKE_FLAG
     force = m * accel + resist
-    throttle = np.clip(force * v_out / car.power[:, None], 0.0, 1.0)
+    power_share = np.clip(force * v_out / np.ascontiguousarray(full_power.T), 0.0, 1.0)
+    throttle = np.sqrt(power_share)  # the pedal map: power grows with the pedal's square
     # off the throttle where braking or coasting; a car slowing under drag at full power
     # (above its top speed) keeps its throttle
     throttle[braking | coast_used | (force <= 0)] = 0.0
@@ -207,30 +234,37 @@ def _longitudinal_grip(
     return grip
 
 
+#: The lowest gear drivers shift down into early under braking.
+EARLY_FROM = 3
+
+
 def gears(
     v_kmh: np.ndarray,
     top_speeds: np.ndarray,
     upshift: np.ndarray,
     downshift: np.ndarray,
     rev_limit: float,
+    early: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Gear per point with hysteresis: hold a gear until its RPM passes ``upshift`` (per lap),
-    drop one when it falls below ``downshift`` (per lap; never into over-revving).
+    drop one when it falls below ``downshift`` (per lap; never into over-revving). ``early``:
+    per lap the rpm drivers shift down at under braking (early, for engine braking) and per
+    point whether they brake; it applies down to third gear, never into first or second.
 
     ``top_speeds`` are the speeds (km/h) of gears 1..8 at ``rev_limit``.
     """
     per_gear = rev_limit / top_speeds  # rpm per km/h in each gear (falling with the gear)
     count = len(top_speeds)
-    # a gear's rpm passes a limit above a speed: limit / per_gear (rising with the gear)
-    up_speed = upshift[:, None] / per_gear[None, :]
-    low_speed = downshift[:, None] / per_gear[None, :]
+    up = upshift[:, None]
+    down = downshift[:, None]
+    down_braking = down if early is None else np.where(early[1], early[0][:, None], down)
     # lowest gear under the upshift rpm (top gear when none): 1 + gears whose limit is passed
     need_up = np.ones(v_kmh.shape, dtype=np.int64)
     allow = np.ones(v_kmh.shape, dtype=np.int64)  # highest gear at or above the downshift rpm
     for g in range(count - 1):
-        need_up += v_kmh > up_speed[:, g : g + 1]
+        need_up += v_kmh * per_gear[g] > up
     for g in range(1, count):
-        allow += v_kmh >= low_speed[:, g : g + 1]
+        allow += v_kmh * per_gear[g] >= (down if g < EARLY_FROM - 1 else down_braking)
     high = np.maximum(allow, need_up)
     out = np.empty(v_kmh.shape, dtype=np.int64)
     g = need_up[:, 0]

@@ -71,6 +71,9 @@ def _feed_times(
     """The car feed's sample times within the lap, and every sample time of the feed (the merged
     feed adds position samples, 0.18-0.34 s apart, at ms resolution)."""
     t = plan.offset + plan.intervals
+    if t[-1] < lap_time:  # a long lap (a stop in the garage): the lap's intervals again
+        steps = np.diff(np.concatenate(([0.0], plan.intervals)))
+        t = plan.offset + np.cumsum(np.resize(steps, int(len(steps) * lap_time / t[-1]) + 1))
     t = np.concatenate(([plan.offset], t[t < lap_time]))
     if not plan.merged:
         return t, t

@@ -119,9 +119,11 @@ def load_laps(
     cache: str | Path | None = None,
     offline: bool = False,
     progress: bool = False,
+    era: str | None = None,
 ) -> list[Lap]:
     """Laps from exactly one source: a fastf1 ``session`` spec (with ``drivers``, default all),
-    one or more ``files``, or the simulator (``sim`` circuit, ``sim_laps`` laps from ``seed``).
+    one or more ``files``, or the simulator (``sim`` circuit, ``sim_laps`` laps from ``seed``,
+    cars of ``era``: default the newest).
 
     ``laps`` selects laps: ``"fastest"`` (the default for sessions), ``"all"`` (the default for
     files and the simulator) or lap numbers.
@@ -144,10 +146,13 @@ def load_laps(
         for path in files:
             out.extend(read_laps(path, driver_list, laps or "all"))
         return out
-    from telecnn.telemetry.simulate import simulate_laps
+    from telecnn.telemetry.simulate import DEFAULT_ERA, simulate_laps
 
+    era = era or DEFAULT_ERA
     if laps in (None, "all", "fastest"):
-        chosen = simulate_laps(sim, sim_laps, seed=seed, progress=progress and sim_laps > 1)
+        chosen = simulate_laps(
+            sim, sim_laps, seed=seed, progress=progress and sim_laps > 1, era=era
+        )
         return select_laps(chosen, None, laps, where=f"--sim {sim}")
     # lap k of a seed is the same whatever the batch: simulate each run of numbers in one go
     numbers = np.array(sorted(parse_lap_numbers(laps)))
@@ -155,5 +160,5 @@ def load_laps(
     return [
         lap
         for run in runs
-        for lap in simulate_laps(sim, len(run), seed=seed, first_lap=int(run[0]))
+        for lap in simulate_laps(sim, len(run), seed=seed, first_lap=int(run[0]), era=era)
     ]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from telecnn.cli import main
 from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.schema import EVENT_COLUMNS, Lap
+from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.telemetry.sources.files import laps_frame
-from telecnn.training import save_checkpoint
+from telecnn.training import load_checkpoint, save_checkpoint
 
 
 def run(*args: str) -> object:
@@ -112,6 +112,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, quali_laps) -> None:
             "model_config": {"in_channels": 1, "width": 8, "dilations": [1]},
             "model_state": EventCNN(1, width=8, dilations=(1,)).state_dict(),
             "extra": {
+                "event_types": list(EVENT_TYPES),
                 "channels": ["Speed"],
                 "grid_hz": 10.0,
                 "normalisation": {"channels": ["Speed"], "mean": [0.0], "std": [1.0]},
@@ -122,6 +123,19 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, quali_laps) -> None:
         run("detect-events", "--sim", "monza", "--model", str(speed), "--channels", "Speed,Brake"),
         "trained on Speed",
         "Brake",
+    )
+    # a detector of the first taxonomy (no clipping: seven outputs) is refused, not misread
+    old = tmp_path / "old.pt"
+    state = load_checkpoint(speed, kind="event-detector")
+    old_types = [t for t in EVENT_TYPES if t != "clipping"]
+    state["model_config"]["num_events"] = len(old_types)
+    state["model_state"] = EventCNN(1, len(old_types), width=8, dilations=(1,)).state_dict()
+    del state["extra"]["event_types"]
+    save_checkpoint(old, state)
+    _one_line_exit_2(
+        run("detect-events", "--sim", "monza", "--model", str(old)),
+        "older event taxonomy (no clipping)",
+        "retrain",
     )
     _one_line_exit_2(
         run("detect-events", "--sim", "monza", "--out", str(tmp_path / "e.txt")), ".csv"
@@ -195,3 +209,40 @@ def test_train_events_bad_resume(tmp_path: Path, tiny_training: tuple[str, ...])
 @pytest.mark.parametrize("command", ["detect-events", "train-events", "eval-events"])
 def test_help(command: str) -> None:
     assert run(command, "--help").exit_code == 0
+
+
+def test_detect_events_prints_each_laps_seconds_of_clipping_and_lifting(tmp_path: Path) -> None:
+    out = tmp_path / "events.csv"
+    args = ["detect-events", "--sim", "monza", "--sim-laps", "2", "--seed", "5"]
+    result = run(*args, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    events = pd.read_csv(out)
+    for lap_number in (1, 2):
+        rows = events[events.lap == lap_number]
+        seconds = {
+            name: (rows.end_time - rows.start_time)[rows.event == name].sum()
+            for name in ("clipping", "lift_coast")
+        }
+        line = (
+            f"energy: clipping {seconds['clipping']:.1f} s, "
+            f"lift_coast {seconds['lift_coast']:.1f} s"
+        )
+        assert line in result.output, result.output
+    assert seconds["clipping"] > 1.0  # a 2026 car at Monza runs out of energy on the straights
+    clipping = events[events.event == "clipping"]
+    assert (clipping.speed_lost == clipping.entry_speed - clipping.exit_speed).all()
+    assert "drs" not in set(events.event)  # 2026 cars: no DRS
+    speed_only = run(*args, "--channels", "Speed")
+    assert speed_only.exit_code == 0 and "energy:" not in speed_only.output
+
+
+def test_compare_laps_on_clipping_of_2026_laps(tmp_path: Path, f1_data: Path) -> None:
+    test_day = f1_data / "bahrain-2026-test" / "day1.parquet"
+    out = tmp_path / "straights.csv"
+    args = ["compare-laps", "--file", str(test_day), "--driver", "NOR,LEC", "--lap", "26"]
+    result = run(*args, "--event", "clipping", "--detector", "rules", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    zones = pd.read_csv(out)
+    nor = zones[zones.lap == "NOR lap 26"]
+    assert len(nor) == 5 and nor.speed_lost.notna().all()  # five straights clip (by hand)
+    assert " lost" in result.output and "min_gain" not in result.output

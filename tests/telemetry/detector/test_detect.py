@@ -71,7 +71,12 @@ def _untrained(path: Path, channels: tuple[str, ...], kind: str = "event-detecto
             "model_name": "event-cnn",
             "model_config": {"in_channels": len(channels), "width": 8, "dilations": [1, 2]},
             "model_state": model.state_dict(),
-            "extra": {"channels": list(channels), "normalisation": norm.to_dict(), "grid_hz": 10.0},
+            "extra": {
+                "event_types": list(EVENT_TYPES),
+                "channels": list(channels),
+                "normalisation": norm.to_dict(),
+                "grid_hz": 10.0,
+            },
         },
     )
     return path

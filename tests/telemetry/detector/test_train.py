@@ -41,7 +41,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Detector, list, P
 
 def test_training_beats_an_untrained_model_on_held_out_laps(trained) -> None:
     detector, history, _ = trained
-    held_out = simulate_laps("monza", 8, seed=777) + simulate_laps(
+    held_out = simulate_laps("monza", 8, seed=777, era="2025") + simulate_laps(
         "monaco", 8, seed=778, feed="merged"
     )
     torch.manual_seed(0)
