@@ -81,6 +81,9 @@ class Nominal:
     drs_start_idx: np.ndarray  # per point: index of its zone's start point (-1 outside)
     drs_since: np.ndarray  # per point: metres since its DRS zone's start
     v_start: float
+    coast_times: list[np.ndarray]  # per zone: seconds from each point before it to its braking
+    apex: np.ndarray  # grid index of each corner's apex
+    fast_corners: np.ndarray  # corners taken at 150-280 km/h (nominal apex speed)
 
 
 @cache
@@ -142,7 +145,23 @@ def nominal(name: str) -> Nominal:
         drs_start_idx=start_idx,
         drs_since=(geo.s - np.where(start_idx >= 0, start_idx * STEP_M, 0.0)) % (n * STEP_M),
         v_start=float(v0[0]),
+        coast_times=[_coast_times(prof.v[0], s, prof.v[0, s] * 0.85) for s in starts],
+        apex=(apex := np.array([int(corner.apex / STEP_M) % n for corner in c.corners])),
+        fast_corners=np.flatnonzero(
+            (prof.v[0, apex] >= 150 / 3.6) & (prof.v[0, apex] <= 280 / 3.6)
+        ),
     )
+
+
+def _coast_times(v: np.ndarray, start: int, slowest: float) -> np.ndarray:
+    """Seconds the nominal car takes from each point before grid point ``start`` (nearest
+    first) to it, back to where its speed falls under ``slowest`` (a lift is taken at speed,
+    never back into the acceleration out of the corner before)."""
+    before = (start - np.arange(1, len(v))) % len(v)
+    slow = np.flatnonzero(v[before] < slowest)
+    if len(slow):
+        before = before[: slow[0]]
+    return np.cumsum(STEP_M / v[before])
 
 
 def _zone_points(ends: np.ndarray, n: int) -> list[np.ndarray]:
@@ -322,13 +341,10 @@ def _lift_and_coast(nom: Nominal, rng: np.random.Generator, quali: bool, rules: 
         chosen = rng.choice(fast, size=rng.integers(1, most + 1), replace=False)
         for k in chosen:
             seconds = rng.uniform(*rules.coast_seconds)
-            # the points the nominal car covers in that many seconds before the braking point,
-            # never back into the acceleration out of the corner before (a lift is taken at
-            # speed: where the car is within 15% of its speed at the braking point)
-            before = (nom.brake_starts[k] - np.arange(1, n)) % n
-            length = int(np.searchsorted(np.cumsum(STEP_M / nom.v[before]), seconds)) + 1
-            slow = np.flatnonzero(nom.v[before] < 0.85 * nom.brake_entry[k] / 3.6)
-            length = min(length, int(slow[0]) if len(slow) else length)
+            # the points the nominal car covers in that many seconds before the braking point
+            # (within 15% of its speed there: see Nominal.coast_times)
+            times = nom.coast_times[k]
+            length = min(int(np.searchsorted(times, seconds)) + 1, len(times))
             coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
     return coast
 
@@ -349,10 +365,9 @@ def _pit_stop(
         return None
     n = len(nom.v)
     box = n - int(PIT_BOX_M / STEP_M)
-    metres = np.abs(np.arange(n) - box) * STEP_M
-    lane = np.minimum(PIT_SPEED, np.sqrt(2 * PIT_DECEL * metres + 1.0))
-    pit = np.arange(n) >= n - int(PIT_LANE_M / STEP_M)
-    cap[pit] = np.minimum(cap[pit], lane[pit])
+    pit = slice(n - int(PIT_LANE_M / STEP_M), n)
+    metres = np.abs(np.arange(n)[pit] - box) * STEP_M
+    cap[pit] = np.minimum(cap[pit], np.minimum(PIT_SPEED, np.sqrt(2 * PIT_DECEL * metres + 1.0)))
     garage = rng.random() < 0.3
     return box, float(rng.uniform(30.0, 600.0) if garage else rng.uniform(2.0, 5.0))
 
@@ -379,13 +394,12 @@ def _corner_lifts(c: Circuit, nom: Nominal, rng: np.random.Generator, quali: boo
     braking: on some laps (more in races, on worn tyres), one or two such corners."""
     n = len(nom.v)
     lifts = np.zeros(n, dtype=bool)
-    geo_s = np.arange(n) * STEP_M
-    apex = np.array([int(corner.apex / STEP_M) % n for corner in c.corners])
-    fast = [k for k, i in enumerate(apex) if 150 / 3.6 <= nom.v[i] <= 280 / 3.6]
-    if not fast or rng.random() >= (0.2 if quali else 0.45):
+    fast = nom.fast_corners
+    if not len(fast) or rng.random() >= (0.2 if quali else 0.45):
         return lifts
+    geo_s = np.arange(n) * STEP_M
     for k in rng.choice(fast, size=min(len(fast), int(rng.integers(1, 3))), replace=False):
-        v = nom.v[apex[k]]
+        v = nom.v[nom.apex[k]]
         start = c.corners[k].apex - c.corners[k].arc / 2 - v * rng.uniform(0.0, 0.8)
         length = v * rng.uniform(0.2, 1.5)
         lifts |= (geo_s - start) % c.length < length

@@ -118,7 +118,9 @@ class EnergyState:
         self.super_clips = bool(self.has_super.any())
         self.super_watts = plan.super_clip
         self.super_ms = plan.super_clip_kmh / 3.6
-        self.brake_work = mass / (2 * step)  # braking power = brake_work * (v^2 - v'^2) * v
+        # laps that never super clip never count as low: their reserve is -inf
+        self.reserve = np.where(self.has_super, plan.reserve, -np.inf)
+        self.half_mass = mass / 2  # kinetic energy per (m/s)^2
         self.coast_watts = 0.25 * plan.harvest
         self.taper = None
         if plan.taper_kmh is not None:
@@ -135,15 +137,16 @@ class EnergyState:
         electric = p.deploy
         if self.taper is not None:
             a, b = self.taper
-            electric = electric * np.clip(b - a * v, 0.0, 1.0)
+            share = b - a * v
+            np.clip(share, 0.0, 1.0, out=share)
+            electric = electric * share
         left = self.charge if self.by_store else None
         if self.by_allowance:
             left = self.allowance if left is None else np.minimum(left, self.allowance)
         if left is not None:
             electric = np.minimum(electric, left / dt)
         if self.super_clips:
-            low = (self.charge < p.reserve) & (v >= self.super_ms)
-            self._super = low & self.has_super
+            self._super = (self.charge < self.reserve) & (v >= self.super_ms)
             electric = np.where(self._super, -self.super_watts, electric)
         return p.combustion + electric
 
@@ -158,18 +161,27 @@ class EnergyState:
     ) -> None:
         """Book the step :meth:`power` was asked for: energy deployed (or harvested at full
         throttle) where the car drove ``drive`` (N) freely, harvested where it slowed for a
-        braking point or lifted."""
+        braking point (the kinetic energy lost, up to the motor's power) or lifted."""
         p, dt = self.plan, self._dt
-        deployed = np.maximum(drive * v - p.combustion, 0.0) * (dt * free)
+        deployed = drive * v
+        deployed -= p.combustion
+        np.maximum(deployed, 0.0, out=deployed)
+        deployed *= dt
+        deployed *= free
         if self.by_allowance:
             self.allowance -= deployed
         if not self.by_store:
             return
-        gain = -deployed
+        recovered = v_next * v_next
+        np.subtract(v2, recovered, out=recovered)
+        recovered *= self.half_mass
+        np.minimum(recovered, p.harvest * dt, out=recovered)
+        np.maximum(recovered, 0.0, out=recovered)
+        recovered[free] = 0.0
+        gain = recovered
+        gain -= deployed
         if self.super_clips:
             gain += self.super_watts * dt * (free & self._super)
-        braking = np.minimum(p.harvest, self.brake_work * (v2 - v_next * v_next) * v)
-        gain += np.maximum(braking, 0.0) * dt * ~free
         if lifting is not None:
             gain += self.coast_watts * dt * lifting
         self.charge += gain
