@@ -1,8 +1,9 @@
 """Train the default event detector shipped in ``telecnn/telemetry/assets/detector.pt``.
 
-Simulated laps only (never ../shared/data: that is for measuring), reproducible by seed:
+Simulated laps of both eras only (never ../shared/data: that is for measuring), reproducible
+bit for bit by seed:
 
-    .venv/bin/python scripts/train_default_detector.py            # about 70 s on 2 CPU cores
+    .venv/bin/python scripts/train_default_detector.py            # about 85 s on 2 CPU cores
 
 The run folder keeps the resumable per-epoch checkpoint; the asset keeps only the weights and
 what detection needs (channels, normalisation, grid rate, thresholds).
