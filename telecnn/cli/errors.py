@@ -1,11 +1,12 @@
 """Turning bad input (exit code 2) and failed writes (exit code 1) into one line on stderr,
-never a traceback."""
+never a traceback; a training run stopped by a signal says how to resume (exit 143 or 130)."""
 
 from __future__ import annotations
 
 import click
 
 from telecnn.errors import TelecnnError, WriteError, one_line
+from telecnn.training.stopping import TrainingStopped
 
 
 class UserError(click.ClickException):
@@ -33,5 +34,11 @@ class TelecnnGroup(click.Group):
         except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
             name = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             raise UserError(f"{exc.strerror or exc}:{name}".rstrip(":")) from None
+        except TrainingStopped as exc:
+            resume = ""
+            if exc.run_dir is not None:
+                resume = f"; resume with: telecnn {ctx.invoked_subcommand} --resume {exc.run_dir}"
+            click.echo(f"{one_line(exc)}{resume}", err=True)
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             raise UserError("interrupted") from None

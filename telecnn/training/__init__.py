@@ -4,12 +4,14 @@ from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint, sav
 from telecnn.training.distributed import DistContext, init_distributed, shutdown
 from telecnn.training.loop import Progress, RunSpec, fit, restore
 from telecnn.training.run_folder import RunPlan, hold_run_folder, plan_run
+from telecnn.training.stopping import TrainingStopped
 
 __all__ = [
     "DistContext",
     "Progress",
     "RunPlan",
     "RunSpec",
+    "TrainingStopped",
     "fit",
     "hold_run_folder",
     "init_distributed",

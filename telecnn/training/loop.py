@@ -3,7 +3,9 @@
 A straight path: for each epoch, train over the batches the caller yields, evaluate, record the
 history, and write an atomic checkpoint holding everything needed to resume. Under ``torchrun``
 the model is wrapped in DistributedDataParallel, metrics are summed over ranks, and only rank 0
-writes.
+writes. SIGTERM or SIGINT stops a run at the next batch boundary with a mid-epoch checkpoint
+(:mod:`telecnn.training.stopping`); resuming it replays the epoch's batches up to there and
+ends with the weights the run would have had uninterrupted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,14 @@ from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.training.batch_norm import recalibrate_batch_norm
 from telecnn.training.checkpoint import CHECKPOINT_NAME, HISTORY_NAME, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
+from telecnn.training.stopping import (
+    StopSignals,
+    TrainingStopped,
+    agreed,
+    gathered_rng_states,
+    set_rng_states,
+    signal_name,
+)
 
 #: The progress bar shows the batch loss every this many steps (reading it syncs the device).
 LOSS_EVERY = 10
@@ -49,10 +59,15 @@ class RunSpec:
 
 @dataclass
 class Progress:
-    """Where a run stands: the next epoch to train and the history so far."""
+    """Where a run stands: the next epoch to train and the history so far; a run stopped in
+    mid-epoch also has how many of that epoch's batches it trained, their loss totals and
+    every rank's random generators at that point."""
 
     start_epoch: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
+    batches_done: int = 0
+    totals: list[float] | None = None
+    rng: list[dict[str, Any]] | None = None
 
 
 def restore(
@@ -86,7 +101,14 @@ def restore(
     if planned is not None:
         for group, values in zip(optimizer.param_groups, planned, strict=True):
             group.update(values)
-    return Progress(int(state["epoch"]), list(state.get("history", [])))
+    mid = state.get("mid_epoch") or {}
+    return Progress(
+        int(state["epoch"]),
+        list(state.get("history", [])),
+        int(mid.get("batches_done", 0)),
+        mid.get("totals"),
+        mid.get("rng"),
+    )
 
 
 def _replay_schedule(
@@ -136,44 +158,116 @@ def fit(
         raise TelecnnError(f"epochs must be at least 1, got {epochs}")
     ctx = ctx or DistContext()
     progress = progress or Progress()
-    history = list(progress.history)
     net: nn.Module = model
     if ctx.enabled:
         device_ids = [ctx.local_rank] if next(model.parameters()).is_cuda else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+    run = _Run(
+        model, net, optimizer, train_batches, loss_fn, epochs, scheduler, steps_per_epoch,
+        evaluate, correct_fn, spec, ctx, step_scheduler_per_batch, show_progress, autocast,
+        calibration_batches, list(progress.history),
+    )  # fmt: skip
+    with StopSignals() as stop:
+        for epoch in range(progress.start_epoch, epochs):
+            resumed = progress if epoch == progress.start_epoch and progress.rng else None
+            run.epoch(epoch, stop, resumed)
+            if epoch + 1 < epochs and agreed(stop.received is not None, ctx, run.device):
+                raise run.stopped(stop, f"after epoch {epoch + 1}")
+    return run.history
 
-    for epoch in range(progress.start_epoch, epochs):
+
+@dataclass
+class _Run:
+    """One :func:`fit` call's arguments (as named there) and its history so far."""
+
+    model: nn.Module
+    net: nn.Module
+    optimizer: torch.optim.Optimizer
+    train_batches: Callable[[int], Iterable[Batch]]
+    loss_fn: LossFn
+    epochs: int
+    scheduler: Any | None
+    steps_per_epoch: int | None
+    evaluate: Evaluate | None
+    correct_fn: CorrectFn | None
+    spec: RunSpec | None
+    ctx: DistContext
+    step_scheduler_per_batch: bool
+    show_progress: bool
+    autocast: torch.dtype | None
+    calibration_batches: CalibrationBatches | None
+    history: list[dict[str, float]]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    @property
+    def writes(self) -> bool:
+        return self.ctx.is_main and self.spec is not None and self.spec.run_dir is not None
+
+    def epoch(self, epoch: int, stop: StopSignals, resumed: Progress | None) -> None:
+        """Train, calibrate, evaluate and checkpoint one epoch. A stop request between
+        batches writes a mid-epoch checkpoint and raises :class:`TrainingStopped`;
+        ``resumed``: the progress of a run stopped in this epoch (its batches so far are
+        replayed, not trained)."""
         started = time.perf_counter()
-        net.train()
+        self.net.train()
         bar = tqdm(
-            train_batches(epoch),
-            total=steps_per_epoch,
-            desc=f"epoch {epoch + 1}/{epochs}",
+            self.train_batches(epoch),
+            total=self.steps_per_epoch,
+            desc=f"epoch {epoch + 1}/{self.epochs}",
             unit="batch",
             leave=False,
-            disable=not (show_progress and ctx.is_main),
+            disable=not (self.show_progress and self.ctx.is_main),
             file=sys.stderr,
         )
-        per_batch = scheduler if step_scheduler_per_batch else None
-        totals = _train_batches(net, bar, optimizer, loss_fn, per_batch, correct_fn, autocast)
+        per_batch = self.scheduler if self.step_scheduler_per_batch else None
+        totals, done, stopped = _train_batches(
+            self.net, bar, self.optimizer, self.loss_fn, per_batch, self.correct_fn,
+            self.autocast, stop, self.ctx, resumed,
+        )  # fmt: skip
         bar.close()
-        if scheduler is not None and not step_scheduler_per_batch:
-            scheduler.step()
-        if calibration_batches is not None:
-            recalibrate_batch_norm(model, calibration_batches(epoch))
-        totals = all_reduce_sum(totals, ctx)
-        broadcast_buffers(model, ctx)
+        if stopped:
+            self._save_mid_epoch(epoch, done, totals)
+            raise self.stopped(stop, f"in epoch {epoch + 1}, after {done} batches")
+        if self.scheduler is not None and not self.step_scheduler_per_batch:
+            self.scheduler.step()
+        if self.calibration_batches is not None:
+            recalibrate_batch_norm(self.model, self.calibration_batches(epoch))
+        totals = all_reduce_sum(totals, self.ctx)
+        broadcast_buffers(self.model, self.ctx)
         seconds = time.perf_counter() - started
-        record = _epoch_record(epoch, totals, optimizer, seconds, correct_fn is not None)
-        if evaluate is not None and ctx.is_main:
-            record.update(evaluate(model))
-        history.append(record)
-        if ctx.is_main:
-            tqdm.write(_format_record(record, epochs), file=sys.stderr)
-            if spec is not None and spec.run_dir is not None:
-                _write_epoch(spec, model, optimizer, scheduler, epoch + 1, history)
-        barrier(ctx)
-    return history
+        record = _epoch_record(epoch, totals, self.optimizer, seconds, self.correct_fn is not None)
+        if self.evaluate is not None and self.ctx.is_main:
+            record.update(self.evaluate(self.model))
+        self.history.append(record)
+        if self.ctx.is_main:
+            tqdm.write(_format_record(record, self.epochs), file=sys.stderr)
+        if self.writes:
+            assert self.spec is not None
+            _write_epoch(
+                self.spec, self.model, self.optimizer, self.scheduler, epoch + 1, self.history
+            )
+        barrier(self.ctx)
+
+    def _save_mid_epoch(self, epoch: int, done: int, totals: torch.Tensor) -> None:
+        """The checkpoint of a run stopped after ``done`` batches of ``epoch`` (rank 0)."""
+        states = gathered_rng_states(self.ctx)  # every rank takes part
+        if self.writes:
+            assert self.spec is not None
+            mid = {"batches_done": done, "totals": totals.tolist(), "rng": states}
+            _write_epoch(
+                self.spec, self.model, self.optimizer, self.scheduler, epoch, self.history, mid
+            )
+        barrier(self.ctx)
+
+    def stopped(self, stop: StopSignals, where: str) -> TrainingStopped:
+        """The exception that ends a run stopped by ``stop``'s signal, once it is saved."""
+        name = signal_name(stop.received)
+        run_dir = None if self.spec is None else self.spec.run_dir
+        saved = f"; checkpoint saved in {run_dir}" if run_dir is not None else ""
+        return TrainingStopped(f"stopped by {name} {where}{saved}", stop.exit_code, run_dir)
 
 
 def _train_batches(
@@ -184,13 +278,30 @@ def _train_batches(
     scheduler: Any | None,
     correct_fn: CorrectFn | None,
     autocast: torch.dtype | None,
-) -> torch.Tensor:
+    stop: StopSignals | None = None,
+    ctx: DistContext | None = None,
+    resumed: Progress | None = None,
+) -> tuple[torch.Tensor, int, bool]:
     """One epoch's optimiser steps (``scheduler`` stepped per batch when given); returns the
-    loss sum, correct count and sample count ``(3,)`` in float64 on the model's device."""
+    loss sum, correct count and sample count ``(3,)`` in float64 on the model's device, how
+    many batches were trained and whether a stop request (checked between batches, agreed by
+    every rank) ended the epoch early. ``resumed``: skip the batches a stopped run trained
+    (their generators replay the same draws), then put back the random generators it saved."""
+    ctx = ctx or DistContext()
     device = next(net.parameters()).device
     totals = torch.zeros(3, dtype=torch.float64, device=device)
+    skip = 0 if resumed is None else resumed.batches_done
+    if resumed is not None and resumed.totals is not None:
+        totals += torch.tensor(resumed.totals, dtype=torch.float64, device=device)
     show = isinstance(batches, tqdm) and not batches.disable
+    step = -1
     for step, (inputs, targets) in enumerate(batches):
+        if step < skip:
+            continue
+        if step == skip and resumed is not None and resumed.rng is not None:
+            set_rng_states(resumed.rng[ctx.rank if ctx.rank < len(resumed.rng) else 0])
+        if stop is not None and agreed(stop.received is not None, ctx, device):
+            return totals, step, True
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
             outputs = net(inputs)
@@ -207,7 +318,7 @@ def _train_batches(
                 totals[1] += correct_fn(outputs.detach(), targets).double()
         if show and step % LOSS_EVERY == 0:  # .item() waits for the GPU
             batches.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
-    return totals
+    return totals, step + 1, False
 
 
 def _epoch_record(
@@ -238,8 +349,10 @@ def _write_epoch(
     scheduler: Any | None,
     epoch: int,
     history: list[dict[str, float]],
+    mid_epoch: dict[str, Any] | None = None,
 ) -> None:
-    """Checkpoint and history of one finished epoch, both written atomically."""
+    """Checkpoint and history after ``epoch`` finished epochs, both written atomically; a run
+    stopped in the next epoch also stores how far it got (``mid_epoch``)."""
     assert spec.run_dir is not None
     save_checkpoint(
         spec.run_dir / CHECKPOINT_NAME,
@@ -253,6 +366,7 @@ def _write_epoch(
             "epoch": epoch,
             "history": history,
             "extra": spec.extra,
+            "mid_epoch": mid_epoch,
         },
     )
     write_json(spec.run_dir / HISTORY_NAME, history)
