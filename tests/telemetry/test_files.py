@@ -124,7 +124,7 @@ def test_file_errors(tmp_path):
     with pytest.raises(DataNotFoundError):
         read_laps(tmp_path / "missing.csv")
     (tmp_path / "lap.txt").write_text("x")
-    with pytest.raises(TelecnnError, match="unsupported telemetry file"):
+    with pytest.raises(TelecnnError, match="lap.txt: not a telemetry format telecnn knows"):
         read_laps(tmp_path / "lap.txt")
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(TelecnnError, match="not valid JSON"):

@@ -26,6 +26,7 @@ from telecnn.telemetry.sources.fastf1_source import (
     telemetry_meta,
 )
 from telecnn.telemetry.sources.files import read_laps, select_laps, split_laps
+from telecnn.telemetry.sources.lap_folders import expand_paths
 from telecnn.telemetry.sources.selection import (
     LapSelection,
     normalise_drivers,
@@ -120,9 +121,15 @@ def load_laps(
     offline: bool = False,
     progress: bool = False,
     era: str | None = None,
+    laps_file: str | Path | None = None,
+    location_file: str | Path | None = None,
+    drivers_file: str | Path | None = None,
 ) -> list[Lap]:
     """Laps from exactly one source: a fastf1 ``session`` spec (with ``drivers``, default all),
-    one or more ``files``, or the simulator (``sim`` circuit, ``sim_laps`` laps from ``seed``,
+    one or more ``files`` (folders of per-lap files and shell-style globs too; an OpenF1
+    ``car_data`` export cut into laps by ``laps_file``, placed by ``location_file``, its drivers
+    named by ``drivers_file``), or the
+    simulator (``sim`` circuit, ``sim_laps`` laps from ``seed``,
     cars of ``era``: default the newest).
 
     ``laps`` selects laps: ``"fastest"`` (the default for sessions), ``"all"`` (the default for
@@ -130,7 +137,7 @@ def load_laps(
     """
     if isinstance(files, (str, Path)):
         files = [files]
-    files = list(files or [])
+    files = expand_paths(list(files or []))
     given = [name for name, on in (("--session", session), ("--file", files), ("--sim", sim)) if on]
     if len(given) != 1:
         raise TelecnnError(
@@ -144,7 +151,9 @@ def load_laps(
     if files:
         out: list[Lap] = []
         for path in files:
-            out.extend(read_laps(path, driver_list, laps or "all"))
+            out.extend(
+                read_laps(path, driver_list, laps or "all", laps_file, location_file, drivers_file)
+            )
         return out
     from telecnn.telemetry.simulate import DEFAULT_ERA, simulate_laps
 

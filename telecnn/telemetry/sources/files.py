@@ -1,9 +1,12 @@
-"""Laps from exported files: CSV, Parquet or JSON as written from fastf1.
+"""Laps from exported files: CSV, Parquet or JSON as written from fastf1, OpenF1 exports and
+per-lap JSON files.
 
 Accepted: one lap (e.g. ``lap.get_car_data().to_csv()``) or many laps with ``Driver`` and
 ``LapNumber`` columns; ``Time``/``SessionTime`` as timedelta strings or seconds; ``Brake`` as
 bool or 0/100; JSON as records, columns, split or the lap-export form with ``telemetry`` and
-``position_data`` dicts (the ``hungary-2024-q`` files).
+``position_data`` dicts (the ``hungary-2024-q`` files); OpenF1 ``car_data`` (with its ``laps``
+and ``location`` exports: :mod:`.openf1`); per-lap ``{"tel": ...}`` files
+(:mod:`.lap_folders`). The format is read from the content when the suffix does not say it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import pandas as pd
 from telecnn.errors import DataNotFoundError, TelecnnError, one_line
 from telecnn.telemetry.clean import clean_lap, finish_lap, merge_position, normalise_frame
 from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
+from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
 from telecnn.telemetry.sources.selection import (
     LapSelection,
     check_drivers,
@@ -31,11 +36,31 @@ SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 
 
 def read_laps(
-    path: str | Path, drivers: list[str] | str | None = None, laps: LapSelection = "all"
+    path: str | Path,
+    drivers: list[str] | str | None = None,
+    laps: LapSelection = "all",
+    laps_file: str | Path | None = None,
+    location_file: str | Path | None = None,
+    drivers_file: str | Path | None = None,
 ) -> list[Lap]:
-    """Every lap in a telemetry file (optionally only some drivers and laps)."""
+    """Every lap in a telemetry file (optionally only some drivers and laps). An OpenF1
+    ``car_data`` file is cut into laps by ``laps_file`` (its ``laps`` export), given positions
+    by ``location_file`` and its drivers' names by ``drivers_file``; without a laps file each
+    driver's data is one stretch."""
     path = Path(path)
     frame, base = read_table(path)
+    if is_car_data(frame):
+        cut = None if laps_file is None else read_table(laps_file)[0]
+        where = None if location_file is None else read_table(location_file)[0]
+        names = None if drivers_file is None else read_table(drivers_file)[0]
+        frame = car_data_frame(frame, cut, where, path.name, names)
+        if cut is None:
+            base = base.with_notes("no lap boundaries: each driver's data is one stretch")
+    elif laps_file is not None or location_file is not None or drivers_file is not None:
+        raise TelecnnError(
+            f"--laps, --location and --drivers-file go with OpenF1 car_data exports; "
+            f"{path.name} is not one"
+        )
     frame = prefilter(frame, drivers, laps, path.name)
     return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
 
@@ -46,16 +71,14 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, LapMeta]:
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"no such telemetry file: {path}")
-    suffix = path.suffix.lower()
+    kind = _kind(path)
     base = LapMeta(source=f"file:{path.name}")
-    if suffix == ".csv":
+    if kind == "csv":
         frame = _read(pd.read_csv, path)
-    elif suffix in (".parquet", ".pq"):
+    elif kind == "parquet":
         frame = _read(pd.read_parquet, path)
-    elif suffix == ".json":
-        frame, base = _read_json(path, base)
     else:
-        raise TelecnnError(f"unsupported telemetry file {path.name}: use {', '.join(SUFFIXES)}")
+        frame, base = _read_json(path, base)
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:")])
     return frame, base
 
@@ -126,6 +149,28 @@ def select_laps(
     return chosen
 
 
+def _kind(path: Path) -> str:
+    """``csv``, ``parquet`` or ``json``: by suffix, else by the file's first bytes."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".csv", ".json"):
+        return suffix[1:]
+    with path.open("rb") as f:
+        head = f.read(512)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] in (b"{", b"["):
+        return "json"
+    if b"," in text.split(b"\n", 1)[0]:
+        return "csv"
+    raise TelecnnError(
+        f"{path.name}: not a telemetry format telecnn knows (fastf1 exports as CSV, Parquet or "
+        "JSON; OpenF1 car_data as JSON or CSV; per-lap _tel.json files)"
+    )
+
+
 def _read(reader: Any, path: Path) -> pd.DataFrame:
     try:
         return reader(path)
@@ -144,6 +189,8 @@ def _read_json(path: Path, base: LapMeta) -> tuple[pd.DataFrame, LapMeta]:
         raise TelecnnError(f"cannot read {path.name}: not valid JSON ({exc})") from None
     if isinstance(obj, dict) and isinstance(obj.get("telemetry"), dict):
         return export_frame(obj), export_meta(obj, base)
+    if is_lap_file(obj):
+        return lap_file_frame(obj, path), lap_file_meta(path, base)
     if isinstance(obj, list):
         return pd.DataFrame.from_records(obj), base
     if isinstance(obj, dict) and {"columns", "data"} <= set(obj):

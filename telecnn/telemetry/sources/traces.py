@@ -1,9 +1,9 @@
 """One column of any telemetry file as traces: lap by lap, with time and distance beside it.
 
 For applying a kernel to a trace (``telecnn kernels apply``): the file is read by the same
-readers as the laps (CSV, Parquet, JSON), but the column is taken as it is, not cleaned, so any
-numeric column of any table works. A multi-lap file (``Driver``, ``LapNumber``) gives one trace
-per lap, so no kernel window ever spans two laps.
+readers as the laps (CSV, Parquet, JSON, OpenF1 exports, per-lap files), but the column is
+taken as it is, not cleaned, so any numeric column of any table works. A multi-lap file
+(``Driver``, ``LapNumber``) gives one trace per lap, so no kernel window ever spans two laps.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.axes import distance_from_speed
 from telecnn.telemetry.clean import lap_seconds
 from telecnn.telemetry.sources.files import prefilter, read_table
+from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
 from telecnn.telemetry.sources.selection import LapSelection
 
 LAP_KEYS = ("Driver", "LapNumber")
@@ -44,6 +45,8 @@ def read_traces(
     """``column`` of the file at ``path``, one :class:`Trace` per lap, checked to be numbers."""
     path = Path(path)
     frame, _ = read_table(path)
+    if is_car_data(frame):  # an OpenF1 export: fastf1's names, one stretch a driver
+        frame = car_data_frame(frame, where=path.name)
     if column not in frame.columns:
         known = ", ".join(map(str, frame.columns))
         raise TelecnnError(f"no column {column!r} in {path.name}; its columns are: {known}")
