@@ -62,7 +62,11 @@ def compare_laps_command(
             "files or lap numbers (or --sim-laps 2)"
         )
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
+    found, sources = pedal_braking(laps, found, chans) if event == "braking" else (found, None)
     comparison = compare_laps(laps, found, event)
+    if sources is not None:  # where each lap's braking points come from
+        by_label = dict(zip(comparison.labels, sources, strict=True))
+        comparison.zones["onset_from"] = comparison.zones["lap"].map(by_label)
     click.echo(format_comparison(comparison))
     if out is not None:
         from telecnn.telemetry.sources.files import write_frame
@@ -75,6 +79,32 @@ def compare_laps_command(
 
         save_figure(plot_comparison(list(laps), comparison), plot)
         click.echo(f"wrote {plot}")
+
+
+def pedal_braking(laps: list, found: list, channels: list[str] | None) -> tuple[list, list[str]]:
+    """Braking zones from the ``Brake`` channel where a lap has it and the detector may read
+    it (exact by definition: the rule is the pedal switch), the detector's elsewhere; also
+    each lap's source."""
+    import pandas as pd
+
+    from telecnn.telemetry.rules import rule_events
+
+    out, sources = [], []
+    for lap, events in zip(laps, found, strict=True):
+        if "Brake" in lap.data and (channels is None or "Brake" in channels):
+            pedal = rule_events(lap.data[["Time", "Brake", *_extras(lap)]])
+            events = pd.concat(
+                [events[events["event"] != "braking"], pedal], ignore_index=True
+            ).sort_values("start_time", kind="stable")
+            sources.append("Brake channel")
+        else:
+            sources.append("detector")
+        out.append(events.reset_index(drop=True))
+    return out, sources
+
+
+def _extras(lap) -> list[str]:
+    return [c for c in ("Distance", "Speed") if c in lap.data]
 
 
 def in_driver_order(laps: list, drivers: tuple[str, ...] | None) -> list:

@@ -30,6 +30,13 @@ DEFAULT_RUN_DIR = "runs/events"
     help="Figure of the (first) lap's channels with the events shaded, and its track map.",
 )
 @click.option("--batch-size", default=64, show_default=True, help="Laps per forward pass.")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Keep only events at least this confident (the CNN's mean probability; rules: 1).",
+)
 def detect_events(
     detector: str,
     channels: str | None,
@@ -37,6 +44,7 @@ def detect_events(
     out: Path | None,
     plot: Path | None,
     batch_size: int,
+    min_confidence: float,
     **options: object,
 ) -> None:
     """Find braking zones, lift-and-coast, energy clipping, DRS, shifts, wheelspin and lock-ups.
@@ -52,6 +60,8 @@ def detect_events(
     chans, chosen = resolve_detector(detector, channels, model_path)
     laps = laps_from_options(**pop_source(options))
     found = detect_laps(laps, chosen, chans, batch_size=batch_size, progress=len(laps) > 1)
+    if min_confidence > 0:
+        found = [f[f["confidence"] >= min_confidence].reset_index(drop=True) for f in found]
     # seconds of clipping and lift-and-coast, where the channels read can show them
     energy = chans is None or {"Throttle", "Speed"} <= set(chans)
     click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS, energy=energy))

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import ndimage
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.matching import match_type
 from telecnn.telemetry.schema import POINT_EVENTS, Lap
 
@@ -43,6 +44,7 @@ ZONE_COLUMNS = (
     "min_speed",
     "exit_speed",
     "speed_lost",
+    "resolution_m",
     "later_m",
     "min_speed_gain",
     "gap_s",
@@ -186,7 +188,8 @@ def compare_laps(
     ]
     ref = zones[0]
     rows = []
-    for label, lap_zones in zip(labels, zones, strict=True):
+    for label, lap_zones, lap in zip(labels, zones, laps, strict=True):
+        step = median_interval(lap.times)
         pairs = dict(
             match_type(ref, lap_zones, False, 0.0, ("start_distance", "end_distance"), ZONE_MIN_IOU)
         )
@@ -199,6 +202,8 @@ def compare_laps(
                     "end_distance": z["end_distance"],
                     "duration": z["end_time"] - z["start_time"],
                     **{name: z.get(name, np.nan) for name in ZONE_SPEEDS},
+                    # one sample's travel at the onset: how exact a braking point can be
+                    "resolution_m": z.get("entry_speed", np.nan) / 3.6 * step,
                 }
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
@@ -243,7 +248,7 @@ def format_comparison(comparison: Comparison) -> str:
     def fmt(column: str):
         return lambda v: "-" if pd.isna(v) else f"{v:.{digits.get(column, 1)}f}"
 
-    numeric = [c for c in shown.columns if c not in ("zone", "lap")]
+    numeric = [c for c in shown.columns if c != "zone" and pd.api.types.is_numeric_dtype(shown[c])]
     text = shown.to_string(index=False, formatters={c: fmt(c) for c in numeric}, na_rep="-")
     lines += ["  " + line for line in text.splitlines()]
     missing = {k: v for k, v in comparison.unmatched().items() if v}

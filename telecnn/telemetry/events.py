@@ -159,6 +159,13 @@ def point_columns(
     return cols
 
 
+def gear_columns(part: dict[str, np.ndarray], at: np.ndarray, gear: np.ndarray) -> None:
+    """Add ``from_gear`` / ``to_gear`` to a shift part: the gear before and at each sample
+    ``at`` (the part's rows, in order)."""
+    part["from_gear"] = gear[np.maximum(at - 1, 0)]
+    part["to_gear"] = gear[at]
+
+
 def _base_columns(event, times, distances, starts, ends, segments=None) -> dict:
     times = np.asarray(times, dtype=float)
     dist = None if distances is None else np.asarray(distances, dtype=float)

@@ -30,6 +30,7 @@ from telecnn.telemetry.events import (
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
     events_frame,
+    gear_columns,
     point_columns,
     run_columns,
     segment_starts,
@@ -101,9 +102,7 @@ def rule_parts(
         step[segment_starts(seg, len(step))] = 0.0  # a lap's first sample is no shift
         for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
             part = point_columns(mask, t, d, name, None, seg)
-            idx = np.flatnonzero(mask)
-            part["from_gear"] = gear[idx - 1]
-            part["to_gear"] = gear[idx]
+            gear_columns(part, np.flatnonzero(mask), gear)
             parts.append(part)
     return parts
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from telecnn.telemetry.schema import EVENT_COLUMNS, Lap, taxonomy_order
+from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
 from telecnn.telemetry.sources.files import write_frame
 
 
@@ -52,10 +52,29 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
     return "\n".join("  " + line for line in text.splitlines()) + extra
 
 
-def count_line(events: pd.DataFrame) -> str:
-    """``braking 11, drs 3, ...`` in taxonomy order."""
+def count_line(events: pd.DataFrame, marked: frozenset[str] = frozenset()) -> str:
+    """``braking 11, drs 3, ...`` in taxonomy order; types in ``marked`` get a ``*``."""
     counts = events["event"].value_counts() if len(events) else pd.Series(dtype=int)
-    return ", ".join(f"{e} {int(counts[e])}" for e in taxonomy_order(counts.index)) or "no events"
+    return (
+        ", ".join(
+            f"{e} {int(counts[e])}{'*' if e in marked else ''}"
+            for e in taxonomy_order(counts.index)
+        )
+        or "no events"
+    )
+
+
+#: The footnote of a ``*``: events on a real lap that no channel confirms.
+UNCONFIRMED = (
+    "* no channel confirms wheelspin or lock-ups on a real lap: the CNN learnt them from "
+    "simulated laps only (drop the doubtful ones with --min-confidence)"
+)
+
+
+def unconfirmed(lap: Lap) -> frozenset[str]:
+    """The types whose events on ``lap`` nothing can check: the simulator-only ones, on a
+    real lap (a simulated lap carries its own truth)."""
+    return frozenset() if lap.truth is not None else SIM_ONLY_EVENTS
 
 
 #: The types whose seconds per lap tell a lap's energy story (2026 cars above all).
@@ -82,18 +101,24 @@ def laps_table(
 ) -> str:
     """Per lap a header, its event counts, (``energy``) its seconds of clipping and
     lift-and-coast and (``full``) its events; else one line a lap."""
+    pairs = list(zip(laps, found, strict=True))
     if full:
-        return "\n".join(
-            f"{lap_header(lap)}\n  events: {count_line(events)}\n"
+        text = "\n".join(
+            f"{lap_header(lap)}\n  events: {count_line(events, unconfirmed(lap))}\n"
             + (f"  energy: {energy_line(events)}\n" if energy else "")
             + format_events(events, max_rows=max_rows)
-            for lap, events in zip(laps, found, strict=True)
+            for lap, events in pairs
         )
-    return "\n".join(
-        f"{lap.meta.label():<16} {count_line(events)}"
-        + (f" | {energy_line(events)}" if energy else "")
-        for lap, events in zip(laps, found, strict=True)
+    else:
+        text = "\n".join(
+            f"{lap.meta.label():<16} {count_line(events, unconfirmed(lap))}"
+            + (f" | {energy_line(events)}" if energy else "")
+            for lap, events in pairs
+        )
+    doubtful = any(
+        len(events) and events["event"].isin(unconfirmed(lap)).any() for lap, events in pairs
     )
+    return text + (f"\n{UNCONFIRMED}" if doubtful else "")
 
 
 def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -126,3 +126,26 @@ def test_cli_takes_the_first_driver_named_as_the_reference(race_file: Path) -> N
         result = CliRunner().invoke(main, [*args, "--lap", "20", "--channels", "Speed"])
         assert result.exit_code == 0, result.output
         assert result.stdout.startswith(f"{second} lap 20 vs {first} lap 20: ")
+
+
+def test_braking_points_come_from_the_brake_channel_where_there_is_one(
+    tmp_path: Path, hungary_dir: Path
+) -> None:
+    """HAM's Brake flag goes on 9.2 m before NOR's into turn 1 (the flags, read by hand); the
+    CNN's zones would put him later. Where the lap has Brake the onset is the pedal's; with
+    --channels Speed it is the detector's, and the table says which, and how exact a sample is."""
+    files = ["--file", str(hungary_dir / "NOR.json"), "--file", str(hungary_dir / "HAM.json")]
+    out = tmp_path / "zones.csv"
+    result = CliRunner().invoke(main, ["compare-laps", *files, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    zones = pd.read_csv(out)
+    ham = zones[zones.lap.str.startswith("HAM")].set_index("zone")
+    assert ham.loc[1, "later_m"] == pytest.approx(-9.2, abs=0.05)
+    assert set(zones.onset_from) == {"Brake channel"}
+    matched = zones.dropna(subset=["start_distance"])  # a zone one lap has no match for: NaN
+    assert matched.resolution_m.between(5, 30).all()  # one sample at 3.7 Hz: 14-21 m here
+    speed = CliRunner().invoke(
+        main, ["compare-laps", *files, "--channels", "Speed", "--out", str(out)]
+    )
+    assert speed.exit_code == 0, speed.output
+    assert set(pd.read_csv(out).onset_from) == {"detector"}

@@ -200,6 +200,7 @@ class Detector:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
         None), only of ``event_types``."""
         speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
+        gear = lap.data["nGear"].to_numpy(dtype=float) if "nGear" in lap.data else None
         return probabilities_to_events(
             probs.at_samples,
             lap.times,
@@ -209,6 +210,7 @@ class Detector:
             event_types,
             grid_probs=probs.on_grid,
             grid_times=probs.grid_times,
+            gear=gear,
         )
 
     def extra(self) -> dict[str, Any]:

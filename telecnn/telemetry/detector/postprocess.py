@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, signal
 
-from telecnn.telemetry.events import SPEED_EXTRAS, events_frame, point_columns, run_columns
+from telecnn.telemetry.events import (
+    SPEED_EXTRAS,
+    events_frame,
+    gear_columns,
+    point_columns,
+    run_columns,
+)
 from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
 
@@ -58,6 +64,14 @@ def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: fl
     return peaks - 1
 
 
+def _gear_change_near(at: np.ndarray, gear: np.ndarray) -> np.ndarray:
+    """Each shift's sample, or the next one where the gear changes only there (a shift the
+    CNN places one sample early): the sample whose gear differs from the one before."""
+    before = gear[np.maximum(at - 1, 0)]
+    later = np.minimum(at + 1, len(gear) - 1)
+    return np.where((gear[at] == before) & (gear[later] != gear[at]), later, at)
+
+
 def probabilities_to_events(
     probs: np.ndarray,
     times: np.ndarray,
@@ -67,6 +81,7 @@ def probabilities_to_events(
     event_types: tuple[str, ...] = EVENT_TYPES,
     grid_probs: np.ndarray | None = None,
     grid_times: np.ndarray | None = None,
+    gear: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Events from per-sample probabilities ``(E, n)`` of one lap, in the events schema.
 
@@ -75,7 +90,8 @@ def probabilities_to_events(
     ``(E, G)`` at ``grid_times`` when given (each grid peak goes to the latest sample at or
     before it), else on ``probs``. With ``speed``, braking and lift_coast rows carry
     ``entry_speed`` and ``min_speed``, clipping rows ``entry_speed``, ``exit_speed`` and
-    ``speed_lost`` (km/h), like the rules'.
+    ``speed_lost`` (km/h), and with ``gear`` shifts carry ``from_gear`` and ``to_gear``, like
+    the rules'.
     """
     thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     parts = []
@@ -89,7 +105,10 @@ def probabilities_to_events(
             conf = np.zeros(len(p))
             for i, c in zip(previous_index(times, at[peaks]), trace[peaks], strict=True):
                 conf[i] = max(conf[i], c)
-            parts.append(point_columns(conf > 0, times, distance, name, conf))
+            part = point_columns(conf > 0, times, distance, name, conf)
+            if gear is not None:
+                gear_columns(part, _gear_change_near(np.flatnonzero(conf > 0), gear), gear)
+            parts.append(part)
             continue
         mask = np.zeros(len(p), dtype=bool)
         for i, j in hysteresis_runs(p, th["high"], th["low"]):

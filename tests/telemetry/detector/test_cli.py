@@ -246,3 +246,28 @@ def test_compare_laps_on_clipping_of_2026_laps(tmp_path: Path, f1_data: Path) ->
     nor = zones[zones.lap == "NOR lap 26"]
     assert len(nor) == 5 and nor.speed_lost.notna().all()  # five straights clip (by hand)
     assert " lost" in result.output and "min_gain" not in result.output
+
+
+def test_unconfirmed_types_are_marked_and_low_confidence_dropped(tmp_path: Path, race_file) -> None:
+    """On real laps nothing confirms wheelspin or lock-ups: the table marks them; the rules and
+    the CNN give the same columns; --min-confidence drops the doubtful events."""
+    args = ["detect-events", "--file", str(race_file), "--driver", "VER", "--lap", "all"]
+    out, kept = tmp_path / "all.csv", tmp_path / "kept.csv"
+    result = run(*args, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    events = pd.read_csv(out)
+    hidden = events.event.isin(["wheelspin", "lockup"])
+    assert hidden.any()
+    assert "* no channel confirms wheelspin or lock-ups" in result.output
+    assert "lockup 1*" in result.output or "wheelspin 1*" in result.output
+    strict = run(*args, "--min-confidence", "0.6", "--out", str(kept))
+    assert strict.exit_code == 0, strict.output
+    confident = pd.read_csv(kept)
+    assert confident.confidence.min() >= 0.6 and len(confident) < len(events)
+    rules = tmp_path / "rules.csv"
+    assert run(*args, "--detector", "rules", "--out", str(rules)).exit_code == 0
+    assert list(pd.read_csv(rules).columns) == list(events.columns)
+    shifts = events[events.event.isin(["upshift", "downshift"])]
+    up = shifts.event == "upshift"
+    assert (shifts.to_gear[up] >= shifts.from_gear[up]).all()
+    assert "* no channel" not in run("detect-events", "--sim", "monza", "--seed", "3").output
