@@ -56,6 +56,12 @@ def compare_laps_command(
     chans, chosen = resolve_detector(detector, channels, model_path)
     source = pop_source(options)
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
+    if source.get("lap") is None and len(laps) > len({lap.meta.driver for lap in laps}) > 1:
+        # several laps a driver and no --lap: each driver's fastest, not every lap against one
+        from telecnn.telemetry.sources.files import select_laps
+
+        laps = in_driver_order(select_laps(laps, None, "fastest"), source.get("driver"))
+        click.echo("comparing each driver's fastest lap (choose others with --lap)", err=True)
     if len(laps) < 2:
         raise UserError(
             f"compare-laps needs two laps or more, got {len(laps)}: give several drivers, "

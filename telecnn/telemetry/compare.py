@@ -155,6 +155,17 @@ def _on_reference_events(events: pd.DataFrame, lap: Lap, aligned: np.ndarray) ->
     return out.reset_index(drop=True)
 
 
+def _merged(ref: pd.DataFrame, zones: pd.DataFrame) -> set[int]:
+    """Rows of ``zones`` that overlap two reference zones or more: two corners run together
+    (a detector that missed the gap between them), never to be reported as one corner."""
+    if ref.empty or zones.empty:
+        return set()
+    a0, a1 = zones["start_distance"].to_numpy(float), zones["end_distance"].to_numpy(float)
+    b0, b1 = ref["start_distance"].to_numpy(float), ref["end_distance"].to_numpy(float)
+    overlaps = (a0[:, None] < b1[None]) & (a1[:, None] > b0[None])
+    return set(np.flatnonzero(overlaps.sum(axis=1) >= 2).tolist())
+
+
 def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.ndarray:
     """The lap's time (s from its start) at each grid distance; NaN where it has no data."""
     out = np.interp(grid, aligned, times)
@@ -193,6 +204,7 @@ def compare_laps(
         pairs = dict(
             match_type(ref, lap_zones, False, 0.0, ("start_distance", "end_distance"), ZONE_MIN_IOU)
         )
+        pairs = {i: j for i, j in pairs.items() if j not in _merged(ref, lap_zones)}
         for i in range(len(ref)):
             row = {"zone": i + 1, "lap": label}
             if i in pairs:

@@ -149,3 +149,38 @@ def test_braking_points_come_from_the_brake_channel_where_there_is_one(
     )
     assert speed.exit_code == 0, speed.output
     assert set(pd.read_csv(out).onset_from) == {"detector"}
+
+
+def test_a_race_file_compares_each_drivers_fastest_lap_and_never_a_merged_pair(
+    tmp_path: Path, race_file: Path
+) -> None:
+    out = tmp_path / "zones.csv"
+    args = ["compare-laps", "--file", str(race_file), "--driver", "VER,NOR", "--channels", "Speed"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "each driver's fastest lap" in result.stderr
+    zones = pd.read_csv(out)
+    assert zones.lap.nunique() == 2  # one lap a driver, not 112
+    ref = zones[zones.lap == zones.lap.iloc[0]]
+    other = zones[(zones.lap != zones.lap.iloc[0]) & zones.start_distance.notna()]
+    for row in other.itertuples():
+        covered = (ref.start_distance < row.end_distance) & (ref.end_distance > row.start_distance)
+        assert covered.sum() == 1, row  # a zone spanning two corners is left unmatched
+
+
+def test_a_zone_run_together_over_two_corners_matches_neither(quali: list[Lap]) -> None:
+    laps = quali[:2]
+    found = [rule_events(lap) for lap in laps]
+    plain = compare_laps(laps, found).zones
+    brakes = found[1][found[1].event == "braking"].reset_index(drop=True)
+    merged = brakes.iloc[[0]].copy()
+    merged["end_time"] = brakes.end_time.iloc[1]  # turn 1 and turn 2 as one zone
+    found[1] = pd.concat([merged, brakes.iloc[2:]], ignore_index=True)
+    zones = compare_laps(laps, found).zones
+    second = zones[zones.lap == zones.lap.iloc[-1]].set_index("zone")
+    before = plain[plain.lap == plain.lap.iloc[-1]].set_index("zone")
+    assert before.loc[[1, 2], "start_distance"].notna().all()  # both corners matched before
+    assert second.loc[[1, 2], "start_distance"].isna().all()
+    pd.testing.assert_series_equal(
+        second.loc[3:, "start_distance"], before.loc[3:, "start_distance"]
+    )
