@@ -49,7 +49,7 @@ def compare_laps_command(
     Give two laps or more: --session SPEC --driver VER,HAM (fastest laps), --file A --file B,
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
-    from telecnn.telemetry.compare import compare_laps, format_comparison
+    from telecnn.telemetry.compare import compare_laps, format_comparison, pedal_braking
     from telecnn.telemetry.detector.running import detect_laps
 
     check_out(out)
@@ -85,32 +85,6 @@ def compare_laps_command(
 
         save_figure(plot_comparison(list(laps), comparison), plot)
         click.echo(f"wrote {plot}")
-
-
-def pedal_braking(laps: list, found: list, channels: list[str] | None) -> tuple[list, list[str]]:
-    """Braking zones from the ``Brake`` channel where a lap has it and the detector may read
-    it (exact by definition: the rule is the pedal switch), the detector's elsewhere; also
-    each lap's source."""
-    import pandas as pd
-
-    from telecnn.telemetry.rules import rule_events
-
-    out, sources = [], []
-    for lap, events in zip(laps, found, strict=True):
-        if "Brake" in lap.data and (channels is None or "Brake" in channels):
-            pedal = rule_events(lap.data[["Time", "Brake", *_extras(lap)]])
-            events = pd.concat(
-                [events[events["event"] != "braking"], pedal], ignore_index=True
-            ).sort_values("start_time", kind="stable")
-            sources.append("Brake channel")
-        else:
-            sources.append("detector")
-        out.append(events.reset_index(drop=True))
-    return out, sources
-
-
-def _extras(lap) -> list[str]:
-    return [c for c in ("Distance", "Speed") if c in lap.data]
 
 
 def in_driver_order(laps: list, drivers: tuple[str, ...] | None) -> list:

@@ -54,7 +54,8 @@ def detect_events(
     lap with its seconds of clipping and lift-and-coast.
     """
     from telecnn.telemetry.detector.running import detect_laps
-    from telecnn.telemetry.tables import laps_table, write_events
+    from telecnn.telemetry.schema import supported_events
+    from telecnn.telemetry.tables import ENERGY_TYPES, laps_table, write_events
 
     check_out(out)
     chans, chosen = resolve_detector(detector, channels, model_path)
@@ -63,7 +64,7 @@ def detect_events(
     if min_confidence > 0:
         found = [f[f["confidence"] >= min_confidence].reset_index(drop=True) for f in found]
     # seconds of clipping and lift-and-coast, where the channels read can show them
-    energy = chans is None or {"Throttle", "Speed"} <= set(chans)
+    energy = chans is None or bool(set(ENERGY_TYPES) & set(supported_events(chans)))
     click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS, energy=energy))
     if out is not None:
         write_events(out, laps, found)

@@ -47,7 +47,7 @@ def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
     """The file-wide half of cleaning, done once however many laps a frame holds: canonical
     column names, ``Time`` in seconds from each lap's start (laps told apart by the ``keys``
     columns, which are kept), every known channel numeric and ``Brake`` as 0/1."""
-    frame = _canonical_names(frame)
+    frame = canonical_names(frame)
     channels = [c for c in KNOWN if c in frame.columns]
     if not any(c in channels for c in (*CHANNELS, "Distance", "X", "Y")):
         found = ", ".join(map(str, frame.columns[:12])) or "none"
@@ -114,8 +114,15 @@ def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:
     )
 
 
-def _canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
-    lookup = {c.lower(): c for c in (*KNOWN, "Time", "SessionTime", "Date")}
+#: Other feeds' names for our channels (OpenF1's ``n_gear``, per-lap files' ``gear``); every
+#: other name is matched ignoring case (``speed`` is ``Speed``).
+ALIASES = {"n_gear": "nGear", "gear": "nGear"}
+
+
+def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns under fastf1's names where they are ours in another case or
+    a feed's own spelling (:data:`ALIASES`); other columns keep theirs."""
+    lookup = {c.lower(): c for c in (*KNOWN, "Time", "SessionTime", "Date")} | ALIASES
     renames = {}
     for col in frame.columns:
         canon = lookup.get(str(col).lower())

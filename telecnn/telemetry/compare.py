@@ -21,6 +21,7 @@ from scipy import ndimage
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.matching import match_type
+from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import POINT_EVENTS, Lap
 
 #: Least overlap (IoU in distance) for two laps' zones to count as the same corner.
@@ -171,6 +172,30 @@ def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.nda
     out = np.interp(grid, aligned, times)
     out[(grid < aligned[0]) | (grid > aligned[-1])] = np.nan
     return out
+
+
+def pedal_braking(
+    laps: Sequence[Lap], found: Sequence[pd.DataFrame], channels: Sequence[str] | None = None
+) -> tuple[list[pd.DataFrame], list[str]]:
+    """The events with braking zones from the ``Brake`` channel where a lap has it and the
+    detector may read it (``channels``: None, all; exact by definition: the rule is the
+    pedal's switch), the detector's own elsewhere; also each lap's source (``"Brake
+    channel"`` or ``"detector"``)."""
+    out, sources = [], []
+    for lap, events in zip(laps, found, strict=True):
+        if "Brake" in lap.data and (channels is None or "Brake" in channels):
+            pedal = rule_events(lap.data[[c for c in _PEDAL_COLUMNS if c in lap.data]])
+            events = pd.concat([events[events["event"] != "braking"], pedal], ignore_index=True)
+            events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
+            sources.append("Brake channel")
+        else:
+            sources.append("detector")
+        out.append(events)
+    return out, sources
+
+
+#: What the Brake rule reads: the pedal, and the distance and speed its zones carry.
+_PEDAL_COLUMNS = ("Time", "Brake", "Distance", "Speed")
 
 
 def compare_laps(

@@ -20,7 +20,7 @@ A run of samples i..j spans times t_i..t_j; a point event has start == end.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ from telecnn.telemetry.events import (
     run_columns,
     segment_starts,
 )
-from telecnn.telemetry.schema import DRS_OPEN_CODES, Lap
+from telecnn.telemetry.schema import DRS_OPEN_CODES, Lap, supported_events
 
 #: lift_coast thresholds.
 LIFT_THROTTLE_BELOW = 10.0
@@ -128,6 +128,18 @@ def speed_not_rising(
         & (since >= CLIP_LOOKBACK - SPAN_TOLERANCE)
         & (speed <= before + CLIP_MAX_GAIN)
     )
+
+
+def lap_events(data: pd.DataFrame, channels: Iterable[str]) -> tuple[str, ...]:
+    """The types a detector reading ``channels`` reports on a lap: :func:`supported_events`,
+    without ``drs`` where the lap's DRS channel is constant (:func:`channel_varies`: a car
+    without DRS, the 2026 cars' feed reads 0 throughout), as the DRS rule has it."""
+    types = supported_events(channels)
+    # one lap, one answer: its first sample's says it for every sample
+    without = "DRS" in data and len(data) and not channel_varies(data["DRS"].to_numpy())[0]
+    if "drs" in types and without:
+        return tuple(t for t in types if t != "drs")
+    return types
 
 
 def channel_varies(values: np.ndarray, segments: np.ndarray | None = None) -> np.ndarray:

@@ -71,16 +71,6 @@ def supported_events(channels: Iterable[str]) -> tuple[str, ...]:
     return tuple(e for e in EVENT_TYPES if any(need <= have for need in EVENT_EVIDENCE[e]))
 
 
-def lap_events(data: pd.DataFrame, channels: Iterable[str]) -> tuple[str, ...]:
-    """The types a detector reading ``channels`` reports on a lap: :func:`supported_events`,
-    without ``drs`` where the lap's DRS channel is constant (a car without DRS: the 2026 cars'
-    feed reads 0 throughout)."""
-    types = supported_events(channels)
-    if "drs" in types and "DRS" in data and data["DRS"].nunique() <= 1:
-        return tuple(t for t in types if t != "drs")
-    return types
-
-
 def taxonomy_order(names: Iterable[str]) -> list[str]:
     """Distinct event names in :data:`EVENT_TYPES` order, unknown names after (sorted)."""
     have = set(names)

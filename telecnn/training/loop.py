@@ -38,6 +38,8 @@ from telecnn.training.stopping import (
 
 #: The progress bar shows the batch loss every this many steps (reading it syncs the device).
 LOSS_EVERY = 10
+#: Under torchrun on GPUs, the ranks agree on a stop request every this many steps.
+STOP_EVERY = 10
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -163,10 +165,24 @@ def fit(
         device_ids = [ctx.local_rank] if next(model.parameters()).is_cuda else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
     run = _Run(
-        model, net, optimizer, train_batches, loss_fn, epochs, scheduler, steps_per_epoch,
-        evaluate, correct_fn, spec, ctx, step_scheduler_per_batch, show_progress, autocast,
-        calibration_batches, list(progress.history),
-    )  # fmt: skip
+        model=model,
+        net=net,
+        optimizer=optimizer,
+        train_batches=train_batches,
+        loss_fn=loss_fn,
+        epochs=epochs,
+        scheduler=scheduler,
+        steps_per_epoch=steps_per_epoch,
+        evaluate=evaluate,
+        correct_fn=correct_fn,
+        spec=spec,
+        ctx=ctx,
+        step_scheduler_per_batch=step_scheduler_per_batch,
+        show_progress=show_progress,
+        autocast=autocast,
+        calibration_batches=calibration_batches,
+        history=list(progress.history),
+    )
     with StopSignals() as stop:
         for epoch in range(progress.start_epoch, epochs):
             resumed = progress if epoch == progress.start_epoch and progress.rng else None
@@ -224,9 +240,17 @@ class _Run:
         )
         per_batch = self.scheduler if self.step_scheduler_per_batch else None
         totals, done, stopped = _train_batches(
-            self.net, bar, self.optimizer, self.loss_fn, per_batch, self.correct_fn,
-            self.autocast, stop, self.ctx, resumed,
-        )  # fmt: skip
+            self.net,
+            bar,
+            self.optimizer,
+            self.loss_fn,
+            per_batch,
+            self.correct_fn,
+            self.autocast,
+            stop=stop,
+            ctx=self.ctx,
+            resumed=resumed,
+        )
         bar.close()
         if stopped:
             self._save_mid_epoch(epoch, done, totals)
@@ -300,7 +324,11 @@ def _train_batches(
             continue
         if step == skip and resumed is not None and resumed.rng is not None:
             set_rng_states(resumed.rng[ctx.rank if ctx.rank < len(resumed.rng) else 0])
-        if stop is not None and agreed(stop.received is not None, ctx, device):
+        # a stop is checked before every batch; on GPUs under torchrun every STOP_EVERY, as
+        # agreeing there costs a collective and a device sync
+        every = STOP_EVERY if ctx.enabled and device.type == "cuda" else 1
+        check = stop is not None and step % every == 0
+        if check and agreed(stop.received is not None, ctx, device):
             return totals, step, True
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):

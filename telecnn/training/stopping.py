@@ -4,10 +4,11 @@ boundary with a checkpoint it resumes from, bit for bit.
 :class:`StopSignals` turns the first SIGTERM (what SLURM, Kubernetes, systemd and ``timeout``
 send) or SIGINT (Ctrl-C) into a request the training loop reads between batches; a second
 signal while the checkpoint is written is ignored until it is renamed into place. Under
-``torchrun`` every rank checks the request with the others each batch (:func:`agreed`), so
-all stop at the same one. :func:`rng_states` / :func:`set_rng_states` carry the random
-generators across the stop (the epoch's sample order and augmentation come from generators
-seeded by the run's seed and the epoch, replayed up to the batch the run stopped at).
+``torchrun`` every rank checks the request with the others each batch (every few on GPUs,
+where it costs a device sync: :func:`agreed`), so all stop at the same one.
+:func:`rng_states` / :func:`set_rng_states` carry the random generators across the stop (the
+epoch's sample order and augmentation come from generators seeded by the run's seed and the
+epoch, replayed up to the batch the run stopped at).
 """
 
 from __future__ import annotations

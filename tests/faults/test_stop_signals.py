@@ -32,23 +32,30 @@ def _env() -> dict[str, str]:
     return {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
 
 
-def _stopped(args: tuple[str, ...], sig: int, marker: str) -> tuple[int, str]:
-    """Run ``telecnn ARGS``; once ``marker`` shows on stderr (the second epoch's progress
-    bar), send ``sig`` (twice: the second must be ignored while saving). Exit code, stderr."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "telecnn.cli", *args], stderr=subprocess.PIPE, env=_env()
-    )
+def _signal_when(proc: subprocess.Popen, marker: str, sig: int, times: int = 1) -> str:
+    """Once ``marker`` shows on the process's stderr, send it ``sig`` ``times`` times; wait
+    for it to end and return all its stderr."""
     assert proc.stderr is not None
     seen = b""
     while marker.encode() not in seen:
         chunk = os.read(proc.stderr.fileno(), 4096)
         assert chunk, seen.decode(errors="replace")[-2000:]
         seen += chunk
-    proc.send_signal(sig)
-    proc.send_signal(sig)
+    for _ in range(times):
+        proc.send_signal(sig)
     rest = proc.stderr.read()
     proc.wait(timeout=300)
-    return proc.returncode, (seen + rest).decode(errors="replace")
+    return (seen + rest).decode(errors="replace")
+
+
+def _stopped(args: tuple[str, ...], sig: int, marker: str) -> tuple[int, str]:
+    """Run ``telecnn ARGS``; once ``marker`` shows on stderr (the second epoch's progress
+    bar), send ``sig`` (twice: the second must be ignored while saving). Exit code, stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "telecnn.cli", *args], stderr=subprocess.PIPE, env=_env()
+    )
+    stderr = _signal_when(proc, marker, sig, times=2)
+    return proc.returncode, stderr
 
 
 def _run(args: tuple[str, ...]) -> subprocess.CompletedProcess:
@@ -108,15 +115,7 @@ def test_under_torchrun_every_rank_stops_at_the_same_batch(tmp_path):
     job("--out", str(straight))
     cmd = [*launch, "-m", "telecnn.cli", *args, "--out", str(stopped)]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env=env)
-    assert proc.stderr is not None
-    seen = b""
-    while b"epoch 2/2" not in seen:
-        chunk = os.read(proc.stderr.fileno(), 4096)
-        assert chunk, seen.decode(errors="replace")[-2000:]
-        seen += chunk
-    proc.send_signal(signal.SIGTERM)
-    stderr = (seen + proc.stderr.read()).decode(errors="replace")
-    proc.wait(timeout=300)
+    stderr = _signal_when(proc, "epoch 2/2", signal.SIGTERM)
     assert proc.returncode != 0
     assert "stopped by SIGTERM in epoch 2" in stderr, stderr[-3000:]
     state = load_checkpoint(stopped / "checkpoint.pt")

@@ -30,7 +30,8 @@ from telecnn.telemetry.detector.features import (
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, probabilities_to_events
 from telecnn.telemetry.grid import grid_index, pad_to
-from telecnn.telemetry.schema import EVENT_TYPES, Lap, lap_events
+from telecnn.telemetry.rules import lap_events
+from telecnn.telemetry.schema import EVENT_TYPES, Lap
 
 #: A lap shorter than this (seconds) is refused: too little context for the model.
 MIN_LAP_SECONDS = 5.0
@@ -183,7 +184,7 @@ class Detector:
         progress: bool = False,
     ) -> list[pd.DataFrame]:
         """Events of each lap (the batched path): only the types the channels read can show
-        (:func:`~telecnn.telemetry.schema.lap_events`: no DRS on a car without it)."""
+        (:func:`~telecnn.telemetry.rules.lap_events`: no DRS on a car without it)."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)
         return [
             self.events_from(lap, p, self.thresholds_for(read), lap_events(lap.data, read))

@@ -42,7 +42,7 @@ class TypeScore:
             for i, n in enumerate(segmental_counts(found, labelled, k, widen)):
                 counts[i] += n
         if len(found) or len(labelled):
-            self.edits.append(edit_score(["x"] * len(found), ["x"] * len(labelled)))
+            self.edits.append(edit_score(["x"] * len(found), ["x"] * len(labelled)))  # |n - m|
 
     def segmental_f1(self, overlap: float) -> float | None:
         tp, fp, fn = self.segmental[overlap]

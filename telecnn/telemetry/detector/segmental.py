@@ -46,6 +46,8 @@ def edit_score(found: Sequence[str], labelled: Sequence[str]) -> float:
     n, m = len(found), len(labelled)
     if max(n, m) == 0:
         return 100.0
+    if len(set(found) | set(labelled)) == 1:  # one type (how scores use it): |n - m| edits
+        return float(100.0 * (1.0 - abs(n - m) / max(n, m)))
     row = np.arange(m + 1, dtype=float)
     for i in range(1, n + 1):
         prev, row = row, np.empty(m + 1)

@@ -26,7 +26,7 @@ from telecnn.telemetry.sources.fastf1_source import (
     telemetry_meta,
 )
 from telecnn.telemetry.sources.files import read_laps, select_laps, split_laps
-from telecnn.telemetry.sources.lap_folders import expand_paths
+from telecnn.telemetry.sources.paths import expand_paths
 from telecnn.telemetry.sources.selection import (
     LapSelection,
     normalise_drivers,

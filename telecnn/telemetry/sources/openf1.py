@@ -16,21 +16,10 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import merge_position
+from telecnn.telemetry.clean import canonical_names, merge_position
 
 #: The columns that make a table an OpenF1 ``car_data`` export.
 CAR_DATA_COLUMNS = frozenset({"date", "driver_number", "speed"})
-RENAMED = {
-    "speed": "Speed",
-    "rpm": "RPM",
-    "n_gear": "nGear",
-    "throttle": "Throttle",
-    "brake": "Brake",
-    "drs": "DRS",
-    "x": "X",
-    "y": "Y",
-    "z": "Z",
-}
 DROPPED = ("date", "driver_number", "session_key", "meeting_key")
 
 
@@ -50,7 +39,7 @@ def car_data_frame(
     from ``location`` (interpolated onto the car samples' times) and the drivers named by
     ``drivers`` when given."""
     origin = _dates(car, "date", where).min()
-    out = car.rename(columns=RENAMED)
+    out = canonical_names(car)
     out["SessionTime"] = _seconds(car, "date", origin, where)
     out["Driver"] = car["driver_number"].astype(str)
     if location is not None:
@@ -88,7 +77,7 @@ def _with_positions(car: pd.DataFrame, location: pd.DataFrame, origin) -> pd.Dat
     same one position merge as fastf1 objects and lap exports)."""
     if not {"date", "driver_number", "x", "y"} <= set(location.columns):
         raise TelecnnError("the location export needs date, driver_number, x and y columns")
-    pos = location.rename(columns=RENAMED)
+    pos = canonical_names(location)
     pos["SessionTime"] = _seconds(location, "date", origin, "the location export")
     pos["Driver"] = location["driver_number"].astype(str)
     parts = []
