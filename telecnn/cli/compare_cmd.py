@@ -72,7 +72,7 @@ def compare_laps_command(
     comparison = compare_laps(laps, found, event)
     if sources is not None:  # where each lap's braking points come from
         by_label = dict(zip(comparison.labels, sources, strict=True))
-        comparison.zones["onset_from"] = comparison.zones["lap"].map(by_label)
+        comparison.zones["onset_from"] = comparison.zones["label"].map(by_label)
     click.echo(format_comparison(comparison))
     if out is not None:
         from telecnn.telemetry.sources.files import write_frame

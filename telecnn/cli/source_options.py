@@ -26,6 +26,7 @@ SOURCE_KEYS = (
     "seed",
     "cache",
     "offline",
+    "corners_file",
 )
 
 
@@ -105,6 +106,13 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="fastf1 cache folder (default ~/.cache/telecnn/fastf1).",
         ),
         click.option("--offline", is_flag=True, help="Use only fastf1's cache, no network."),
+        click.option(
+            "--corners",
+            "corners_file",
+            type=click.Path(dir_okay=False),
+            help="The circuit's corners (JSON or CSV: CornerNumber or Number, X, Y, optional "
+            "Letter, Distance) to number zones by; a --session has fastf1's.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -130,6 +138,7 @@ def laps_from_options(
     seed: int = 0,
     cache: str | None = None,
     offline: bool = False,
+    corners_file: str | None = None,
     progress: bool = True,
 ) -> list[Any]:
     """Load the laps the shared options describe (exactly one of --session, --file, --sim)."""
@@ -140,7 +149,7 @@ def laps_from_options(
         raise UserError("--session needs --driver (a code such as VER, several, or all)")
     if (driver and not (session or files)) or (offline and not session):
         raise UserError("--driver and --offline go with --session (--driver also with --file)")
-    return load_laps(
+    laps = load_laps(
         session=session,
         drivers=list(driver) or None,
         laps=lap,
@@ -156,3 +165,8 @@ def laps_from_options(
         offline=offline,
         progress=progress,
     )
+    if corners_file is not None:
+        from telecnn.telemetry.corners import read_corners, with_corners
+
+        with_corners(laps, read_corners(corners_file))
+    return laps

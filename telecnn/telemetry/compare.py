@@ -20,6 +20,7 @@ from scipy import ndimage
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.axes import median_interval
+from telecnn.telemetry.corners import label_corners
 from telecnn.telemetry.matching import match_type
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import POINT_EVENTS, Lap
@@ -37,6 +38,9 @@ OFFSET_SMOOTHING = 9
 
 ZONE_COLUMNS = (
     "zone",
+    "corner",
+    "label",
+    "driver",
     "lap",
     "start_distance",
     "end_distance",
@@ -61,7 +65,9 @@ ZONE_SPEEDS = ("entry_speed", "min_speed", "exit_speed", "speed_lost")
 class Comparison:
     """What :func:`compare_laps` finds.
 
-    ``zones``: one row per reference zone and lap (:data:`ZONE_COLUMNS`; distances along the
+    ``zones``: one row per reference zone and lap, grouped by zone (:data:`ZONE_COLUMNS`;
+    ``corner`` the corner the zone leads into where the circuit's corners are known, ``label``
+    the lap's unique label, ``driver`` and ``lap`` its driver and lap number; distances along the
     reference lap; ``later_m`` how much later than the reference the lap starts the
     zone, ``min_speed_gain`` its minimum speed over the reference's, ``gap_s`` its time gap to
     the reference where the reference's zone starts; NaN where a lap has no matching zone).
@@ -90,8 +96,8 @@ class Comparison:
 
     def unmatched(self) -> dict[str, int]:
         """Per lap (the reference aside), how many reference zones it has no match for."""
-        rows = self.zones[self.zones["lap"] != self.labels[0]]
-        missing = rows["start_distance"].isna().groupby(rows["lap"], sort=False).sum()
+        rows = self.zones[self.zones["label"] != self.labels[0]]
+        missing = rows["start_distance"].isna().groupby(rows["label"], sort=False).sum()
         return {k: int(v) for k, v in missing.items()}
 
 
@@ -174,6 +180,19 @@ def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.nda
     return out
 
 
+def _zone_pairs(ref: pd.DataFrame, zones: pd.DataFrame) -> dict[int, int]:
+    """Reference zone -> the lap's zone of the same corner, where both laps know their corners
+    (in order within a corner); else the best overlap in distance."""
+    if "corner" in ref and "corner" in zones and ref["corner"].notna().all() and len(ref):
+        pairs = {}
+        for corner, mine in ref.groupby("corner", sort=False):
+            theirs = zones.index[zones["corner"] == corner]
+            pairs |= dict(zip(mine.index, theirs, strict=False))
+        return pairs
+    columns = ("start_distance", "end_distance")
+    return dict(match_type(ref, zones, False, 0.0, columns, ZONE_MIN_IOU))
+
+
 def pedal_braking(
     laps: Sequence[Lap], found: Sequence[pd.DataFrame], channels: Sequence[str] | None = None
 ) -> tuple[list[pd.DataFrame], list[str]]:
@@ -187,6 +206,7 @@ def pedal_braking(
             pedal = rule_events(lap.data[[c for c in _PEDAL_COLUMNS if c in lap.data]])
             events = pd.concat([events[events["event"] != "braking"], pedal], ignore_index=True)
             events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
+            events = label_corners(events, lap)
             sources.append("Brake channel")
         else:
             sources.append("detector")
@@ -226,12 +246,16 @@ def compare_laps(
     rows = []
     for label, lap_zones, lap in zip(labels, zones, laps, strict=True):
         step = median_interval(lap.times)
-        pairs = dict(
-            match_type(ref, lap_zones, False, 0.0, ("start_distance", "end_distance"), ZONE_MIN_IOU)
-        )
-        pairs = {i: j for i, j in pairs.items() if j not in _merged(ref, lap_zones)}
+        merged = _merged(ref, lap_zones)
+        pairs = {i: j for i, j in _zone_pairs(ref, lap_zones).items() if j not in merged}
         for i in range(len(ref)):
-            row = {"zone": i + 1, "lap": label}
+            row = {
+                "zone": i + 1,
+                "corner": ref["corner"].iloc[i] if "corner" in ref else None,
+                "label": label,
+                "driver": lap.meta.driver,
+                "lap": lap.meta.lap_number,
+            }
             if i in pairs:
                 z = lap_zones.loc[pairs[i]]
                 row |= {
@@ -244,16 +268,33 @@ def compare_laps(
                 }
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
-    reference = table[table["lap"] == labels[0]].set_index("zone")
+    reference = table[table["label"] == labels[0]].set_index("zone")
     by_zone = table["zone"]
     table["later_m"] = table["start_distance"] - by_zone.map(reference["start_distance"])
     table["min_speed_gain"] = table["min_speed"] - by_zone.map(reference["min_speed"])
     at = by_zone.map(reference["start_distance"]).to_numpy(dtype=float)
     table["gap_s"] = [
-        float(np.interp(a, grid, gaps[label])) for a, label in zip(at, table["lap"], strict=True)
+        float(np.interp(a, grid, gaps[label])) for a, label in zip(at, table["label"], strict=True)
     ]
+    # each corner's rows together, the laps in their order within it
+    table = table.sort_values("zone", kind="stable").reset_index(drop=True)
     times = [lap.meta.lap_time for lap in laps]
     return Comparison(event, labels, table, grid, gaps, aligned, times, zones)
+
+
+#: The zone table's columns as printed: short, each with its unit.
+TEXT_HEADERS = {
+    "label": "lap",
+    "start_distance": "start_m",
+    "end_distance": "end_m",
+    "duration": "dur_s",
+    "entry_speed": "entry_kmh",
+    "min_speed": "min_kmh",
+    "exit_speed": "exit_kmh",
+    "speed_lost": "lost_kmh",
+    "resolution_m": "+/-m",
+    "min_speed_gain": "min_gain_kmh",
+}
 
 
 def format_comparison(comparison: Comparison) -> str:
@@ -267,18 +308,11 @@ def format_comparison(comparison: Comparison) -> str:
     z = comparison.zones
     if z.empty:
         return "\n".join([*lines, f"  the reference lap has no {comparison.event} zones"])
-    shown = z.rename(
-        columns={
-            "start_distance": "start_m",
-            "end_distance": "end_m",
-            "duration": "dur_s",
-            "entry_speed": "entry",
-            "min_speed": "min",
-            "exit_speed": "exit",
-            "speed_lost": "lost",
-            "min_speed_gain": "min_gain",
-        }
-    )
+    shown = z.drop(columns=["driver", "lap"]).rename(columns=TEXT_HEADERS)
+    if shown["corner"].isna().all():
+        shown = shown.drop(columns="corner")
+    else:
+        shown = shown.drop(columns="zone")
     shown = shown.dropna(axis=1, how="all")  # speeds the event type does not have
     digits = {"gap_s": 3, "dur_s": 2}
 

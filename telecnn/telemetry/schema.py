@@ -101,6 +101,14 @@ class LapMeta:
     source: str = "unknown"
     circuit: str | None = None
     notes: tuple[str, ...] = ()
+    #: What timing (fastf1's ``Laps``, a lap export) says of the lap, where it says it.
+    team: str | None = None
+    compound: str | None = None
+    tyre_life: float | None = None
+    stint: int | None = None
+    pit_in: bool | None = None
+    pit_out: bool | None = None
+    track_status: str | None = None
 
     def label(self) -> str:
         """A short human label such as ``VER lap 12``."""
@@ -114,11 +122,13 @@ class LapMeta:
 
 @dataclass
 class Lap:
-    """One lap: samples with fastf1 column names, metadata and (simulator only) true events."""
+    """One lap: samples with fastf1 column names, metadata, (simulator only) true events and
+    (where the circuit is known) its corners (:mod:`telecnn.telemetry.corners`)."""
 
     data: pd.DataFrame
     meta: LapMeta = field(default_factory=LapMeta)
     truth: pd.DataFrame | None = None
+    corners: pd.DataFrame | None = None
 
     @property
     def channels(self) -> list[str]:

@@ -36,9 +36,13 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
     if len(events) == 0:
         return "  (no events)"
     cols = list(EVENT_COLUMNS)
+    if "corner" in events and events["corner"].notna().any():
+        cols.insert(1, "corner")
     speeds = ("entry_speed", "min_speed", "exit_speed", "speed_lost")
     cols += [c for c in speeds if c in events and events[c].notna().any()]
     table = events[cols].copy()
+    if "corner" in table:
+        table["corner"] = table["corner"].fillna("")
     if max_rows is not None and len(table) > max_rows:
         table = table.head(max_rows)
     text = table.to_string(

@@ -24,10 +24,10 @@ def quali(hungary_laps: dict) -> list[Lap]:
 def test_real_laps_line_up_corner_by_corner(quali: list[Lap]) -> None:
     comparison = compare_laps(quali, [rule_events(lap) for lap in quali])
     zones = comparison.zones
-    reference = zones[zones.lap == comparison.labels[0]]
+    reference = zones[zones.label == comparison.labels[0]]
     corners = reference.zone[reference.duration >= 1.0]  # real braking zones, not taps
     assert len(corners) >= 6  # the Hungaroring's main braking zones
-    others = zones[(zones.lap != comparison.labels[0]) & zones.zone.isin(corners)]
+    others = zones[(zones.label != comparison.labels[0]) & zones.zone.isin(corners)]
     # the same corners: found on (nearly) every lap, braking points close to each other
     assert others.start_distance.notna().mean() >= 0.9
     assert others.later_m.abs().median() < 25
@@ -52,7 +52,7 @@ def test_the_time_gap_adds_up_to_the_lap_time_difference(quali: list[Lap]) -> No
 def test_laps_without_positions_are_compared_on_their_own_distance(quali: list[Lap]) -> None:
     laps = [Lap(lap.data.drop(columns=["X", "Y", "Z"]), lap.meta, None) for lap in quali]
     comparison = compare_laps(laps, [rule_events(lap) for lap in laps])
-    others = comparison.zones[comparison.zones.lap != comparison.labels[0]]
+    others = comparison.zones[comparison.zones.label != comparison.labels[0]]
     assert others.later_m.abs().median() < 25
     for label, lap in zip(comparison.labels[1:], laps[1:], strict=True):
         gap = comparison.gaps[label][np.isfinite(comparison.gaps[label])]
@@ -65,7 +65,7 @@ def test_a_lap_against_itself_has_no_gap_and_the_same_zones(quali: list[Lap]) ->
     comparison = compare_laps([lap, lap], [rule_events(lap)] * 2)
     # only the reference path's 1 m steps stand between the two
     assert np.nanmax(np.abs(comparison.gaps[comparison.labels[1]])) < 0.02
-    other = comparison.zones[comparison.zones.lap == comparison.labels[1]]
+    other = comparison.zones[comparison.zones.label == comparison.labels[1]]
     assert other.later_m.abs().max() < 2.0 and other.min_speed_gain.abs().max() < 1e-9
     assert comparison.labels[1].endswith("#2")
 
@@ -80,7 +80,7 @@ def test_braking_later_reads_as_positive_metres(quali: list[Lap]) -> None:
     data.loc[on, "Brake"] = 0  # the same lap, braking two samples later into the first zone
     later = Lap(data, lap.meta, None)
     comparison = compare_laps([lap, later], [events, rule_events(later)])
-    zone = comparison.zones[(comparison.zones.lap == comparison.labels[1])].iloc[0]
+    zone = comparison.zones[(comparison.zones.label == comparison.labels[1])].iloc[0]
     moved = float(data.Distance.iloc[on[-1] + 1] - data.Distance.iloc[on[0]])
     assert zone.later_m == pytest.approx(moved, abs=1.0) and moved > 20
 
@@ -108,8 +108,8 @@ def test_cli_compares_simulated_laps_and_writes_table_and_figure(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "SIM lap 2 vs SIM lap 1" in result.output and "SIM lap 3 vs SIM lap 1" in result.output
     zones = pd.read_csv(out)
-    assert set(zones.lap) == {"SIM lap 1", "SIM lap 2", "SIM lap 3"}
-    assert zones.groupby("lap").size().nunique() == 1  # one row per reference zone and lap
+    assert set(zones.label) == {"SIM lap 1", "SIM lap 2", "SIM lap 3"}
+    assert zones.groupby("label").size().nunique() == 1  # one row per reference zone and lap
     assert fig.read_bytes()[:4] == b"\x89PNG" and fig.stat().st_size > 10_000
 
 
@@ -139,7 +139,7 @@ def test_braking_points_come_from_the_brake_channel_where_there_is_one(
     result = CliRunner().invoke(main, ["compare-laps", *files, "--out", str(out)])
     assert result.exit_code == 0, result.output
     zones = pd.read_csv(out)
-    ham = zones[zones.lap.str.startswith("HAM")].set_index("zone")
+    ham = zones[zones.label.str.startswith("HAM")].set_index("zone")
     assert ham.loc[1, "later_m"] == pytest.approx(-9.2, abs=0.05)
     assert set(zones.onset_from) == {"Brake channel"}
     matched = zones.dropna(subset=["start_distance"])  # a zone one lap has no match for: NaN
@@ -160,9 +160,9 @@ def test_a_race_file_compares_each_drivers_fastest_lap_and_never_a_merged_pair(
     assert result.exit_code == 0, result.output
     assert "each driver's fastest lap" in result.stderr
     zones = pd.read_csv(out)
-    assert zones.lap.nunique() == 2  # one lap a driver, not 112
-    ref = zones[zones.lap == zones.lap.iloc[0]]
-    other = zones[(zones.lap != zones.lap.iloc[0]) & zones.start_distance.notna()]
+    assert zones.label.nunique() == 2  # one lap a driver, not 112
+    ref = zones[zones.label == zones.label.iloc[0]]
+    other = zones[(zones.label != zones.label.iloc[0]) & zones.start_distance.notna()]
     for row in other.itertuples():
         covered = (ref.start_distance < row.end_distance) & (ref.end_distance > row.start_distance)
         assert covered.sum() == 1, row  # a zone spanning two corners is left unmatched
@@ -177,8 +177,8 @@ def test_a_zone_run_together_over_two_corners_matches_neither(quali: list[Lap]) 
     merged["end_time"] = brakes.end_time.iloc[1]  # turn 1 and turn 2 as one zone
     found[1] = pd.concat([merged, brakes.iloc[2:]], ignore_index=True)
     zones = compare_laps(laps, found).zones
-    second = zones[zones.lap == zones.lap.iloc[-1]].set_index("zone")
-    before = plain[plain.lap == plain.lap.iloc[-1]].set_index("zone")
+    second = zones[zones.label == zones.label.iloc[-1]].set_index("zone")
+    before = plain[plain.label == plain.label.iloc[-1]].set_index("zone")
     assert before.loc[[1, 2], "start_distance"].notna().all()  # both corners matched before
     assert second.loc[[1, 2], "start_distance"].isna().all()
     pd.testing.assert_series_equal(

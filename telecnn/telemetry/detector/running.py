@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 from tqdm.auto import tqdm
 
+from telecnn.telemetry.corners import label_corners
 from telecnn.telemetry.detector.baseline import rule_detect
 from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.features import known_channels
@@ -58,8 +59,11 @@ def detect_laps(
         bar = tqdm(
             laps, desc="rules", unit="lap", file=sys.stderr, disable=not progress, leave=False
         )
-        return [rule_detect(lap, channels) for lap in bar]
-    return chosen.detect_laps(laps, channels, batch_size, progress)
+        found = [rule_detect(lap, channels) for lap in bar]
+    else:
+        found = chosen.detect_laps(laps, channels, batch_size, progress)
+    # where the circuit is known, each zone gets the corner it leads into
+    return [label_corners(events, lap) for events, lap in zip(found, laps, strict=True)]
 
 
 def detect(

@@ -17,6 +17,7 @@ import pandas as pd
 
 from telecnn.errors import TelecnnError, one_line
 from telecnn.telemetry.clean import clean_lap, merge_position
+from telecnn.telemetry.corners import fastf1_corners
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.selection import (
     LapSelection,
@@ -24,6 +25,7 @@ from telecnn.telemetry.sources.selection import (
     normalise_drivers,
     parse_lap_numbers,
 )
+from telecnn.telemetry.sources.timing import timing_meta
 
 #: Session names accepted in a spec, mapped to fastf1's identifiers.
 SESSION_NAMES = {
@@ -187,7 +189,13 @@ def session_laps(
         from tqdm import tqdm
 
         iterator = tqdm(rows, desc="loading laps", unit="lap", leave=False)
-    return [lap_from_fastf1(row) for row in iterator]
+    out = [lap_from_fastf1(row) for row in iterator]
+    corners, note = fastf1_corners(getattr(table, "session", None) or session)
+    for lap in out:
+        lap.corners = corners
+        if note:
+            lap.meta = lap.meta.with_notes(note)
+    return out
 
 
 def lap_from_fastf1(lap: Any) -> Lap:
@@ -230,6 +238,7 @@ def _lap_meta(lap: Any) -> LapMeta:
         if lap_time is None or pd.isna(lap_time)
         else pd.Timedelta(lap_time).total_seconds(),
         source="fastf1",
+        **timing_meta(lap),
     )
 
 

@@ -31,6 +31,7 @@ from telecnn.telemetry.sources.selection import (
     normalise_drivers,
     parse_lap_numbers,
 )
+from telecnn.telemetry.sources.timing import timing_meta
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 
@@ -218,6 +219,9 @@ def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
     """Driver, lap number and lap time of a lap-export JSON."""
     lap_time = obj.get("lap_time_seconds")
     number = obj.get("lap_number")
+    details = obj.get("lap_details") if isinstance(obj.get("lap_details"), dict) else {}
+    if obj.get("tyre_life") is not None:
+        details = {**details, "TyreLife": obj["tyre_life"]}
     year = None
     dates = obj["telemetry"].get("Date")
     if dates:
@@ -230,6 +234,7 @@ def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
         lap_number=None if number is None else int(number),
         lap_time=None if lap_time is None else float(lap_time),
         source=base.source,
+        **timing_meta({"Team": obj.get("team"), **details, "Compound": obj.get("compound")}),
     )
 
 

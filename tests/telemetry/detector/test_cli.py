@@ -243,7 +243,7 @@ def test_compare_laps_on_clipping_of_2026_laps(tmp_path: Path, f1_data: Path) ->
     result = run(*args, "--event", "clipping", "--detector", "rules", "--out", str(out))
     assert result.exit_code == 0, result.output
     zones = pd.read_csv(out)
-    nor = zones[zones.lap == "NOR lap 26"]
+    nor = zones[zones.label == "NOR lap 26"]
     assert len(nor) == 5 and nor.speed_lost.notna().all()  # five straights clip (by hand)
     assert " lost" in result.output and "min_gain" not in result.output
 

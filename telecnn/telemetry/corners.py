@@ -1,0 +1,174 @@
+"""Corner numbers: read a circuit's corners (a file, or fastf1's circuit info), place them on a
+lap, and give each braking zone, lift and clipping run the corner it leads into.
+
+A corners table has one row per corner: ``corner`` (its label, ``T4`` or ``T10A``), ``number``,
+``letter``, and where it is: ``X``/``Y`` (the position data's units) and/or ``Distance`` (metres
+along fastf1's reference lap). On a lap with positions each corner is put at the nearest point of
+the lap's path; without positions its ``Distance`` is used as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecnn.errors import TelecnnError, one_line
+from telecnn.telemetry.schema import Lap
+
+#: The event types that lead into a corner and get its label.
+CORNER_EVENTS: tuple[str, ...] = ("braking", "lift_coast", "clipping")
+#: The columns of a corners table, in order.
+CORNER_COLUMNS: tuple[str, ...] = ("corner", "number", "letter", "X", "Y", "Distance")
+#: A corner further than this share of the track's size from the lap's path is not on it (a
+#: corners file of another circuit, or positions in other units).
+OFF_TRACK_SHARE = 0.05
+
+_NUMBER_NAMES = ("CornerNumber", "Number", "number", "corner_number", "Corner")
+
+
+def corner_table(frame: pd.DataFrame, where: str = "corners") -> pd.DataFrame:
+    """A corners table (:data:`CORNER_COLUMNS`) from fastf1's or an export's columns
+    (``Number`` or ``CornerNumber``, ``X``, ``Y``, optional ``Letter`` and ``Distance``)."""
+    number = next((c for c in _NUMBER_NAMES if c in frame.columns), None)
+    if number is None:
+        raise TelecnnError(f"{where}: no corner numbers (a CornerNumber or Number column)")
+    numbers = pd.to_numeric(frame[number], errors="coerce")
+    if numbers.isna().any() or len(frame) == 0:
+        raise TelecnnError(f"{where}: corner numbers must all be numbers, and there must be some")
+    letters = frame.get("Letter", pd.Series("", index=frame.index)).fillna("").astype(str)
+    out = pd.DataFrame(
+        {
+            "corner": [f"T{int(n)}{ltr.strip()}" for n, ltr in zip(numbers, letters, strict=True)],
+            "number": numbers.astype(int).to_numpy(),
+            "letter": letters.str.strip().to_numpy(),
+        }
+    )
+    for name in ("X", "Y", "Distance"):
+        values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
+        out[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    has_xy = np.isfinite(out[["X", "Y"]].to_numpy()).all()
+    if not has_xy and not np.isfinite(out["Distance"].to_numpy()).all():
+        raise TelecnnError(
+            f"{where}: no corner positions (every corner needs X and Y, or a Distance)"
+        )
+    return out.reset_index(drop=True)
+
+
+def read_corners(path: str | Path) -> pd.DataFrame:
+    """A corners file: JSON (columns as lists, a list of records, or ``{"corners": ...}``) or
+    CSV, with ``CornerNumber``/``Number``, ``X``, ``Y`` and optional ``Letter``/``Distance``."""
+    path = Path(path)
+    if not path.is_file():
+        raise TelecnnError(f"corners file {path} not found")
+    try:
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(obj, dict) and "corners" in obj:
+                obj = obj["corners"]
+            frame = pd.DataFrame(obj)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise TelecnnError(f"cannot read corners file {path.name}: {one_line(exc)}") from None
+    return corner_table(frame, path.name)
+
+
+def fastf1_corners(session: Any) -> tuple[pd.DataFrame | None, str | None]:
+    """The corners of a fastf1 session's circuit (``get_circuit_info().corners``), or None and
+    a note saying why there are none (fastf1 could not reach the circuit data)."""
+    getter = getattr(session, "get_circuit_info", None)
+    if getter is None:
+        return None, None
+    try:
+        info = getter()
+        corners = getattr(info, "corners", None)
+        if corners is None or len(corners) == 0:
+            return None, "no corner numbers: fastf1 has no circuit info for this session"
+        return corner_table(pd.DataFrame(corners), "fastf1 circuit info"), None
+    except Exception as exc:  # fastf1 raises many types when its servers are out of reach
+        return None, f"no corner numbers: fastf1's circuit info is unavailable ({one_line(exc)})"
+
+
+def corner_distances(lap: Lap, corners: pd.DataFrame) -> np.ndarray:
+    """Each corner's distance (m) along ``lap``: at the nearest point of the lap's path where
+    both have positions, else the corners' own ``Distance``. Raises where neither serves, or
+    where the corners lie off this lap's path."""
+    data = lap.data
+    cx, cy = corners["X"].to_numpy(float), corners["Y"].to_numpy(float)
+    lap_xy = {"X", "Y"} <= set(data.columns)
+    if lap_xy and np.isfinite(cx).all() and np.isfinite(cy).all():
+        x, y = data["X"].to_numpy(float), data["Y"].to_numpy(float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.sum() >= 2:
+            return _on_path(x[ok], y[ok], lap.distance[ok], cx, cy, lap.meta.label())
+    known = corners["Distance"].to_numpy(float)
+    if np.isfinite(known).all():
+        return known
+    raise TelecnnError(
+        f"cannot place the corners on {lap.meta.label()}: the lap has no X/Y positions and the "
+        "corners no Distance"
+    )
+
+
+def _on_path(
+    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray, label: str
+) -> np.ndarray:
+    """Distance of the point of the polyline (x, y) nearest each corner (projected on its
+    segments, the distance interpolated)."""
+    ax, ay = x[:-1], y[:-1]
+    bx, by = np.diff(x), np.diff(y)
+    length2 = np.maximum(bx**2 + by**2, 1e-12)
+    # for every corner and segment, where along the segment the corner projects
+    u = ((cx[:, None] - ax[None]) * bx[None] + (cy[:, None] - ay[None]) * by[None]) / length2
+    u = np.clip(u, 0.0, 1.0)
+    gap2 = (ax[None] + u * bx[None] - cx[:, None]) ** 2 + (
+        ay[None] + u * by[None] - cy[:, None]
+    ) ** 2
+    best = np.argmin(gap2, axis=1)
+    rows = np.arange(len(cx))
+    size = float(np.hypot(np.ptp(x), np.ptp(y)))
+    off = np.sqrt(gap2[rows, best])
+    if size > 0 and float(np.median(off)) > OFF_TRACK_SHARE * size:
+        raise TelecnnError(
+            f"the corners are not on {label}'s path (a median {np.median(off):.0f} position "
+            "units away): corners of another circuit?"
+        )
+    return d[best] + u[rows, best] * (d[best + 1] - d[best])
+
+
+def corner_ahead(starts: np.ndarray, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The label of the first corner at or after each start distance (past the last corner,
+    the first: the next lap's)."""
+    order = np.argsort(at, kind="stable")
+    at, labels = at[order], labels[order]
+    k = np.searchsorted(at, starts, side="left")
+    return labels[np.where(k < len(at), k, 0)]
+
+
+def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
+    """``events`` with a ``corner`` column: the corner each braking zone, lift and clipping run
+    leads into (other types: empty). Unchanged when the lap has no corners."""
+    if lap.corners is None:
+        return events
+    out = events.copy()
+    corner = np.full(len(out), None, dtype=object)
+    if len(out):
+        at = corner_distances(lap, lap.corners)
+        leads = out["event"].isin(CORNER_EVENTS).to_numpy()
+        starts = out["start_distance"].to_numpy(float)[leads]
+        corner[leads] = corner_ahead(starts, at, lap.corners["corner"].to_numpy(object))
+    out["corner"] = corner
+    return out
+
+
+def with_corners(laps: list[Lap], corners: pd.DataFrame) -> list[Lap]:
+    """The laps, each with these corners (checked against the first lap's path)."""
+    for lap in laps:
+        lap.corners = corners
+    if laps:
+        corner_distances(laps[0], corners)
+    return laps
