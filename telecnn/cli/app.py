@@ -11,6 +11,8 @@ from telecnn.cli.events_cmd import register as register_events
 from telecnn.cli.explain_cmd import register as register_explain
 from telecnn.cli.images_cmd import register as register_images
 from telecnn.cli.kernels_cmd import register as register_kernels
+from telecnn.cli.report_cmd import register as register_report
+from telecnn.cli.summarize_cmd import register as register_summarize
 from telecnn.cli.telemetry_cmd import register as register_telemetry
 
 
@@ -30,6 +32,8 @@ for _register in (
     register_telemetry,
     register_events,
     register_compare,
+    register_summarize,
+    register_report,
     register_explain,
 ):
     _register(main)

@@ -49,7 +49,7 @@ def compare_laps_command(
     Give two laps or more: --session SPEC --driver VER,HAM (fastest laps), --file A --file B,
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
-    from telecnn.telemetry.compare import compare_laps, format_comparison, pedal_braking
+    from telecnn.telemetry.compare import compare_found, format_comparison
     from telecnn.telemetry.detector.running import detect_laps
 
     check_out(out)
@@ -68,11 +68,7 @@ def compare_laps_command(
             "files or lap numbers (or --sim-laps 2)"
         )
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
-    found, sources = pedal_braking(laps, found, chans) if event == "braking" else (found, None)
-    comparison = compare_laps(laps, found, event)
-    if sources is not None:  # where each lap's braking points come from
-        by_label = dict(zip(comparison.labels, sources, strict=True))
-        comparison.zones["onset_from"] = comparison.zones["label"].map(by_label)
+    comparison = compare_found(laps, found, event, chans)
     click.echo(format_comparison(comparison))
     if out is not None:
         from telecnn.telemetry.sources.files import write_frame

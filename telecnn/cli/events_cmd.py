@@ -27,7 +27,8 @@ DEFAULT_RUN_DIR = "runs/events"
 @click.option(
     "--plot",
     type=click.Path(path_type=Path),
-    help="Figure of the (first) lap's channels with the events shaded, and its track map.",
+    help="Figure of the lap's channels with the events shaded, and its track map (several "
+    "laps: one file a lap, named after it).",
 )
 @click.option("--batch-size", default=64, show_default=True, help="Laps per forward pass.")
 @click.option(
@@ -70,11 +71,12 @@ def detect_events(
         write_events(out, laps, found)
         click.echo(f"wrote {out}")
     if plot is not None:
-        from telecnn.atomic import save_figure
-        from telecnn.telemetry.plots import plot_lap
+        from telecnn.telemetry.plots import save_lap_figures
 
-        save_figure(plot_lap(laps[0], found[0]), plot)
-        click.echo(f"wrote {plot}")
+        written = save_lap_figures(laps, found, plot)
+        click.echo(
+            f"wrote {written[0]}" + (f" and {len(written) - 1} more" if len(written) > 1 else "")
+        )
 
 
 @click.command("train-events")

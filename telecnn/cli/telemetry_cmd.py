@@ -83,7 +83,8 @@ def simulate(
 @click.option(
     "--plot",
     type=click.Path(dir_okay=False),
-    help="Save the first lap's channels, rule events and track map (png, pdf, svg).",
+    help="Save the lap's channels, rule events and track map (png, pdf, svg; several laps: "
+    "one file a lap, named after it).",
 )
 @click.option("--speed-rules", is_flag=True, help="Use the speed-only braking baseline instead.")
 @click.option(
@@ -94,7 +95,7 @@ def simulate(
     help="Most events printed per lap.",
 )
 def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -> None:
-    """Print each lap's rule events; optionally plot the first lap.
+    """Print each lap's rule events; optionally plot each lap.
 
     Give one source: --session SPEC --driver D, --file F or --sim CIRCUIT.
     """
@@ -104,12 +105,11 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
     laps = laps_from_options(**pop_source(kwargs))
     detect = speed_rule_events if speed_rules else rule_events
     found = [detect(lap) for lap in laps]
-    first_events = found[0]
     click.echo(laps_table(laps, found, max_rows=max_rows, energy=not speed_rules))
     if plot:
-        from telecnn.atomic import save_figure
-        from telecnn.telemetry.plots import plot_lap
+        from telecnn.telemetry.plots import save_lap_figures
 
-        save_figure(plot_lap(laps[0], first_events), plot)
-        more = f" (first of {len(laps)} laps)" if len(laps) > 1 else ""
-        click.echo(f"wrote {plot}{more}")
+        written = save_lap_figures(laps, found, plot)
+        click.echo(
+            f"wrote {written[0]}" + (f" and {len(written) - 1} more" if len(written) > 1 else "")
+        )

@@ -214,6 +214,23 @@ def pedal_braking(
     return out, sources
 
 
+def compare_found(
+    laps: Sequence[Lap],
+    found: Sequence[pd.DataFrame],
+    event: str = "braking",
+    channels: Sequence[str] | None = None,
+) -> Comparison:
+    """:func:`compare_laps` on a detector's events; braking points from the ``Brake`` channel
+    where a lap has it (:func:`pedal_braking`), with each row's ``onset_from`` saying so."""
+    if event != "braking":
+        return compare_laps(laps, found, event)
+    found, sources = pedal_braking(laps, found, channels)
+    comparison = compare_laps(laps, found, event)
+    by_label = dict(zip(comparison.labels, sources, strict=True))
+    comparison.zones["onset_from"] = comparison.zones["label"].map(by_label)
+    return comparison
+
+
 #: What the Brake rule reads: the pedal, and the distance and speed its zones carry.
 _PEDAL_COLUMNS = ("Time", "Brake", "Distance", "Speed")
 

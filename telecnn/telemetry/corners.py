@@ -166,9 +166,10 @@ def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
 
 
 def with_corners(laps: list[Lap], corners: pd.DataFrame) -> list[Lap]:
-    """The laps, each with these corners (checked against the first lap's path)."""
-    for lap in laps:
-        lap.corners = corners
+    """The laps, each given these corners (checked first against the first lap's path: a
+    refusal changes no lap)."""
     if laps:
         corner_distances(laps[0], corners)
+    for lap in laps:
+        lap.corners = corners
     return laps

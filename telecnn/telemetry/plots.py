@@ -1,14 +1,27 @@
 """Figures of a lap (stacked channels against distance with events shaded, and the track map)
-and of laps compared (speed and time gap along the reference lap)."""
+and of laps compared (speed, each lap's zones and the time gap along the reference lap)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POINT_EVENTS, Lap, taxonomy_order
+from telecnn.telemetry.compare import unique_labels
+from telecnn.telemetry.schema import (
+    CHANNEL_KIND,
+    CHANNELS,
+    DRS_OPEN_CODES,
+    POINT_EVENTS,
+    SIM_ONLY_EVENTS,
+    Lap,
+    taxonomy_order,
+)
+from telecnn.telemetry.tables import lap_title, session_name
+from telecnn.telemetry.team_colors import team_color
 
 if TYPE_CHECKING:
     from telecnn.telemetry.compare import Comparison
@@ -29,14 +42,26 @@ UNITS = {
     "Throttle": "%",
     "RPM": "rpm",
     "nGear": "gear",
-    "Brake": "on",
-    "DRS": "code",
 }
+#: Channels drawn as off/on steps (DRS from fastf1's codes: open or not).
+ON_OFF = {"Brake": ("off", "on"), "DRS": ("closed", "open")}
+#: The least width an event is shaded with, as a share of the x axis (a 0.1 s wheelspin
+#: would be a hairline).
+MIN_SPAN_SHARE = 0.004
+
+
+def _channel_values(data: pd.DataFrame, name: str) -> np.ndarray:
+    values = data[name].to_numpy(dtype=float)
+    if name == "DRS":
+        return np.isin(values, list(DRS_OPEN_CODES)).astype(float)
+    return values
 
 
 def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = None) -> Any:
     """The lap's channels stacked against distance (time without it) with ``events`` shaded per
-    type (the rule events when None), and the X/Y track map coloured by speed when present."""
+    type (the rule events when None; shifts drawn in the gear panel), corner numbers over the
+    top panel where the circuit is known, and the X/Y track map coloured by speed with the
+    corners, the start/finish line and the direction of travel."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -50,82 +75,136 @@ def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = N
     x = data["Distance" if use_distance else "Time"].to_numpy(dtype=float)
     has_map = {"X", "Y"} <= set(data.columns)
     rows = max(len(channels), 1)
-    fig = plt.figure(figsize=(15 if has_map else 11, 1.5 * rows + 1.2))
-    grid = fig.add_gridspec(rows, 2 if has_map else 1, width_ratios=[2.2, 1] if has_map else None)
-    axes = []
+    ratio = _map_ratio(lap) if has_map else 1.0
+    fig = plt.figure(figsize=(11 + (4.5 if has_map else 0), 1.45 * rows + 1.4))
+    grid = fig.add_gridspec(
+        rows,
+        2 if has_map else 1,
+        width_ratios=[2.4, max(0.9, min(1.6, ratio))] if has_map else None,
+    )
+    axes: dict[str, Any] = {}
     for i, name in enumerate(channels):
-        ax = fig.add_subplot(grid[i, 0], sharex=axes[0] if axes else None)
-        draw = ax.step if CHANNEL_KIND[name] == "discrete" else ax.plot
-        kwargs = {"where": "post"} if draw == ax.step else {}
-        draw(x, data[name].to_numpy(dtype=float), color="0.15", lw=1.0, **kwargs)
-        ax.set_ylabel(f"{name}\n({UNITS.get(name, '')})", fontsize=8)
+        ax = fig.add_subplot(grid[i, 0], sharex=next(iter(axes.values()), None))
+        values = _channel_values(data, name)
+        if CHANNEL_KIND[name] == "discrete":
+            ax.step(x, values, where="post", color="0.15", lw=1.0)
+        else:
+            ax.plot(x, values, color="0.15", lw=1.0)
+        if name in ON_OFF:
+            ax.set_yticks([0, 1], ON_OFF[name])
+            ax.set_ylim(-0.15, 1.15)
+            ax.set_ylabel(name, fontsize=8)
+        else:
+            ax.set_ylabel(f"{name}\n({UNITS.get(name, '')})", fontsize=8)
         ax.tick_params(labelsize=7)
         if i < len(channels) - 1:
             ax.tick_params(labelbottom=False)
-        axes.append(ax)
+        axes[name] = ax
     if not axes:
-        axes.append(fig.add_subplot(grid[0, 0]))
-    axes[-1].set_xlabel("distance (m)" if use_distance else "time (s)")
+        axes["none"] = fig.add_subplot(grid[0, 0])
+    panels = list(axes.values())
+    panels[-1].set_xlabel("distance (m)" if use_distance else "time (s)")
     key = "distance" if use_distance else "time"
-    shown = _shade(axes, events, key)
-    handles = [Patch(color=EVENT_COLORS.get(e, "gray"), alpha=0.5, label=e) for e in shown]
+    shift_axis = axes.get("nGear") or axes.get("RPM") or panels[0]
+    shown = _shade(panels, shift_axis, events, key, float(np.ptp(x)) if len(x) else 1.0)
+    handles = [_legend_patch(Patch, e, lap) for e in shown]
     if handles:
-        axes[0].legend(
+        panels[0].legend(
             handles=handles,
-            loc="upper center",
+            loc="lower center",
             ncol=len(handles),
             fontsize=7,
-            bbox_to_anchor=(0.5, 1.45),
+            bbox_to_anchor=(0.5, 1.0 if lap.corners is None or not use_distance else 1.12),
             frameon=False,
         )
+    if use_distance:
+        _corner_labels(panels[0], lap)
     if has_map:
         _track_map(fig.add_subplot(grid[:, 1]), lap, events)
-    fig.suptitle(title or lap.meta.label(), fontsize=10, y=1.0)
+    fig.suptitle(title or lap_title(lap), fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def _shade(axes: list[Any], events: pd.DataFrame, key: str) -> list[str]:
+def _legend_patch(patch: Any, event: str, lap: Lap) -> Any:
+    label = f"{event} (unconfirmed)" if event in SIM_ONLY_EVENTS and lap.truth is None else event
+    return patch(color=EVENT_COLORS.get(event, "gray"), alpha=0.5, label=label)
+
+
+def _map_ratio(lap: Lap) -> float:
+    """Width over height of the track map."""
+    x, y = lap.data["X"].to_numpy(float), lap.data["Y"].to_numpy(float)
+    width, height = float(np.nanmax(x) - np.nanmin(x)), float(np.nanmax(y) - np.nanmin(y))
+    return width / height if height > 0 else 1.0
+
+
+def _shade(
+    axes: list[Any], shift_axis: Any, events: pd.DataFrame, key: str, span: float
+) -> list[str]:
+    """Shade interval events on every panel and draw point events (shifts) on one."""
     shown = []
     if events is None or len(events) == 0:
         return shown
+    least = MIN_SPAN_SHARE * span
     for name in taxonomy_order(events["event"]):
         rows = events[events["event"] == name]
         color = EVENT_COLORS.get(name, "gray")
         starts = rows[f"start_{key}"].to_numpy(dtype=float)
         ends = rows[f"end_{key}"].to_numpy(dtype=float)
-        for ax in axes:
-            for a, b in zip(starts, ends, strict=True):
-                if np.isnan(a):
-                    continue
-                if name in POINT_EVENTS:
-                    ax.axvline(a, color=color, lw=0.6, alpha=0.5)
-                else:
-                    ax.axvspan(a, max(b, a + 1e-6), color=color, alpha=0.25, lw=0)
+        for a, b in zip(starts, ends, strict=True):
+            if np.isnan(a):
+                continue
+            if name in POINT_EVENTS:
+                shift_axis.axvline(a, color=color, lw=0.8, alpha=0.7)
+                continue
+            strong = name in SIM_ONLY_EVENTS  # short: drawn darker to be seen
+            for ax in axes:
+                ax.axvspan(a, max(b, a + least), color=color, alpha=0.45 if strong else 0.22, lw=0)
         shown.append(name)
     return shown
+
+
+def _corner_labels(ax: Any, lap: Lap, distances: np.ndarray | None = None) -> None:
+    """Corner numbers above the panel, at each corner's distance along the lap."""
+    if lap.corners is None:
+        return
+    from telecnn.telemetry.corners import corner_distances
+
+    at = corner_distances(lap, lap.corners) if distances is None else distances
+    for label, d in zip(lap.corners["corner"], at, strict=True):
+        ax.annotate(
+            label,
+            (d, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="0.25",
+        )
+        ax.axvline(d, color="0.6", lw=0.5, ls=":")
 
 
 def _track_map(ax: Any, lap: Lap, events: pd.DataFrame) -> None:
     data = lap.data
     xs, ys = data["X"].to_numpy(dtype=float), data["Y"].to_numpy(dtype=float)
     color = data["Speed"].to_numpy(dtype=float) if "Speed" in data else None
-    ax.plot(xs, ys, color="0.8", lw=4, zorder=1)
-    points = ax.scatter(xs, ys, c=color, cmap="viridis", s=8, zorder=2)
+    ax.plot(xs, ys, color="0.85", lw=5, zorder=1, solid_capstyle="round")
+    points = ax.scatter(xs, ys, c=color, cmap="viridis", s=7, zorder=2)
     if color is not None:
-        ax.figure.colorbar(points, ax=ax, fraction=0.04, label="Speed (km/h)")
+        ax.figure.colorbar(points, ax=ax, fraction=0.04, pad=0.02, label="Speed (km/h)")
     t = data["Time"].to_numpy(dtype=float)
     if events is not None and len(events):
-        for name in set(events["event"]):
+        for name in taxonomy_order(events["event"]):
             if name in POINT_EVENTS:
                 continue
             at = events.loc[events["event"] == name, "start_time"].to_numpy(dtype=float)
-            ex, ey = np.interp(at, t, xs), np.interp(at, t, ys)
             ax.scatter(
-                ex,
-                ey,
+                np.interp(at, t, xs),
+                np.interp(at, t, ys),
                 marker="o",
-                s=40,
+                s=42,
                 facecolors="none",
                 edgecolors=EVENT_COLORS.get(name, "gray"),
                 lw=1.5,
@@ -134,51 +213,168 @@ def _track_map(ax: Any, lap: Lap, events: pd.DataFrame) -> None:
             )
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="best", title="event starts", title_fontsize=7)
-    ax.set_aspect("equal", adjustable="datalim")
+    _start_and_direction(ax, xs, ys)
+    if lap.corners is not None and np.isfinite(lap.corners[["X", "Y"]].to_numpy(float)).all():
+        _map_corners(ax, lap.corners, xs, ys)
+    ax.set_aspect("equal", adjustable="box")
+    pad_x, pad_y = 0.06 * np.ptp(xs), 0.06 * np.ptp(ys)
+    ax.set_xlim(np.nanmin(xs) - pad_x, np.nanmax(xs) + pad_x)
+    ax.set_ylim(np.nanmin(ys) - pad_y, np.nanmax(ys) + pad_y)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title("track map", fontsize=9)
 
 
-def plot_comparison(laps: list[Lap], comparison: Comparison) -> Any:
-    """Each lap's speed along the reference lap's distance, its zones of the compared event
-    drawn bold and the reference's numbered; below, each lap's time gap to the reference."""
+def _start_and_direction(ax: Any, xs: np.ndarray, ys: np.ndarray) -> None:
+    """The start/finish line across the track at the first sample, and an arrow a little
+    further on showing which way the lap runs."""
+    if len(xs) < 8:
+        return
+    ahead = max(4, len(xs) // 40)
+    dx, dy = xs[ahead] - xs[0], ys[ahead] - ys[0]
+    norm = float(np.hypot(dx, dy)) or 1.0
+    half = 0.035 * max(np.ptp(xs), np.ptp(ys))
+    nx, ny = -dy / norm * half, dx / norm * half
+    ax.plot([xs[0] - nx, xs[0] + nx], [ys[0] - ny, ys[0] + ny], color="black", lw=2.5, zorder=4)
+    ax.annotate(
+        "",
+        xy=(xs[2 * ahead], ys[2 * ahead]),
+        xytext=(xs[ahead], ys[ahead]),
+        arrowprops={"arrowstyle": "-|>", "color": "black", "lw": 1.5},
+        zorder=4,
+    )
+    ax.annotate("start/finish", (xs[0] + nx, ys[0] + ny), fontsize=7, ha="center", va="bottom")
+
+
+def _map_corners(ax: Any, corners: pd.DataFrame, xs: np.ndarray, ys: np.ndarray) -> None:
+    """Corner labels beside the track, pushed away from its centre."""
+    cx, cy = float(np.nanmean(xs)), float(np.nanmean(ys))
+    push = 0.05 * max(np.ptp(xs), np.ptp(ys))
+    for row in corners.itertuples():
+        away = np.array([row.X - cx, row.Y - cy])
+        away = away / (np.hypot(*away) or 1.0) * push
+        ax.annotate(
+            row.corner,
+            (row.X + away[0], row.Y + away[1]),
+            fontsize=7,
+            ha="center",
+            va="center",
+            color="0.1",
+            zorder=5,
+        )
+
+
+def lap_colors(laps: list[Lap]) -> list[str]:
+    """A colour per lap: its team's (fastf1's colours) where the team is known and not taken
+    by an earlier lap of another driver, else matplotlib's cycle."""
     import matplotlib.pyplot as plt
 
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(13, 6.5), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]}
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    out, used = [], {}
+    for k, lap in enumerate(laps):
+        color = team_color(lap.meta.team, lap.meta.year)
+        if color is None or used.get(color, lap.meta.driver) != lap.meta.driver:
+            color = cycle[k % len(cycle)]
+        used.setdefault(color, lap.meta.driver)
+        out.append(color)
+    return out
+
+
+def plot_comparison(laps: list[Lap], comparison: Comparison) -> Any:
+    """Each lap's speed along the reference lap's distance (the reference's zones shaded and
+    labelled by corner), a strip of every lap's zones, and each lap's time gap to the
+    reference (+ is slower)."""
+    import matplotlib.pyplot as plt
+
+    fig, (top, strip, bottom) = plt.subplots(
+        3,
+        1,
+        figsize=(13, 7.5),
+        sharex=True,
+        gridspec_kw={"height_ratios": [2.4, 0.3 + 0.18 * len(laps), 1.1]},
     )
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, (lap, label) in enumerate(zip(laps, comparison.labels, strict=True)):
-        color = colors[k % len(colors)]
-        d, t = comparison.aligned[k], lap.data["Time"].to_numpy(dtype=float)
-        speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
-        if speed is not None:
-            top.plot(d, speed, color=color, lw=1.0, label=label)
-            for row in comparison.events[k].itertuples():
-                inside = (t >= row.start_time) & (t <= row.end_time)
-                top.plot(d[inside], speed[inside], color=color, lw=3.0, alpha=0.8)
-        if k:
-            bottom.plot(comparison.distance, comparison.gaps[label], color=color, lw=1.2)
+    colors = lap_colors(laps)
+    color = EVENT_COLORS.get(comparison.event, "gray")
     for row in comparison.events[0].itertuples():
-        top.annotate(
-            str(row.Index + 1),
-            (row.start_distance, 1.0),
-            xycoords=("data", "axes fraction"),
-            ha="center",
-            va="bottom",
-            fontsize=7,
-        )
+        top.axvspan(row.start_distance, row.end_distance, color=color, alpha=0.15, lw=0)
+    for k, (lap, label) in enumerate(zip(laps, comparison.labels, strict=True)):
+        d = comparison.aligned[k]
+        if "Speed" in lap.data:
+            top.plot(
+                d, lap.data["Speed"].to_numpy(dtype=float), color=colors[k], lw=1.1, label=label
+            )
+        spans = [
+            (r.start_distance, r.end_distance - r.start_distance)
+            for r in comparison.events[k].itertuples()
+        ]
+        strip.broken_barh(spans, (k - 0.4, 0.8), color=colors[k], alpha=0.8)
+        if k:
+            bottom.plot(comparison.distance, comparison.gaps[label], color=colors[k], lw=1.2)
+    _zone_labels(top, comparison)
     top.set_ylabel("Speed (km/h)")
     top.legend(fontsize=8, loc="lower right")
     top.set_title(
-        f"{comparison.event} zones (bold, numbered on the reference), "
-        f"against {comparison.labels[0]}",
+        f"{comparison.event} zones of {comparison.labels[0]} shaded; each lap's below",
         fontsize=9,
         pad=14,
     )
+    strip.set_yticks(range(len(laps)), comparison.labels, fontsize=7)
+    strip.set_ylim(len(laps) - 0.5, -0.5)
+    strip.set_ylabel(comparison.event, fontsize=8)
     bottom.axhline(0.0, color="0.3", lw=0.8)
-    bottom.set_ylabel(f"gap to {comparison.labels[0]} (s)", fontsize=8)
+    bottom.set_ylabel(f"gap to {comparison.labels[0]}\n(s, + = slower)", fontsize=8)
     bottom.set_xlabel(f"distance along {comparison.labels[0]} (m)")
+    fig.suptitle(session_name(laps), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _zone_labels(ax: Any, comparison: Comparison) -> None:
+    """Each reference zone's corner (or its number) over the speed panel."""
+    ref = comparison.zones[comparison.zones["label"] == comparison.labels[0]]
+    for row in ref.itertuples():
+        name = row.corner if isinstance(row.corner, str) else str(row.zone)
+        ax.annotate(
+            name,
+            (row.start_distance, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=7,
+        )
+
+
+def lap_figure_paths(laps: list[Lap], path: str | Path) -> list[Path]:
+    """Where each lap's figure goes: ``path`` for one lap; for several, one file a lap named
+    after it (``events.png`` -> ``events_VER_lap12.png``)."""
+    path = Path(path)
+    if len(laps) == 1:
+        return [path]
+    names = [
+        re.sub(r"[^A-Za-z0-9#-]+", "_", label).replace("#", "n") for label in unique_labels(laps)
+    ]
+    return [path.with_name(f"{path.stem}_{name}{path.suffix}") for name in names]
+
+
+def save_lap_figures(
+    laps: list[Lap], found: list[pd.DataFrame], path: str | Path, progress: bool = True
+) -> list[Path]:
+    """Each lap's :func:`plot_lap` saved (atomically) at :func:`lap_figure_paths`."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    from telecnn.atomic import save_figure
+
+    targets = lap_figure_paths(laps, path)
+    items = tqdm(
+        list(zip(laps, found, targets, strict=True)),
+        desc="figures",
+        unit="lap",
+        file=sys.stderr,
+        disable=not progress or len(laps) < 2,
+        leave=False,
+    )
+    return [save_figure(plot_lap(lap, events), target) for lap, events, target in items]

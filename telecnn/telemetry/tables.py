@@ -31,6 +31,34 @@ def lap_header(lap: Lap) -> str:
     return line
 
 
+def session_name(laps: Sequence[Lap]) -> str:
+    """What the laps are from: ``2025 Chinese Grand Prix R``, a file's name, or the simulator's
+    circuit."""
+    m = laps[0].meta if laps else None
+    if m is None:
+        return "no laps"
+    where = " ".join(str(x) for x in (m.year, m.event, m.session) if x)
+    if m.event or m.session:
+        return where
+    year = f" ({m.year})" if m.year else ""
+    if m.circuit:
+        return f"simulated {m.circuit}{year}"
+    sources = list(dict.fromkeys(lap.meta.source.removeprefix("file:") for lap in laps))
+    return (sources[0] if len(sources) == 1 else f"{len(sources)} files") + year
+
+
+def lap_title(lap: Lap) -> str:
+    """A figure's title: who, which lap, its lap time and where it is from."""
+    m = lap.meta
+    time = f", {_lap_time_text(m.lap_time)}" if m.lap_time else ""
+    return f"{m.label()}{time} - {session_name([lap])}"
+
+
+def _lap_time_text(seconds: float) -> str:
+    minutes, rest = divmod(float(seconds), 60.0)
+    return f"{int(minutes)}:{rest:06.3f}" if minutes else f"{rest:.3f} s"
+
+
 def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
     """Events as an aligned table (times in s, distances in m, speeds in km/h)."""
     if len(events) == 0:

@@ -89,3 +89,18 @@ def test_split_events_gives_each_lap_what_it_gives_alone():
     for lap, table in zip(laps, together, strict=True):
         alone = rule_events(pd.DataFrame(lap))
         pd.testing.assert_frame_equal(table.reset_index(drop=True), alone)
+
+
+def test_a_car_standing_on_the_grid_has_no_events(race_file) -> None:
+    """Lap 1 starts from the grid: the CNN alone marks a braking zone and a downshift at 0 km/h
+    there; detect_laps reports nothing while the car stands and keeps every other event."""
+    from telecnn.telemetry.detector.running import STANDSTILL_KMH, choose_detector, detect_laps
+    from telecnn.telemetry.sources import read_laps
+
+    lap = read_laps(race_file, ["NOR"], [1])[0]
+    raw = choose_detector("cnn").detect_laps([lap], None, 64, False)[0]
+    standing = lap.data.Time[lap.data.Speed >= STANDSTILL_KMH].iloc[0]
+    assert (raw.end_time < standing).any()
+    events = detect_laps([lap], "cnn")[0]
+    assert (events.end_time >= standing).all()
+    assert len(events) == (raw.end_time >= standing).sum() > 30

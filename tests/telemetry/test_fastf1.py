@@ -194,3 +194,59 @@ def test_compare_laps_through_a_fastf1_session(real_laps, monkeypatch, tmp_path)
     first = result.stdout.splitlines()[0]
     assert first.startswith("HAM lap ") and " vs LEC lap " in first
     assert fig.read_bytes()[:4] == b"\x89PNG"
+
+
+class CircuitSession(TimingData):
+    """A timing session that, like a loaded fastf1 ``Session``, gives its circuit's info."""
+
+    def __init__(self, info: object) -> None:
+        super().__init__()
+        self.info = info
+
+    def get_circuit_info(self) -> object:
+        if isinstance(self.info, Exception):
+            raise self.info
+        return self.info
+
+
+def _laps_on(session: TimingData, real_laps: Laps) -> Laps:
+    session.car_data, session.pos_data = real_laps.session.car_data, real_laps.session.pos_data
+    return Laps(pd.DataFrame(real_laps), session=session)
+
+
+def test_corners_come_from_fastf1s_circuit_info(real_laps: Laps) -> None:
+    """The session's ``get_circuit_info().corners`` (a real fastf1 ``CircuitInfo``) numbers the
+    braking zones: here corners at LEC's slowest points, which HAM and NOR brake into too."""
+    from fastf1.mvapi import CircuitInfo
+
+    from telecnn.telemetry.detector.running import detect_laps
+
+    lec = session_laps(real_laps, ["LEC"], "fastest")[0]
+    speed = lec.data["Speed"].to_numpy(float)
+    slow = [k for k in range(1, len(speed) - 1) if speed[k] <= speed[k - 1 : k + 2].min()]
+    slow = [k for k in slow if speed[k] < 160]
+    corners = pd.DataFrame(
+        {
+            "Number": np.arange(1, len(slow) + 1),
+            "Letter": "",
+            "X": lec.data["X"].to_numpy()[slow],
+            "Y": lec.data["Y"].to_numpy()[slow],
+            "Angle": 0.0,
+            "Distance": lec.distance[slow],
+        }
+    )
+    info = CircuitInfo(corners, corners.iloc[:0], corners.iloc[:0], 0.0)
+    laps = session_laps(_laps_on(CircuitSession(info), real_laps), ["HAM", "NOR"], "fastest")
+    assert all(lap.corners is not None and len(lap.corners) == len(slow) for lap in laps)
+    labelled = [
+        ev[ev.event == "braking"].dropna(subset=["corner"]) for ev in detect_laps(laps, "rules")
+    ]
+    assert all(len(ev) >= len(slow) - 1 for ev in labelled)
+    assert set(labelled[0].corner) & set(labelled[1].corner) >= {"T1", "T2"}
+
+
+def test_a_session_without_circuit_info_notes_it(real_laps: Laps) -> None:
+    session = CircuitSession(ConnectionError("Failed to load any schedule data"))
+    laps = session_laps(_laps_on(session, real_laps), ["HAM"], "fastest")
+    assert laps[0].corners is None
+    assert any("no corner numbers" in note for note in laps[0].meta.notes)

@@ -1,0 +1,56 @@
+"""CLI command ``report``: a race as one self-contained HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from telecnn.cli.detection import detector_options, resolve_detector
+from telecnn.cli.errors import UserError
+from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+
+
+@click.command("report")
+@source_options
+@detector_options
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The .html page to write (one file: figures embedded, viewable offline).",
+)
+def report_command(
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    out: Path,
+    **options: object,
+) -> None:
+    """One HTML page of a race or session: the summary per driver, the energy chart, each
+    driver's fastest lap with its events, and the two fastest compared corner by corner.
+
+    Sources as for summarize (a --session: every driver, every lap, unless given). The page is
+    written once it is whole: a failure leaves any earlier page as it was.
+    """
+    from telecnn.atomic import write_text
+    from telecnn.telemetry.detector.running import detect_laps
+    from telecnn.telemetry.report import build_report
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"--out {out}: the report is an .html file")
+    chans, chosen = resolve_detector(detector, channels, model_path)
+    source = pop_source(options)
+    if source.get("session"):  # a session's every lap of every driver, unless told otherwise
+        source["lap"] = source.get("lap") or "all"
+        source["driver"] = source.get("driver") or ("all",)
+    laps = laps_from_options(**source)
+    found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
+    click.echo(f"building the report of {len(laps)} laps", err=True)
+    write_text(out, build_report(laps, found, chans, detector=detector))
+    click.echo(f"wrote {out}")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's command to the root group."""
+    group.add_command(report_command)

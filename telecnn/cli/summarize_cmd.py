@@ -1,0 +1,92 @@
+"""CLI command ``summarize``: a race (or any laps) as one table per driver and lap, the medians
+per driver, and the energy picture as a figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from telecnn.cli.detection import check_out, detector_options, resolve_detector
+from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+
+#: Above this many laps the per-lap table goes to --out only; the medians are printed.
+PRINTED_LAPS = 60
+
+
+@click.command("summarize")
+@source_options
+@detector_options
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the per-lap table to .csv, .json (a list of records) or .parquet.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path),
+    help="Figure: lift-and-coast, clipping and lap time per driver, lap by lap.",
+)
+def summarize_command(
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    out: Path | None,
+    plot: Path | None,
+    **options: object,
+) -> None:
+    """Per driver and lap: lap time, braking, lift-and-coast, clipping, DRS, shifts, speeds
+    (and tyres, stint, pits and track status from a fastf1 session); then per driver (and
+    stint) the medians.
+
+    Sources as for detect-events; every lap (a --session: every driver too) unless told.
+    """
+    from telecnn.telemetry.detector.running import detect_laps
+    from telecnn.telemetry.lap_summary import (
+        driver_medians,
+        format_table,
+        no_lap_time,
+        summarize_laps,
+    )
+    from telecnn.telemetry.tables import session_name
+    from telecnn.words import count
+
+    check_out(out)
+    chans, chosen = resolve_detector(detector, channels, model_path)
+    source = pop_source(options)
+    if source.get("session"):  # a session's every lap of every driver, unless told otherwise
+        source["lap"] = source.get("lap") or "all"
+        source["driver"] = source.get("driver") or ("all",)
+    laps = laps_from_options(**source)
+    found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
+    table = summarize_laps(laps, found, chans)
+    click.echo(f"{session_name(laps)}: {count(len(laps), 'lap')}, detector {detector}")
+    if len(table) <= PRINTED_LAPS:
+        click.echo(format_table(table))
+    elif out is None:
+        click.echo(f"  ({len(table)} laps: the per-lap table goes to --out FILE)")
+    click.echo("per driver, medians over laps" + (" and stints" if "stint" in table else ""))
+    click.echo(format_table(driver_medians(table)))
+    missing = no_lap_time(table)
+    if missing:
+        have = "has" if missing == 1 else "have"
+        click.echo(
+            f"note: {missing} of {count(len(table), 'lap')} {have} no lap time (shown as -)",
+            err=True,
+        )
+    if out is not None:
+        from telecnn.telemetry.sources.files import write_frame
+
+        write_frame(table, out)
+        click.echo(f"wrote {out}")
+    if plot is not None:
+        from telecnn.atomic import save_figure
+        from telecnn.telemetry.race_plots import plot_summary
+
+        save_figure(plot_summary(table, session_name(laps), laps[0].meta.year), plot)
+        click.echo(f"wrote {plot}")
+
+
+def register(group: click.Group) -> None:
+    """Add this module's command to the root group."""
+    group.add_command(summarize_command)

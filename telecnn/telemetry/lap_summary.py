@@ -1,0 +1,149 @@
+"""A race in one table: per driver and lap, its time, braking, energy (lift-and-coast and
+clipping), DRS, shifts and speeds, with what timing says of tyres and pits; and per driver
+(and stint) the medians over laps.
+
+>>> from telecnn.telemetry.lap_summary import summarize
+>>> table = summarize(laps)                   # runs the shipped CNN; or summarize(laps, "rules")
+>>> driver_medians(table)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from telecnn.telemetry.schema import Lap, supported_events
+from telecnn.telemetry.tables import seconds_of
+
+#: The per-lap columns, in order; timing columns no lap has are left out.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "driver",
+    "lap",
+    "lap_time",
+    "braking_zones",
+    "braking_s",
+    "lift_coast_s",
+    "clipping_s",
+    "drs_s",
+    "upshifts",
+    "downshifts",
+    "min_speed",
+    "top_speed",
+)
+#: What timing adds where a source has it (fastf1's ``Laps``, lap exports).
+TIMING_COLUMNS: tuple[str, ...] = (
+    "team",
+    "compound",
+    "tyre_life",
+    "stint",
+    "pit_in",
+    "pit_out",
+    "track_status",
+)
+#: The columns that medians are taken of.
+MEDIAN_COLUMNS: tuple[str, ...] = SUMMARY_COLUMNS[2:]
+
+
+def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = None) -> dict:
+    """One lap's summary (:data:`SUMMARY_COLUMNS` and the timing it has); NaN for what the
+    channels read cannot show (``--channels Speed``: no clipping, no DRS)."""
+    read = [c for c in lap.channels if channels is None or c in channels]
+    shown = set(supported_events(read))
+    kinds = events["event"] if len(events) else pd.Series(dtype=object)
+
+    def seconds(event: str) -> float:
+        return seconds_of(events, event) if event in shown else np.nan
+
+    def count(event: str) -> float:
+        return float((kinds == event).sum()) if event in shown else np.nan
+
+    speed = lap.data["Speed"].to_numpy(float) if "Speed" in lap.data else np.array([np.nan])
+    meta = lap.meta
+    row = {
+        "driver": meta.driver or meta.circuit or meta.source.removeprefix("file:"),
+        "lap": meta.lap_number,
+        "lap_time": np.nan if meta.lap_time is None else float(meta.lap_time),
+        "braking_zones": count("braking"),
+        "braking_s": seconds("braking"),
+        "lift_coast_s": seconds("lift_coast"),
+        "clipping_s": seconds("clipping"),
+        "drs_s": seconds("drs"),
+        "upshifts": count("upshift"),
+        "downshifts": count("downshift"),
+        "min_speed": float(np.nanmin(speed)) if np.isfinite(speed).any() else np.nan,
+        "top_speed": float(np.nanmax(speed)) if np.isfinite(speed).any() else np.nan,
+    }
+    return row | {name: getattr(meta, name) for name in TIMING_COLUMNS}
+
+
+def summarize_laps(
+    laps: Sequence[Lap], found: Sequence[pd.DataFrame], channels: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The per-lap table of laps whose events are ``found`` (from any detector)."""
+    rows = [lap_row(lap, ev, channels) for lap, ev in zip(laps, found, strict=True)]
+    table = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, *TIMING_COLUMNS])
+    empty = [c for c in TIMING_COLUMNS if table[c].isna().all()]
+    table = table.drop(columns=empty)
+    for name in ("lap", "stint"):
+        if name in table:
+            table[name] = table[name].astype("Int64")
+    for name in ("braking_zones", "upshifts", "downshifts"):
+        if table[name].notna().all():
+            table[name] = table[name].astype(int)
+    return table
+
+
+def summarize(
+    laps: Any,
+    detector: Any = "cnn",
+    channels: Sequence[str] | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """The per-lap table of any laps (:func:`~telecnn.telemetry.sources.as_laps` takes fastf1
+    sessions, files, frames), their events found by ``detector`` (the CNN, ``"rules"`` or a
+    checkpoint)."""
+    from telecnn.telemetry.detector.running import detect_laps
+    from telecnn.telemetry.sources import as_laps
+
+    laps = as_laps(laps)
+    found = detect_laps(laps, detector, channels, progress=progress)
+    return summarize_laps(laps, found, channels)
+
+
+def driver_medians(table: pd.DataFrame) -> pd.DataFrame:
+    """Per driver (and per stint, where stints are known) the number of laps and the median of
+    each per-lap figure."""
+    keys = ["driver", "stint"] if "stint" in table and table["stint"].notna().any() else ["driver"]
+    columns = [c for c in MEDIAN_COLUMNS if c in table]
+    grouped = table.groupby(keys, sort=False, dropna=False)
+    out = grouped[columns].median()
+    out.insert(0, "laps", grouped.size())
+    return out.reset_index()
+
+
+def no_lap_time(table: pd.DataFrame) -> int:
+    """How many laps have no lap time (timing gave none and the samples cannot tell)."""
+    return int(table["lap_time"].isna().sum())
+
+
+def as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as strings: lap times to 0.001 s, other figures to 0.1, counts whole, ``-``
+    for what is missing."""
+    out = table.astype(object).copy()
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_float_dtype(column):
+            digits = 3 if name == "lap_time" else 1
+            out[name] = [("-" if pd.isna(v) else f"{v:.{digits}f}") for v in column]
+        else:
+            out[name] = ["-" if v is None or v is pd.NA or v != v else str(v) for v in column]
+    return out
+
+
+def format_table(table: pd.DataFrame) -> str:
+    """A summary table as aligned text (:func:`as_text`)."""
+    text = as_text(table).to_string(index=False)
+    return "\n".join("  " + line for line in text.splitlines())

@@ -1,0 +1,84 @@
+"""`telecnn summarize` and its Python twin on real laps: the per-lap table, the medians per
+driver (and stint), the energy figure, and laps without a lap time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from telecnn.cli import main
+from telecnn.telemetry.lap_summary import driver_medians, summarize, summarize_laps
+from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.tables import seconds_of
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_a_race_lap_by_lap(china_laps: list[Lap]) -> None:
+    found = [rule_events(lap) for lap in china_laps]
+    table = summarize_laps(china_laps, found)
+    assert len(table) == len(china_laps)
+    assert list(table.driver.unique()) == ["NOR", "PIA", "RUS", "VER"]
+    lap, events = china_laps[3], found[3]
+    row = table.iloc[3]
+    assert row.lap == lap.meta.lap_number and row.lap_time == pytest.approx(lap.meta.lap_time)
+    assert row.braking_zones == (events.event == "braking").sum()
+    assert row.braking_s == pytest.approx(seconds_of(events, "braking"))
+    assert row.top_speed == lap.data.Speed.max() and row.min_speed == lap.data.Speed.min()
+    racing = table[table.lap > 1]  # the standing start is no racing lap
+    assert (racing.braking_zones >= 6).all() and (racing.top_speed > 290).all()
+    medians = driver_medians(table)
+    assert list(medians.driver) == ["NOR", "PIA", "RUS", "VER"]
+    nor = table[table.driver == "NOR"]
+    assert medians.loc[0, "laps"] == len(nor)
+    assert medians.loc[0, "lap_time"] == pytest.approx(nor.lap_time.median())
+
+
+def test_2026_laps_have_clipping_and_no_drs(bahrain_laps: list[Lap]) -> None:
+    laps = [lap for lap in bahrain_laps if lap.meta.driver == "LEC"][:30]
+    table = summarize(laps, "rules")
+    assert (table.drs_s == 0).all()
+    fast = table[table.lap_time < table.lap_time.min() * 1.03]  # push laps
+    assert len(fast) and (fast.clipping_s > 0).all()
+
+
+def test_what_the_channels_cannot_show_is_missing_not_zero(china_laps: list[Lap]) -> None:
+    table = summarize(china_laps[:3], "rules", channels=["Speed"])
+    assert table.clipping_s.isna().all() and table.drs_s.isna().all()
+    assert table.braking_zones.notna().all() and (table.braking_zones > 0).all()
+
+
+def test_timing_columns_and_stints_from_fastf1_laps(hungary_dir: Path) -> None:
+    table = summarize(sorted(hungary_dir.glob("*.json"))[:3], "rules")
+    assert {"team", "compound", "tyre_life", "stint", "track_status"} <= set(table.columns)
+    assert set(table.compound) == {"SOFT"}
+    assert "stint" in driver_medians(table).columns
+
+
+def test_the_command_writes_the_table_and_the_figure(race_file: Path, tmp_path: Path) -> None:
+    out, fig = tmp_path / "summary.parquet", tmp_path / "energy.png"
+    result = run("summarize", "--file", str(race_file), "--detector", "rules",
+                 "--out", str(out), "--plot", str(fig))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert len(table) == 224 and table.groupby("driver").lap.nunique().eq(56).all()
+    assert "the per-lap table goes to --out" not in result.stdout  # --out given
+    assert "per driver, medians over laps" in result.stdout
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_laps_without_a_lap_time_are_noted(hungary_laps: dict[str, Lap], tmp_path: Path) -> None:
+    """A bare CSV export carries no lap time: the table shows -, stderr says so, exit 0."""
+    path = tmp_path / "nor.csv"
+    hungary_laps["NOR"].data.to_csv(path, index=False)
+    result = run("summarize", "--file", str(path), "--detector", "rules")
+    assert result.exit_code == 0, result.output
+    assert "note: 1 of 1 lap has no lap time" in result.stderr
+    row = result.stdout.splitlines()[2].split()
+    assert row[:3] == ["nor.csv", "-", "-"] and int(row[3]) > 5  # braking zones still counted
