@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.detection import check_out, detector_options, resolve_detector
+from telecnn.cli.detection import (
+    check_out,
+    detector_options,
+    figure_option,
+    resolve_detector,
+    table_out_option,
+)
 from telecnn.cli.errors import UserError
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
@@ -25,16 +31,8 @@ ZONE_EVENTS = tuple(e for e in EVENT_TYPES if e not in POINT_EVENTS)
     help="The zones to compare.",
 )
 @detector_options
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Write the zone table to .csv, .json (a list of records) or .parquet.",
-)
-@click.option(
-    "--plot",
-    type=click.Path(path_type=Path),
-    help="Figure: the laps' speed with their zones, and each one's time gap to the first.",
-)
+@table_out_option("the zone table")
+@figure_option("Figure: the laps' speed with their zones, and each one's time gap to the first.")
 def compare_laps_command(
     event: str,
     detector: str,

@@ -40,6 +40,20 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def table_out_option(what: str) -> Callable[..., Any]:
+    """``--out``: write ``what`` as a table (CSV, JSON records or Parquet)."""
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        help=f"Write {what} to .csv, .json (a list of records) or .parquet.",
+    )
+
+
+def figure_option(help_text: str) -> Callable[..., Any]:
+    """``--plot``: save a figure (png, pdf, svg by its suffix)."""
+    return click.option("--plot", type=click.Path(path_type=Path), help=help_text)
+
+
 def parse_channels(value: str | None) -> list[str] | None:
     """``Speed,Throttle`` as a list (None when not given); an empty list is refused."""
     if value is None:

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from telecnn.cli.common_options import device_option, resolve_run_folder, run_folder_options
-from telecnn.cli.detection import check_out, detector_options, parse_channels, resolve_detector
+from telecnn.cli.detection import (
+    check_out,
+    detector_options,
+    figure_option,
+    parse_channels,
+    resolve_detector,
+    table_out_option,
+)
 from telecnn.cli.source_options import ERAS, laps_from_options, pop_source, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
@@ -19,16 +26,10 @@ DEFAULT_RUN_DIR = "runs/events"
 @click.command("detect-events")
 @source_options
 @detector_options
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Write all events to .csv, .json (a list of records) or .parquet.",
-)
-@click.option(
-    "--plot",
-    type=click.Path(path_type=Path),
-    help="Figure of the lap's channels with the events shaded, and its track map (several "
-    "laps: one file a lap, named after it).",
+@table_out_option("all events")
+@figure_option(
+    "Figure of the lap's channels with the events shaded, and its track map (several "
+    "laps: one file a lap, named after it)."
 )
 @click.option("--batch-size", default=64, show_default=True, help="Laps per forward pass.")
 @click.option(

@@ -8,7 +8,7 @@ import click
 
 from telecnn.cli.detection import detector_options, resolve_detector
 from telecnn.cli.errors import UserError
-from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+from telecnn.cli.source_options import pop_source, race_laps_from_options, source_options
 
 
 @click.command("report")
@@ -40,11 +40,7 @@ def report_command(
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out {out}: the report is an .html file")
     chans, chosen = resolve_detector(detector, channels, model_path)
-    source = pop_source(options)
-    if source.get("session"):  # a session's every lap of every driver, unless told otherwise
-        source["lap"] = source.get("lap") or "all"
-        source["driver"] = source.get("driver") or ("all",)
-    laps = laps_from_options(**source)
+    laps = race_laps_from_options(pop_source(options))
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     click.echo(f"building the report of {len(laps)} laps", err=True)
     write_text(out, build_report(laps, found, chans, detector=detector))

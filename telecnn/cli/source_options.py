@@ -170,3 +170,12 @@ def laps_from_options(
 
         with_corners(laps, read_corners(corners_file))
     return laps
+
+
+def race_laps_from_options(source: dict[str, Any]) -> list[Any]:
+    """:func:`laps_from_options` for the commands that look at a whole race (``summarize``,
+    ``report``): a ``--session`` gives every lap of every driver unless told otherwise."""
+    if source.get("session"):
+        source = {**source, "lap": source.get("lap") or "all"}
+        source["driver"] = source.get("driver") or ("all",)
+    return laps_from_options(**source)

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.detection import check_out, detector_options, resolve_detector
-from telecnn.cli.source_options import laps_from_options, pop_source, source_options
+from telecnn.cli.detection import (
+    check_out,
+    detector_options,
+    figure_option,
+    resolve_detector,
+    table_out_option,
+)
+from telecnn.cli.source_options import pop_source, race_laps_from_options, source_options
 
 #: Above this many laps the per-lap table goes to --out only; the medians are printed.
 PRINTED_LAPS = 60
@@ -17,16 +23,8 @@ PRINTED_LAPS = 60
 @click.command("summarize")
 @source_options
 @detector_options
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Write the per-lap table to .csv, .json (a list of records) or .parquet.",
-)
-@click.option(
-    "--plot",
-    type=click.Path(path_type=Path),
-    help="Figure: lift-and-coast, clipping and lap time per driver, lap by lap.",
-)
+@table_out_option("the per-lap table")
+@figure_option("Figure: lift-and-coast, clipping and lap time per driver, lap by lap.")
 def summarize_command(
     detector: str,
     channels: str | None,
@@ -53,11 +51,7 @@ def summarize_command(
 
     check_out(out)
     chans, chosen = resolve_detector(detector, channels, model_path)
-    source = pop_source(options)
-    if source.get("session"):  # a session's every lap of every driver, unless told otherwise
-        source["lap"] = source.get("lap") or "all"
-        source["driver"] = source.get("driver") or ("all",)
-    laps = laps_from_options(**source)
+    laps = race_laps_from_options(pop_source(options))
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     table = summarize_laps(laps, found, chans)
     click.echo(f"{session_name(laps)}: {count(len(laps), 'lap')}, detector {detector}")

@@ -172,18 +172,23 @@ def _corner_labels(ax: Any, lap: Lap, distances: np.ndarray | None = None) -> No
 
     at = corner_distances(lap, lap.corners) if distances is None else distances
     for label, d in zip(lap.corners["corner"], at, strict=True):
-        ax.annotate(
-            label,
-            (d, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, 2),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=7,
-            color="0.25",
-        )
+        _label_above(ax, label, d, "center", color="0.25")
         ax.axvline(d, color="0.6", lw=0.5, ls=":")
+
+
+def _label_above(ax: Any, text: str, x: float, ha: str, color: str = "black") -> None:
+    """A small label just above the panel at ``x`` (data units)."""
+    ax.annotate(
+        text,
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 2),
+        textcoords="offset points",
+        ha=ha,
+        va="bottom",
+        fontsize=7,
+        color=color,
+    )
 
 
 def _track_map(ax: Any, lap: Lap, events: pd.DataFrame) -> None:
@@ -334,16 +339,7 @@ def _zone_labels(ax: Any, comparison: Comparison) -> None:
     ref = comparison.zones[comparison.zones["label"] == comparison.labels[0]]
     for row in ref.itertuples():
         name = row.corner if isinstance(row.corner, str) else str(row.zone)
-        ax.annotate(
-            name,
-            (row.start_distance, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(0, 2),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=7,
-        )
+        _label_above(ax, name, row.start_distance, "left")
 
 
 def lap_figure_paths(laps: list[Lap], path: str | Path) -> list[Path]:
