@@ -6,7 +6,8 @@ bit for bit by seed:
     .venv/bin/python scripts/train_default_detector.py            # about 85 s on 2 CPU cores
 
 The run folder keeps the resumable per-epoch checkpoint; the asset keeps only the weights and
-what detection needs (channels, normalisation, grid rate, thresholds).
+what detection needs (channels, normalisation, grid rate, thresholds); ``detector.npz`` beside
+it holds the same weights folded for the NumPy engine (``--fold-only`` refreshes just that).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 import torch
 
 from telecnn.telemetry.detector.config import DetectorTrainConfig
-from telecnn.telemetry.detector.loading import KIND
-from telecnn.telemetry.detector.model import MODEL_NAME
+from telecnn.telemetry.detector.loading import KIND, MODEL_NAME
+from telecnn.telemetry.detector.numpy_engine import export_folded
 from telecnn.telemetry.detector.train import train_detector
 from telecnn.training import load_checkpoint, save_checkpoint
 
@@ -35,7 +36,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ASSET)
     parser.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     parser.add_argument("--force", action="store_true", help="replace the run in --run-dir")
+    parser.add_argument(
+        "--fold-only", action="store_true", help="only write --out's .npz from the .pt there"
+    )
     args = parser.parse_args()
+    if args.fold_only:
+        print(f"wrote {export_folded(args.out)}")
+        return
 
     torch.manual_seed(args.seed)
     # on the CPU always: the shipped weights must be reproducible bit for bit
@@ -66,6 +73,7 @@ def main() -> None:
     )
     size = args.out.stat().st_size
     print(f"wrote {args.out} ({size / 1024:.0f} KiB) after {state['epoch']} epochs")
+    print(f"wrote {export_folded(args.out)}")
     last = state["history"][-1]
     print(
         "held-out simulated F1: "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TelecnnError(ValueError):
     """Bad input or an unusable resource (file, session, checkpoint), with a one-line message.
@@ -35,3 +37,12 @@ class RunFolderError(TelecnnError):
 
 class RunCompleteError(RunFolderError):
     """A run resumed with no epochs left to train (its ``--epochs`` already reached)."""
+
+
+class TrainingStopped(Exception):
+    """A run stopped by a signal after saving its checkpoint; ``exit_code`` is 143 or 130."""
+
+    def __init__(self, message: str, exit_code: int, run_dir: Any | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.run_dir = run_dir

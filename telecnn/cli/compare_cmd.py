@@ -10,12 +10,12 @@ from telecnn.cli.detection import (
     check_out,
     detector_options,
     figure_option,
-    resolve_detector,
+    source_then_detector,
     table_out_option,
 )
 from telecnn.cli.errors import UserError
-from telecnn.cli.source_options import laps_from_options, pop_source, source_options
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
+from telecnn.cli.source_options import laps_from_options, source_options
+from telecnn.telemetry.taxonomy import EVENT_TYPES, POINT_EVENTS
 
 #: Event types a comparison can be made on (intervals: they have zones).
 ZONE_EVENTS = tuple(e for e in EVENT_TYPES if e not in POINT_EVENTS)
@@ -47,12 +47,11 @@ def compare_laps_command(
     Give two laps or more: --session SPEC --driver VER,HAM (fastest laps), --file A --file B,
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
+    check_out(out)
+    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.compare import compare_found, format_comparison
     from telecnn.telemetry.detector.running import detect_laps
 
-    check_out(out)
-    chans, chosen = resolve_detector(detector, channels, model_path)
-    source = pop_source(options)
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
     if source.get("lap") is None and len(laps) > len({lap.meta.driver for lap in laps}) > 1:
         # several laps a driver and no --lap: each driver's fastest, not every lap against one

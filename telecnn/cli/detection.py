@@ -34,6 +34,14 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(path_type=Path),
             help="A detector checkpoint or run folder (default: the shipped model).",
         ),
+        click.option(
+            "--engine",
+            type=click.Choice(["numpy", "torch"]),
+            default="numpy",
+            show_default=True,
+            help="Run the CNN on NumPy (telecnn.kernels; the shipped model needs no torch) or "
+            "on torch (CUDA when present, else the CPU).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -66,19 +74,44 @@ def parse_channels(value: str | None) -> list[str] | None:
 
 def check_out(path: Path | None) -> None:
     """Refuse an --out the writer cannot write before any work is done."""
-    from telecnn.telemetry.sources.files import SUFFIXES
+    from telecnn.telemetry.table_formats import SUFFIXES
 
     if path is not None and path.suffix.lower() not in SUFFIXES:
         raise UserError(f"--out {path}: use a {', '.join(SUFFIXES)} file")
 
 
 def resolve_detector(
-    detector: str, channels: str | None, model_path: Path | None
+    detector: str, channels: str | None, model_path: Path | None, engine: str = "numpy"
 ) -> tuple[list[str] | None, Any]:
     """The channels asked for and the detector chosen: a loaded CNN (--model, else the
-    shipped one) or ``"rules"``."""
+    shipped one; its forward pass on ``engine``) or ``"rules"``."""
     from telecnn.telemetry.detector.running import choose_detector
 
     chans = parse_channels(channels)
     chosen = model_path if detector == "cnn" and model_path is not None else detector
-    return chans, choose_detector(chosen, chans)
+    if engine == "torch" and detector == "cnn":
+        from telecnn.device import pick_device
+        from telecnn.telemetry.detector.loading import load_detector
+
+        chosen = load_detector(model_path, device=pick_device(), engine="torch")
+    return chans, choose_detector(chosen, chans, engine)
+
+
+def source_then_detector(
+    detector: str,
+    channels: str | None,
+    model_path: Path | None,
+    options: dict[str, Any],
+    whole_race: bool = False,
+) -> tuple[dict[str, Any], list[str] | None, Any]:
+    """A detecting command's start: its source options taken out of ``options`` and checked
+    (``whole_race``: a session means every lap of every driver), then its detector loaded, so
+    a usage error answers before any model or library loads. Returns the source options, the
+    channels and the detector."""
+    from telecnn.cli.source_options import check_source, pop_source, race_source
+
+    source = pop_source(options)
+    source = race_source(source) if whole_race else source
+    check_source(source)
+    chans, chosen = resolve_detector(detector, channels, model_path, options.pop("engine", "numpy"))
+    return source, chans, chosen

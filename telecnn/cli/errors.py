@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from telecnn.errors import TelecnnError, WriteError, one_line
-from telecnn.training.stopping import TrainingStopped
+from telecnn.errors import TelecnnError, TrainingStopped, WriteError, one_line
 
 
 class UserError(click.ClickException):

@@ -12,10 +12,10 @@ from telecnn.cli.detection import (
     detector_options,
     figure_option,
     parse_channels,
-    resolve_detector,
+    source_then_detector,
     table_out_option,
 )
-from telecnn.cli.source_options import ERAS, laps_from_options, pop_source, source_options
+from telecnn.cli.source_options import ERAS, laps_from_options, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
 FULL_TABLE_LAPS = 5
@@ -55,13 +55,13 @@ def detect_events(
     (the embedded simulator, --era 2026 or 2025 cars; needs no network). Prints a table per
     lap with its seconds of clipping and lift-and-coast.
     """
+    check_out(out)
+    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.schema import supported_events
     from telecnn.telemetry.tables import ENERGY_TYPES, laps_table, write_events
 
-    check_out(out)
-    chans, chosen = resolve_detector(detector, channels, model_path)
-    laps = laps_from_options(**pop_source(options))
+    laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, batch_size=batch_size, progress=len(laps) > 1)
     if min_confidence > 0:
         found = [f[f["confidence"] >= min_confidence].reset_index(drop=True) for f in found]
@@ -205,12 +205,12 @@ def eval_events(
     Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
+    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.atomic import write_json
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table
     from telecnn.telemetry.detector.scoring import evaluate_laps
 
-    chans, chosen = resolve_detector(detector, channels, model_path)
-    laps = laps_from_options(**pop_source(options))
+    laps = laps_from_options(**source)
     scores = evaluate_laps(laps, chosen, chans, progress=len(laps) > 1)
     click.echo(f"{len(laps)} laps, detector {detector}" + (f" on {channels}" if channels else ""))
     click.echo(format_scores(scores))

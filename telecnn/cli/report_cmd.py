@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from telecnn.cli.detection import detector_options, resolve_detector
+from telecnn.cli.detection import detector_options, source_then_detector
 from telecnn.cli.errors import UserError
-from telecnn.cli.source_options import pop_source, race_laps_from_options, source_options
+from telecnn.cli.source_options import laps_from_options, source_options
 
 
 @click.command("report")
@@ -33,14 +33,14 @@ def report_command(
     Sources as for summarize (a --session: every driver, every lap, unless given). The page is
     written once it is whole: a failure leaves any earlier page as it was.
     """
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"--out {out}: the report is an .html file")
+    source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
     from telecnn.atomic import write_text
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.report import build_report
 
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise UserError(f"--out {out}: the report is an .html file")
-    chans, chosen = resolve_detector(detector, channels, model_path)
-    laps = race_laps_from_options(pop_source(options))
+    laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     click.echo(f"building the report of {len(laps)} laps", err=True)
     write_text(out, build_report(laps, found, chans, detector=detector))

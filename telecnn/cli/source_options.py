@@ -124,6 +124,20 @@ def pop_source(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {key: kwargs.pop(key) for key in SOURCE_KEYS if key in kwargs}
 
 
+def check_source(source: dict[str, Any]) -> None:
+    """The source options' own checks, which need no data: a command runs them before it
+    loads a model or any library, so a usage error answers at once."""
+    from telecnn.cli.errors import UserError
+    from telecnn.telemetry.source_choice import check_one_source
+
+    session, driver, files = source.get("session"), source.get("driver"), source.get("files")
+    if session and not driver:
+        raise UserError("--session needs --driver (a code such as VER, several, or all)")
+    if (driver and not (session or files)) or (source.get("offline") and not session):
+        raise UserError("--driver and --offline go with --session (--driver also with --file)")
+    check_one_source(session, files, source.get("sim"))
+
+
 def laps_from_options(
     session: str | None = None,
     driver: tuple[str, ...] = (),
@@ -142,13 +156,10 @@ def laps_from_options(
     progress: bool = True,
 ) -> list[Any]:
     """Load the laps the shared options describe (exactly one of --session, --file, --sim)."""
-    from telecnn.cli.errors import UserError
     from telecnn.telemetry.sources import load_laps
 
-    if session and not driver:
-        raise UserError("--session needs --driver (a code such as VER, several, or all)")
-    if (driver and not (session or files)) or (offline and not session):
-        raise UserError("--driver and --offline go with --session (--driver also with --file)")
+    check_source({"session": session, "driver": driver, "files": files, "sim": sim,
+                  "offline": offline})  # fmt: skip
     laps = load_laps(
         session=session,
         drivers=list(driver) or None,
@@ -172,10 +183,10 @@ def laps_from_options(
     return laps
 
 
-def race_laps_from_options(source: dict[str, Any]) -> list[Any]:
-    """:func:`laps_from_options` for the commands that look at a whole race (``summarize``,
-    ``report``): a ``--session`` gives every lap of every driver unless told otherwise."""
+def race_source(source: dict[str, Any]) -> dict[str, Any]:
+    """The source options of a whole-race command: a ``--session`` gives every lap of every
+    driver unless told otherwise."""
     if source.get("session"):
         source = {**source, "lap": source.get("lap") or "all"}
         source["driver"] = source.get("driver") or ("all",)
-    return laps_from_options(**source)
+    return source

@@ -11,10 +11,10 @@ from telecnn.cli.detection import (
     check_out,
     detector_options,
     figure_option,
-    resolve_detector,
+    source_then_detector,
     table_out_option,
 )
-from telecnn.cli.source_options import pop_source, race_laps_from_options, source_options
+from telecnn.cli.source_options import laps_from_options, source_options
 
 #: Above this many laps the per-lap table goes to --out only; the medians are printed.
 PRINTED_LAPS = 60
@@ -39,6 +39,8 @@ def summarize_command(
 
     Sources as for detect-events; every lap (a --session: every driver too) unless told.
     """
+    check_out(out)
+    source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.lap_summary import (
         driver_medians,
@@ -49,9 +51,7 @@ def summarize_command(
     from telecnn.telemetry.tables import session_name
     from telecnn.words import count
 
-    check_out(out)
-    chans, chosen = resolve_detector(detector, channels, model_path)
-    laps = race_laps_from_options(pop_source(options))
+    laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     table = summarize_laps(laps, found, chans)
     click.echo(f"{session_name(laps)}: {count(len(laps), 'lap')}, detector {detector}")

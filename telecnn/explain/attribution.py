@@ -149,7 +149,7 @@ def explain_event(
         )
     if (index is None) == (at is None):
         raise TelecnnError("say which event: give an index (1 = the first) or a time in seconds")
-    net = choose_detector(detector)
+    net = choose_detector(detector, engine="torch")
     if not isinstance(net, Detector):
         raise TelecnnError("explain reads the CNN: the rules have no attributions")
     lap = as_lap(lap)

@@ -148,7 +148,7 @@ def explain_filters(model: Any = None) -> FilterReport:
     path = default_model_path() if model is None else Path(model)
     kind = _checkpoint_kind(path)
     if kind == "event-detector":
-        return _event_report(load_detector(path))
+        return _event_report(load_detector(path, engine="torch"))
     if kind == "image-classifier":
         return _image_report(path)
     raise TelecnnError(f"{path} holds a {kind} checkpoint: explain knows event and image models")

@@ -7,19 +7,41 @@
 >>> summarize(laps, "rules")                      # per driver and lap: braking, energy, DRS...
 """
 
-from telecnn.telemetry.corners import read_corners
-from telecnn.telemetry.events import empty_events
-from telecnn.telemetry.lap_summary import driver_medians, summarize
-from telecnn.telemetry.rules import rule_events, speed_rule_events
-from telecnn.telemetry.schema import (
-    CHANNELS,
-    EVENT_COLUMNS,
-    EVENT_TYPES,
-    POINT_EVENTS,
-    Lap,
-    LapMeta,
-)
-from telecnn.telemetry.sources import as_lap, as_laps, load_laps
+from importlib import import_module
+from typing import Any
+
+#: Each public name and the module it lives in: imported when first used, so that importing a
+#: submodule (the command line reads the taxonomy) does not load pandas and the rest.
+_HOMES = {
+    "read_corners": "corners",
+    "empty_events": "events",
+    "driver_medians": "lap_summary",
+    "summarize": "lap_summary",
+    "rule_events": "rules",
+    "speed_rule_events": "rules",
+    "CHANNELS": "schema",
+    "EVENT_COLUMNS": "schema",
+    "EVENT_TYPES": "schema",
+    "POINT_EVENTS": "schema",
+    "Lap": "schema",
+    "LapMeta": "schema",
+    "as_lap": "sources",
+    "as_laps": "sources",
+    "load_laps": "sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'telecnn.telemetry' has no attribute {name!r}")
+    value = getattr(import_module(f"telecnn.telemetry.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "CHANNELS",

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.axes import lap_distance, lap_times
+from telecnn.telemetry.taxonomy import EVENT_TYPES as EVENT_TYPES
+from telecnn.telemetry.taxonomy import POINT_EVENTS as POINT_EVENTS
+from telecnn.telemetry.taxonomy import SIM_ONLY_EVENTS as SIM_ONLY_EVENTS
 
 #: The six car channels, as fastf1 names them, in the detector's input order.
 CHANNELS: tuple[str, ...] = ("Speed", "RPM", "nGear", "Throttle", "Brake", "DRS")
@@ -36,21 +39,6 @@ CHANNEL_KIND: dict[str, str] = {
 #: fastf1 DRS codes meaning the flap is open (8 is "eligible", 0/1 off).
 DRS_OPEN_CODES: frozenset[int] = frozenset({10, 12, 14})
 
-#: The event taxonomy, in the detector's output order.
-EVENT_TYPES: tuple[str, ...] = (
-    "braking",
-    "lift_coast",
-    "clipping",
-    "drs",
-    "upshift",
-    "downshift",
-    "wheelspin",
-    "lockup",
-)
-#: Events that happen at one sample (start == end) rather than over a run of samples.
-POINT_EVENTS: frozenset[str] = frozenset({"upshift", "downshift"})
-#: Events that no channel shows directly: only the simulator labels them.
-SIM_ONLY_EVENTS: frozenset[str] = frozenset({"wheelspin", "lockup"})
 #: The channels each event type shows in: any one of these sets is enough to detect it. Given
 #: fewer channels, a detector reports only the types they can show (Speed alone: braking).
 EVENT_EVIDENCE: dict[str, tuple[frozenset[str], ...]] = {

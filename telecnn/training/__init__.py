@@ -1,10 +1,10 @@
 """One training loop and one checkpoint format for every pipeline."""
 
+from telecnn.errors import TrainingStopped
 from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint, save_checkpoint
 from telecnn.training.distributed import DistContext, init_distributed, shutdown
 from telecnn.training.loop import Progress, RunSpec, fit, restore
 from telecnn.training.run_folder import RunPlan, hold_run_folder, plan_run
-from telecnn.training.stopping import TrainingStopped
 
 __all__ = [
     "DistContext",

@@ -23,13 +23,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from telecnn.atomic import write_json
-from telecnn.errors import CheckpointError, TelecnnError
+from telecnn.errors import CheckpointError, TelecnnError, TrainingStopped
 from telecnn.training.batch_norm import recalibrate_batch_norm
 from telecnn.training.checkpoint import CHECKPOINT_NAME, HISTORY_NAME, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
 from telecnn.training.stopping import (
     StopSignals,
-    TrainingStopped,
     agreed,
     gathered_rng_states,
     set_rng_states,

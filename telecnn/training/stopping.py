@@ -29,15 +29,6 @@ from telecnn.training.distributed import DistContext
 EXIT_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 
 
-class TrainingStopped(Exception):
-    """A run stopped by a signal after saving its checkpoint; ``exit_code`` is 143 or 130."""
-
-    def __init__(self, message: str, exit_code: int, run_dir: Any | None = None) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.run_dir = run_dir
-
-
 class StopSignals:
     """While active (a ``with`` block in the main thread), SIGTERM and SIGINT set
     :attr:`received` instead of ending the process; the previous handlers come back after."""

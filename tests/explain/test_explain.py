@@ -48,7 +48,7 @@ def test_an_edge_filter_responds_where_the_trace_falls() -> None:
 
 def test_shipped_detector_table_covers_every_filter_and_channel() -> None:
     report = explain_filters()
-    detector = load_detector()
+    detector = load_detector(engine="torch")
     n_filters = detector.model.stem[0].weight.shape[0]
     assert report.kind == "event-detector" and report.channels == detector.channels
     assert len(report.table) == n_filters * len(detector.channels)
@@ -58,7 +58,7 @@ def test_shipped_detector_table_covers_every_filter_and_channel() -> None:
 
 
 def test_a_planted_speed_edge_is_read_as_a_braking_onset() -> None:
-    detector = copy.deepcopy(load_detector())
+    detector = copy.deepcopy(load_detector(engine="torch"))
     stem = detector.model.stem[0].weight
     with torch.no_grad():
         stem[3, detector.channels.index("Speed")] = torch.tensor([0.5, 0.5, 0.0, -0.5, -0.5])

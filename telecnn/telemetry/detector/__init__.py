@@ -12,14 +12,40 @@ trains one with the project's one loop (laps, examples, loss and tuning in modul
 own).
 """
 
-from telecnn.telemetry.detector.config import DetectorTrainConfig
-from telecnn.telemetry.detector.detector import Detector, LapProbabilities
-from telecnn.telemetry.detector.evaluate import TypeScore, format_scores, score_lap
-from telecnn.telemetry.detector.loading import default_model_path, load_detector
-from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.detector.running import choose_detector, detect, detect_laps
-from telecnn.telemetry.detector.scoring import evaluate_laps
-from telecnn.telemetry.detector.train import train_detector
+from importlib import import_module
+from typing import Any
+
+#: Each public name and its module, imported when first used: the rule path (and the command
+#: line) can use this package without loading torch.
+_HOMES = {
+    "DetectorTrainConfig": "config",
+    "Detector": "detector",
+    "LapProbabilities": "detector",
+    "TypeScore": "evaluate",
+    "format_scores": "evaluate",
+    "score_lap": "evaluate",
+    "default_model_path": "loading",
+    "load_detector": "loading",
+    "EventCNN": "model",
+    "choose_detector": "running",
+    "detect": "running",
+    "detect_laps": "running",
+    "evaluate_laps": "scoring",
+    "train_detector": "train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'telecnn.telemetry.detector' has no attribute {name!r}")
+    value = getattr(import_module(f"telecnn.telemetry.detector.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
+
 
 __all__ = [
     "Detector",

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
@@ -27,7 +26,6 @@ from telecnn.telemetry.detector.features import (
     lap_inputs,
     present_channels,
 )
-from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, probabilities_to_events
 from telecnn.telemetry.grid import grid_index, pad_to
 from telecnn.telemetry.rules import lap_events
@@ -59,19 +57,25 @@ class LapProbabilities:
 
 @dataclass
 class Detector:
-    """A trained event CNN with its channels, normalisation, grid rate and thresholds."""
+    """A trained event CNN with its channels, normalisation, grid rate and thresholds.
 
-    model: EventCNN
+    ``model`` is the torch ``EventCNN`` (None when only the NumPy engine was loaded);
+    ``engine``, where set, runs the forward pass instead of it
+    (:class:`~telecnn.telemetry.detector.numpy_engine.NumpyEngine`: no torch needed).
+    """
+
+    model: Any
     norm: Normalisation
     hz: float = GRID_HZ
     thresholds: Thresholds = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
-    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    device: Any = "cpu"
     source: str = "(in memory)"
     #: Seconds spent in the model's forward passes by the last call (for benchmarks).
     last_model_seconds: float = 0.0
     #: Threshold overrides for a channel subset, keyed by its channels joined with "," (e.g.
     #: braking from ``"Speed"`` alone, where the probabilities are less sharp).
     channel_thresholds: dict[str, Thresholds] = field(default_factory=dict)
+    engine: Any = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -150,7 +154,8 @@ class Detector:
         buckets = [padded_length(x.shape[1]) for x, _ in inputs]
         order = np.lexsort((np.arange(len(inputs)), buckets))
         out: list[Any] = [None] * len(laps)
-        self.model.eval()
+        if self.model is not None:
+            self.model.eval()
         self.last_model_seconds = 0.0
         bar = _bar("detecting", len(laps), progress)
         begin = 0
@@ -170,9 +175,14 @@ class Detector:
     def _forward(self, batch: np.ndarray) -> np.ndarray:
         """Event probabilities of a batch of padded grid inputs ``(N, 2C, T) -> (N, E, T)``."""
         started = time.perf_counter()
-        with torch.inference_mode():
-            probs = torch.sigmoid(self.model(torch.from_numpy(batch).to(self.device)))
-            probs = probs.float().cpu().numpy()
+        if self.engine is not None:
+            probs = self.engine(batch)
+        else:
+            import torch
+
+            with torch.inference_mode():
+                probs = torch.sigmoid(self.model(torch.from_numpy(batch).to(self.device)))
+                probs = probs.float().cpu().numpy()
         self.last_model_seconds += time.perf_counter() - started
         return probs
 

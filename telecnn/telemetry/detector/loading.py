@@ -1,7 +1,10 @@
 """Loading a detector checkpoint (the shipped default or one of a training run), once.
 
 Checkpoints load with ``weights_only=True`` (:func:`telecnn.training.load_checkpoint`): a file
-a user hands over is never unpickled.
+a user hands over is never unpickled. With the NumPy engine (the default) the shipped detector
+is read from its folded arrays (``detector.npz``, written beside ``detector.pt`` by
+``scripts/train_default_detector.py``): no torch is imported; a run's checkpoint is read with
+torch and folded.
 """
 
 from __future__ import annotations
@@ -9,19 +12,19 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-
-import torch
+from typing import Any
 
 from telecnn.errors import CheckpointError
 from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
-from telecnn.telemetry.detector.model import MODEL_NAME, build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.schema import EVENT_TYPES
-from telecnn.training.checkpoint import load_checkpoint, resolve_checkpoint
 
-#: The ``kind`` every detector checkpoint carries.
+#: The ``kind`` every detector checkpoint carries, and the architecture's name.
 KIND = "event-detector"
+MODEL_NAME = "event-cnn"
+#: How the forward pass runs: ``numpy`` (telecnn.kernels, no torch) or ``torch`` (CUDA too).
+ENGINES = ("numpy", "torch")
 
 
 def default_model_path() -> Path:
@@ -29,27 +32,48 @@ def default_model_path() -> Path:
     return Path(str(resources.files("telecnn.telemetry") / "assets" / "detector.pt"))
 
 
-_loaded: dict[tuple[str, int, int, str], Detector] = {}
+def default_folded_path() -> Path:
+    """The shipped detector's folded arrays, for the NumPy engine."""
+    return default_model_path().with_suffix(".npz")
+
+
+_loaded: dict[tuple[str, int, int, str, str], Detector] = {}
 
 
 def load_detector(
-    path: str | os.PathLike[str] | None = None, device: str | torch.device = "cpu"
+    path: str | os.PathLike[str] | None = None, device: Any = "cpu", engine: str = "numpy"
 ) -> Detector:
     """The detector at ``path`` (a checkpoint or a run folder; default: the one shipped with the
-    package), read once: later calls return the same :class:`Detector` until the file changes."""
-    file = resolve_checkpoint(default_model_path() if path is None else path)
+    package) on ``engine`` (``numpy``: no torch at all for the shipped one; ``torch``, on
+    ``device``), read once: later calls return the same :class:`Detector` until the file
+    changes."""
+    if engine not in ENGINES:
+        raise CheckpointError(f"unknown engine {engine!r}: use {' or '.join(ENGINES)}")
+    if path is None and engine == "numpy":
+        file = default_folded_path()
+    else:
+        from telecnn.training.checkpoint import resolve_checkpoint
+
+        file = resolve_checkpoint(default_model_path() if path is None else path)
     stat = file.stat()
-    key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size, str(device))
+    key = (str(file.resolve()), stat.st_mtime_ns, stat.st_size, str(device), engine)
     if key not in _loaded:
-        _loaded[key] = _read_detector(file, device)
+        if file.suffix == ".npz":
+            _loaded[key] = _read_folded(file)
+        else:
+            _loaded[key] = _read_detector(file, device, engine)
     return _loaded[key]
 
 
-def _read_detector(path: Path, device: str | torch.device) -> Detector:
-    state = load_checkpoint(path, kind=KIND, map_location=device)
-    extra = state.get("extra") or {}
-    if state.get("model_name") != MODEL_NAME or "normalisation" not in extra:
-        raise CheckpointError(f"{path} is not an {MODEL_NAME} event detector checkpoint")
+def _read_folded(path: Path) -> Detector:
+    from telecnn.telemetry.detector.numpy_engine import NumpyEngine, load_folded
+
+    folded, meta = load_folded(path)
+    _check_extra(path, meta)
+    return _detector(None, meta, "cpu", str(path.with_suffix(".pt")), NumpyEngine(folded))
+
+
+def _check_extra(path: Path, extra: dict[str, Any]) -> None:
     trained_for = extra.get("event_types")
     if trained_for != list(EVENT_TYPES):
         what = ", ".join(trained_for) if trained_for else "an older event taxonomy (no clipping)"
@@ -57,18 +81,41 @@ def _read_detector(path: Path, device: str | torch.device) -> Detector:
             f"{path} was trained for {what}; this telecnn detects {', '.join(EVENT_TYPES)}: "
             "retrain it with telecnn train-events"
         )
+
+
+def _detector(model: Any, extra: dict[str, Any], device: Any, source: str, engine: Any) -> Detector:
+    return Detector(
+        model=model,
+        norm=Normalisation.from_dict(extra["normalisation"]),
+        hz=float(extra.get("grid_hz", GRID_HZ)),
+        thresholds={**DEFAULT_THRESHOLDS, **extra.get("thresholds", {})},
+        device=device,
+        source=source,
+        channel_thresholds=extra.get("channel_thresholds", {}),
+        engine=engine,
+    )
+
+
+def _read_detector(path: Path, device: Any, engine: str) -> Detector:
+    import torch
+
+    from telecnn.telemetry.detector.model import build_model
+    from telecnn.training.checkpoint import load_checkpoint
+
+    state = load_checkpoint(path, kind=KIND, map_location=device)
+    extra = state.get("extra") or {}
+    if state.get("model_name") != MODEL_NAME or "normalisation" not in extra:
+        raise CheckpointError(f"{path} is not an {MODEL_NAME} event detector checkpoint")
+    _check_extra(path, extra)
     model = build_model(state["model_config"])
     try:
         model.load_state_dict(state["model_state"])
     except RuntimeError as exc:
         raise CheckpointError(f"{path}: weights do not fit the stored model config") from exc
     model.to(device).eval()
-    return Detector(
-        model=model,
-        norm=Normalisation.from_dict(extra["normalisation"]),
-        hz=float(extra.get("grid_hz", GRID_HZ)),
-        thresholds={**DEFAULT_THRESHOLDS, **extra.get("thresholds", {})},
-        device=torch.device(device),
-        source=str(path),
-        channel_thresholds=extra.get("channel_thresholds", {}),
-    )
+    numpy_engine = None
+    if engine == "numpy":
+        from telecnn.telemetry.detector.numpy_engine import NumpyEngine, fold_model
+
+        numpy_engine = NumpyEngine(fold_model(model))
+    return _detector(model, extra, torch.device(device), str(path), numpy_engine)

@@ -20,7 +20,6 @@ from torch import nn
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
 from telecnn.telemetry.schema import EVENT_TYPES
 
-MODEL_NAME = "event-cnn"
 DEFAULT_DILATIONS: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
 
 

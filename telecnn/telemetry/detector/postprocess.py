@@ -2,7 +2,7 @@
 
 Interval events: hysteresis (a run of samples with probability >= ``low`` that reaches ``high``
 somewhere), then a minimum number of samples and a minimum duration. Point events (shifts):
-peaks above ``height`` at least ``distance`` seconds apart (:func:`scipy.signal.find_peaks`),
+peaks above ``height`` at least ``distance`` seconds apart (:func:`scipy.signal.find_peaks`'s rule),
 found on the model's grid when given (where shifts on consecutive samples are separate peaks)
 and placed on the sample each grid point holds. Every event gets a ``confidence``: the mean
 probability over an interval, the peak height for a point.
@@ -14,8 +14,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, signal
+from scipy import ndimage
 
+from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events import (
     SPEED_EXTRAS,
     events_frame,
@@ -54,13 +55,14 @@ def hysteresis_runs(prob: np.ndarray, high: float, low: float) -> list[tuple[int
 
 def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: float) -> np.ndarray:
     """Indices of the trace's peaks >= ``height`` at least ``distance`` seconds apart
-    (:func:`scipy.signal.find_peaks`; a peak on the first or last point counts too)."""
+    (:func:`~telecnn.telemetry.detector.peaks.find_peaks`, as scipy's; a peak on the first or
+    last point counts too)."""
     if len(prob) == 0:
         return np.zeros(0, dtype=np.int64)
     step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
     min_gap = max(1, int(np.ceil(distance / step - 1e-9))) if step > 0 else 1
     padded = np.concatenate([[-np.inf], prob, [-np.inf]])
-    peaks, _ = signal.find_peaks(padded, height=height, distance=min_gap)
+    peaks = find_peaks(padded, height=height, distance=min_gap)
     return peaks - 1
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -18,27 +18,34 @@ from tqdm.auto import tqdm
 
 from telecnn.telemetry.corners import label_corners
 from telecnn.telemetry.detector.baseline import rule_detect
-from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.features import known_channels
-from telecnn.telemetry.detector.loading import load_detector
 from telecnn.telemetry.sources import as_lap
 
-#: What names a detector: ``"cnn"`` (or None) for the shipped CNN, ``"rules"`` for the rule
-#: baseline, a loaded :class:`Detector`, or the path of a checkpoint or run folder.
-DetectorChoice = Detector | Literal["cnn", "rules"] | str | os.PathLike[str] | None
+if TYPE_CHECKING:  # the CNN (torch) loads only when a CNN is asked for
+    from telecnn.telemetry.detector.detector import Detector
+
+    #: What names a detector: ``"cnn"`` (or None) for the shipped CNN, ``"rules"`` for the
+    #: rule baseline, a loaded :class:`Detector`, or the path of a checkpoint or run folder.
+    DetectorChoice = Detector | Literal["cnn", "rules"] | str | os.PathLike[str] | None
+else:
+    DetectorChoice = Any
 
 
 def choose_detector(
-    detector: DetectorChoice = "cnn", channels: Sequence[str] | None = None
+    detector: DetectorChoice = "cnn", channels: Sequence[str] | None = None, engine: str = "numpy"
 ) -> Detector | Literal["rules"]:
-    """The detector ``detector`` names, loaded (once) and checked against ``channels``: a
-    :class:`Detector`, or ``"rules"``. Fails before any lap is read."""
+    """The detector ``detector`` names, loaded (once, its forward pass on ``engine``: numpy
+    or torch) and checked against ``channels``: a :class:`Detector`, or ``"rules"``. Fails
+    before any lap is read."""
     if channels is not None:
         known_channels(channels)
     if isinstance(detector, str) and detector == "rules":
         return "rules"
+    from telecnn.telemetry.detector.detector import Detector
+    from telecnn.telemetry.detector.loading import load_detector
+
     if not isinstance(detector, Detector):
-        detector = load_detector(None if detector in (None, "cnn") else detector)
+        detector = load_detector(None if detector in (None, "cnn") else detector, engine=engine)
     if channels is not None:
         detector.check_channels(channels)
     return detector

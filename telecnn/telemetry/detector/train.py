@@ -21,9 +21,9 @@ from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.examples import Examples, batches, make_examples
 from telecnn.telemetry.detector.features import Normalisation, known_channels
-from telecnn.telemetry.detector.loading import KIND
+from telecnn.telemetry.detector.loading import KIND, MODEL_NAME
 from telecnn.telemetry.detector.loss import masked_bce
-from telecnn.telemetry.detector.model import MODEL_NAME, build_model
+from telecnn.telemetry.detector.model import build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
 from telecnn.telemetry.detector.training_laps import training_laps, validation_laps

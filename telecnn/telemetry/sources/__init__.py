@@ -17,6 +17,7 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.clean import clean_lap
 from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.source_choice import check_one_source
 from telecnn.telemetry.sources.fastf1_source import (
     default_cache_dir,
     lap_from_fastf1,
@@ -138,12 +139,7 @@ def load_laps(
     if isinstance(files, (str, Path)):
         files = [files]
     files = expand_paths(list(files or []))
-    given = [name for name, on in (("--session", session), ("--file", files), ("--sim", sim)) if on]
-    if len(given) != 1:
-        raise TelecnnError(
-            "give exactly one source: --session YEAR/EVENT/SESSION, --file PATH or --sim CIRCUIT"
-            + (f" (got {', '.join(given)})" if given else "")
-        )
+    check_one_source(session, files, sim)
     driver_list = normalise_drivers(drivers)
     if session:
         loaded = load_session(session, cache=cache, offline=offline)

@@ -32,8 +32,7 @@ from telecnn.telemetry.sources.selection import (
     parse_lap_numbers,
 )
 from telecnn.telemetry.sources.timing import timing_meta
-
-SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+from telecnn.telemetry.table_formats import SUFFIXES
 
 
 def read_laps(

@@ -7,8 +7,8 @@ import glob
 from pathlib import Path
 
 from telecnn.errors import DataNotFoundError
-from telecnn.telemetry.sources.files import SUFFIXES
 from telecnn.telemetry.sources.lap_folders import LAP_FILE, NOT_LAPS, lap_number
+from telecnn.telemetry.table_formats import SUFFIXES
 
 
 def expand_paths(paths: list[str | Path]) -> list[Path]:

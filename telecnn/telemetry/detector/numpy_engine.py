@@ -1,0 +1,166 @@
+"""The event CNN's inference on NumPy: :func:`telecnn.kernels.conv1d` with each batch norm
+folded into the convolution before it, so detection needs no torch.
+
+:func:`fold_model` turns a trained :class:`~telecnn.telemetry.detector.model.EventCNN` (eval
+mode) into plain arrays; :class:`NumpyEngine` runs them. The shipped detector is stored that
+way too (``detector.npz``, read with ``allow_pickle=False``: nothing is unpickled), so
+``detect-events`` loads neither torch nor a pickle. The torch path stays (``--engine torch``);
+both give the same probabilities within 1e-5.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from telecnn.errors import CheckpointError
+from telecnn.kernels import conv1d
+
+#: Every array a folded model holds, besides its blocks' ``block{k}.w1/b1/w2/b2``.
+_TOP = ("stem.w", "stem.b", "head.w", "head.b")
+
+
+@dataclass(frozen=True)
+class FoldedModel:
+    """The event CNN as arrays: conv weights ``(out, in, k)`` and biases with the batch norms
+    folded in, its dilations, and its trend input (rows, lag, gain)."""
+
+    arrays: dict[str, np.ndarray]
+    dilations: tuple[int, ...]
+    in_channels: int
+    trend_rows: tuple[int, ...]
+    trend_lag: int
+    trend_gain: float
+
+
+def _fold(conv_weight: Any, bn: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A bias-free conv followed by an eval-mode batch norm, as one conv's weight and bias."""
+    scale = (bn.weight / (bn.running_var + bn.eps).sqrt()).detach().double().numpy()
+    shift = bn.bias.detach().double().numpy() - bn.running_mean.detach().double().numpy() * scale
+    weight = conv_weight.detach().double().numpy() * scale[:, None, None]
+    return weight, shift
+
+
+def fold_model(model: Any) -> FoldedModel:
+    """The arrays of a trained ``EventCNN`` (its convs, batch norms folded in; float64)."""
+    from torch import nn
+
+    stem_conv, stem_bn = model.stem[0], model.stem[1]
+    arrays: dict[str, np.ndarray] = {}
+    arrays["stem.w"], arrays["stem.b"] = _fold(stem_conv.weight, stem_bn)
+    for k, block in enumerate(model.blocks):
+        if not isinstance(block.skip, nn.Identity):
+            raise CheckpointError("a residual block with a projection skip: not an event CNN")
+        arrays[f"block{k}.w1"], arrays[f"block{k}.b1"] = _fold(block.conv1.weight, block.bn1)
+        arrays[f"block{k}.w2"], arrays[f"block{k}.b2"] = _fold(block.conv2.weight, block.bn2)
+    arrays["head.w"] = model.head.weight.detach().double().numpy()
+    arrays["head.b"] = model.head.bias.detach().double().numpy()
+    return FoldedModel(
+        arrays,
+        tuple(model.dilations),
+        int(model.in_channels),
+        tuple(model.trend_rows),
+        int(model.trend_lag),
+        float(model.trend_gain),
+    )
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0, out=x)
+
+
+def _same(weight: np.ndarray, dilation: int) -> int:
+    return dilation * (weight.shape[-1] - 1) // 2
+
+
+class NumpyEngine:
+    """Event probabilities of padded grid inputs ``(N, 2C, T) -> (N, E, T)`` on NumPy."""
+
+    def __init__(self, folded: FoldedModel) -> None:
+        self.folded = folded
+
+    def with_trends(self, x: np.ndarray) -> np.ndarray:
+        """One lap's input ``(2C, T)`` with its trend rows (see ``EventCNN.with_trends``)."""
+        f = self.folded
+        if not f.trend_rows:
+            return x
+        rows = list(f.trend_rows)
+        pair = x[rows + [f.in_channels + r for r in rows]]  # values, then their masks
+        padded = np.concatenate([np.repeat(pair[:, :1], f.trend_lag, axis=1), pair], axis=1)
+        before = padded[:, : x.shape[1]]
+        v, m = pair[: len(rows)], pair[len(rows) :]
+        pv, pm = before[: len(rows)], before[len(rows) :]
+        return np.concatenate([x, (v - pv) * (m * pm) * f.trend_gain], axis=0)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """One lap's logits ``(2C, T) -> (E, T)``."""
+        a = self.folded.arrays
+        h = self.with_trends(x.astype(np.float64))
+        h = _relu(conv1d(h, a["stem.w"], a["stem.b"], padding=_same(a["stem.w"], 1)))
+        for k, d in enumerate(self.folded.dilations):
+            w1, w2 = a[f"block{k}.w1"], a[f"block{k}.w2"]
+            out = _relu(conv1d(h, w1, a[f"block{k}.b1"], padding=_same(w1, d), dilation=d))
+            out = conv1d(out, w2, a[f"block{k}.b2"], padding=_same(w2, d), dilation=d)
+            h = _relu(out + h)
+        return conv1d(h, a["head.w"], a["head.b"])
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        logits = np.stack([self.logits(x) for x in batch])
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+
+def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> None:
+    """Write a folded model and the detector's ``meta`` (channels, normalisation, thresholds:
+    what a checkpoint's ``extra`` holds) as one ``.npz`` of plain arrays, atomically."""
+    from telecnn.atomic import atomic_path
+
+    header = {
+        "dilations": list(folded.dilations),
+        "in_channels": folded.in_channels,
+        "trend_rows": list(folded.trend_rows),
+        "trend_lag": folded.trend_lag,
+        "trend_gain": folded.trend_gain,
+        "meta": meta,
+    }
+    text = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, header=text, **folded.arrays)
+
+
+def load_folded(path: str | Path) -> tuple[FoldedModel, dict[str, Any]]:
+    """A folded model and its meta from :func:`save_folded`'s file (no pickle is read)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(bytes(data["header"]).decode("utf-8"))
+            arrays = {name: data[name] for name in data.files if name != "header"}
+    except (OSError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"{path} is not a folded event detector: {exc}") from None
+    blocks = len(header["dilations"])
+    wanted = set(_TOP) | {f"block{k}.{p}" for k in range(blocks) for p in ("w1", "b1", "w2", "b2")}
+    if set(arrays) != wanted:
+        raise CheckpointError(f"{path}: the arrays do not make an event CNN")
+    folded = FoldedModel(
+        arrays,
+        tuple(header["dilations"]),
+        int(header["in_channels"]),
+        tuple(header["trend_rows"]),
+        int(header["trend_lag"]),
+        float(header["trend_gain"]),
+    )
+    return folded, header["meta"]
+
+
+def export_folded(checkpoint: str | Path, out: str | Path | None = None) -> Path:
+    """Fold a detector checkpoint (``.pt``) into the NumPy engine's ``.npz`` (default: beside
+    it), with what detection needs (the checkpoint's ``extra``)."""
+    from telecnn.telemetry.detector.loading import load_detector
+
+    checkpoint = Path(checkpoint)
+    target = Path(out) if out is not None else checkpoint.with_suffix(".npz")
+    detector = load_detector(checkpoint, engine="torch")
+    save_folded(target, fold_model(detector.model), detector.extra())
+    return target
