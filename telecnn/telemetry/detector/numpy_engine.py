@@ -77,39 +77,69 @@ def _same(weight: np.ndarray, dilation: int) -> int:
     return dilation * (weight.shape[-1] - 1) // 2
 
 
+#: Zeros laid around each lap of a batch: at least the widest "same" padding of any layer
+#: (checked when an engine is built).
+GAP = 32
+
+
 class NumpyEngine:
     """Event probabilities of padded grid inputs ``(N, 2C, T) -> (N, E, T)`` on NumPy."""
 
-    def __init__(self, folded: FoldedModel) -> None:
+    def __init__(self, folded: FoldedModel, dtype: type = np.float32) -> None:
         self.folded = folded
+        self.dtype = dtype
+        self.arrays = {name: v.astype(dtype) for name, v in folded.arrays.items()}
+        widest = max(
+            [_same(folded.arrays["stem.w"], 1)]
+            + [_same(folded.arrays[f"block{k}.w1"], d) for k, d in enumerate(folded.dilations)]
+        )
+        if widest > GAP:
+            raise CheckpointError(
+                f"a layer pads {widest} samples, more than the NumPy engine's gap of {GAP}: "
+                "use --engine torch"
+            )
 
     def with_trends(self, x: np.ndarray) -> np.ndarray:
-        """One lap's input ``(2C, T)`` with its trend rows (see ``EventCNN.with_trends``)."""
+        """A batch ``(N, 2C, T)`` with its trend rows (see ``EventCNN.with_trends``)."""
         f = self.folded
         if not f.trend_rows:
             return x
         rows = list(f.trend_rows)
-        pair = x[rows + [f.in_channels + r for r in rows]]  # values, then their masks
-        padded = np.concatenate([np.repeat(pair[:, :1], f.trend_lag, axis=1), pair], axis=1)
-        before = padded[:, : x.shape[1]]
-        v, m = pair[: len(rows)], pair[len(rows) :]
-        pv, pm = before[: len(rows)], before[len(rows) :]
-        return np.concatenate([x, (v - pv) * (m * pm) * f.trend_gain], axis=0)
+        pair = x[:, rows + [f.in_channels + r for r in rows]]  # values, then their masks
+        padded = np.concatenate([np.repeat(pair[..., :1], f.trend_lag, axis=-1), pair], axis=-1)
+        before = padded[..., : x.shape[-1]]
+        v, m = pair[:, : len(rows)], pair[:, len(rows) :]
+        pv, pm = before[:, : len(rows)], before[:, len(rows) :]
+        return np.concatenate([x, (v - pv) * (m * pm) * f.trend_gain], axis=1)
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        """One lap's logits ``(2C, T) -> (E, T)``."""
-        a = self.folded.arrays
-        h = self.with_trends(x.astype(np.float64))
-        h = _relu(conv1d(h, a["stem.w"], a["stem.b"], padding=_same(a["stem.w"], 1)))
+    def logits(self, batch: np.ndarray) -> np.ndarray:
+        """Logits of a batch ``(N, 2C, T) -> (N, E, T)``.
+
+        The laps are laid end to end as one trace with :data:`GAP` zeros around each, and every
+        layer is one :func:`~telecnn.kernels.conv1d` over the whole trace: the gaps are zeroed
+        again after each layer, so no output sample sees another lap (no layer reaches further
+        than the gap), and each lap sees zeros past its ends as a "same" padding does."""
+        a = self.arrays
+        n, _, t = batch.shape
+        x = np.pad(self.with_trends(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
+        keep = np.zeros((1, n, t + 2 * GAP), dtype=self.dtype)
+        keep[..., GAP : GAP + t] = 1.0
+        keep = keep.reshape(1, -1)
+
+        def layer(h: np.ndarray, weight: str, bias: str, dilation: int = 1) -> np.ndarray:
+            w = a[weight]
+            return conv1d(h, w, a[bias], padding=_same(w, dilation), dilation=dilation)
+
+        h = x.transpose(1, 0, 2).reshape(x.shape[1], -1)
+        h = _relu(layer(h, "stem.w", "stem.b")) * keep
         for k, d in enumerate(self.folded.dilations):
-            w1, w2 = a[f"block{k}.w1"], a[f"block{k}.w2"]
-            out = _relu(conv1d(h, w1, a[f"block{k}.b1"], padding=_same(w1, d), dilation=d))
-            out = conv1d(out, w2, a[f"block{k}.b2"], padding=_same(w2, d), dilation=d)
-            h = _relu(out + h)
-        return conv1d(h, a["head.w"], a["head.b"])
+            out = _relu(layer(h, f"block{k}.w1", f"block{k}.b1", d)) * keep
+            h = _relu(layer(out, f"block{k}.w2", f"block{k}.b2", d) + h) * keep
+        logits = layer(h, "head.w", "head.b")
+        return logits.reshape(len(logits), n, t + 2 * GAP)[..., GAP : GAP + t].transpose(1, 0, 2)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        logits = np.stack([self.logits(x) for x in batch])
+        logits = self.logits(batch)
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
 
