@@ -69,10 +69,6 @@ def fold_model(model: Any) -> FoldedModel:
     )
 
 
-def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0, out=x)
-
-
 def _same(weight: np.ndarray, dilation: int) -> int:
     return dilation * (weight.shape[-1] - 1) // 2
 
@@ -122,19 +118,26 @@ class NumpyEngine:
         a = self.arrays
         n, _, t = batch.shape
         x = np.pad(self.with_trends(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
-        keep = np.zeros((1, n, t + 2 * GAP), dtype=self.dtype)
-        keep[..., GAP : GAP + t] = 1.0
-        keep = keep.reshape(1, -1)
 
         def layer(h: np.ndarray, weight: str, bias: str, dilation: int = 1) -> np.ndarray:
             w = a[weight]
             return conv1d(h, w, a[bias], padding=_same(w, dilation), dilation=dilation)
 
+        def rezero(h: np.ndarray) -> np.ndarray:
+            """ReLU, then the gaps back to zero (in place; only the gaps are touched)."""
+            np.maximum(h, 0.0, out=h)
+            laps = h.reshape(len(h), n, t + 2 * GAP)
+            laps[..., :GAP] = 0.0
+            laps[..., GAP + t :] = 0.0
+            return h
+
         h = x.transpose(1, 0, 2).reshape(x.shape[1], -1)
-        h = _relu(layer(h, "stem.w", "stem.b")) * keep
+        h = rezero(layer(h, "stem.w", "stem.b"))
         for k, d in enumerate(self.folded.dilations):
-            out = _relu(layer(h, f"block{k}.w1", f"block{k}.b1", d)) * keep
-            h = _relu(layer(out, f"block{k}.w2", f"block{k}.b2", d) + h) * keep
+            out = rezero(layer(h, f"block{k}.w1", f"block{k}.b1", d))
+            out = layer(out, f"block{k}.w2", f"block{k}.b2", d)
+            out += h
+            h = rezero(out)
         logits = layer(h, "head.w", "head.b")
         return logits.reshape(len(logits), n, t + 2 * GAP)[..., GAP : GAP + t].transpose(1, 0, 2)
 
