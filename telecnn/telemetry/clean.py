@@ -73,27 +73,32 @@ def finish_lap(data: pd.DataFrame, meta: LapMeta, strict: bool = False) -> Lap:
     """The per-lap half of cleaning on a :func:`normalise_frame` result: time order and
     duplicates, NaN gaps, missing channels, ``Distance``, integer channels and the notes."""
     notes: list[str] = []
-    channels = [c for c in KNOWN if c in data.columns]
     data = _order(data, notes, strict)
-    for name in channels:
-        if data[name].isna().all():
-            data = data.drop(columns=name)
+    # on NumPy columns, one DataFrame built at the end: a pandas round per column and lap
+    # costs more than the work itself on a race of laps
+    cols = {name: data[name].to_numpy() for name in data.columns}
+    times = cols["Time"].astype(float, copy=False)
+    for name in [c for c in KNOWN if c in cols]:
+        values = cols[name].astype(float, copy=False)
+        bad = np.isnan(values)
+        if bad.all():
+            del cols[name]
             notes.append(f"{name} is all NaN: dropped")
-        elif data[name].isna().any():
-            data[name] = _fill(data["Time"].to_numpy(), data[name], name, notes)
-    missing = [c for c in CHANNELS if c not in data.columns]
-    if len(missing) == len(CHANNELS) and not {"Distance", "X", "Y"} & set(data.columns):
+        elif bad.any():
+            cols[name] = _fill(times, values, name, notes)
+    missing = [c for c in CHANNELS if c not in cols]
+    if len(missing) == len(CHANNELS) and not {"Distance", "X", "Y"} & set(cols):
         raise TelecnnError(f"no usable channels: {'; '.join(notes)}")
     if missing:
         notes.append(f"missing channels: {', '.join(missing)}")
-    if "Distance" not in data.columns and "Speed" in data.columns:
-        data["Distance"] = distance_from_speed(data["Time"].to_numpy(), data["Speed"].to_numpy())
+    if "Distance" not in cols and "Speed" in cols:
+        cols["Distance"] = distance_from_speed(times, cols["Speed"].astype(float, copy=False))
     for name in _INT_CHANNELS:
-        if name in data.columns:
-            data[name] = data[name].round().astype(np.int64)
-    _note_time_gaps(data["Time"].to_numpy(), notes)
+        if name in cols:
+            cols[name] = np.rint(cols[name].astype(float, copy=False)).astype(np.int64)
+    _note_time_gaps(times, notes)
     meta = meta.with_notes(*notes)
-    return Lap(data.reset_index(drop=True), meta)
+    return Lap(pd.DataFrame(cols, copy=False), meta)
 
 
 def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:
@@ -194,8 +199,7 @@ def _order(data: pd.DataFrame, notes: list[str], strict: bool) -> pd.DataFrame:
     return data
 
 
-def _fill(times: np.ndarray, col: pd.Series, name: str, notes: list[str]) -> np.ndarray:
-    values = col.to_numpy(dtype=float)
+def _fill(times: np.ndarray, values: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
     _note_long_gaps(times, np.isnan(values), name, notes)
     return fill_gaps(times, values, CHANNEL_KIND.get(name, "continuous"))
 

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
@@ -86,12 +87,10 @@ def format_events(events: pd.DataFrame, max_rows: int | None = None) -> str:
 
 def count_line(events: pd.DataFrame, marked: frozenset[str] = frozenset()) -> str:
     """``braking 11, drs 3, ...`` in taxonomy order; types in ``marked`` get a ``*``."""
-    counts = events["event"].value_counts() if len(events) else pd.Series(dtype=int)
+    names, counts = np.unique(events["event"].to_numpy(dtype=str), return_counts=True)
+    by_name = dict(zip(names.tolist(), counts.tolist(), strict=True))
     return (
-        ", ".join(
-            f"{e} {int(counts[e])}{'*' if e in marked else ''}"
-            for e in taxonomy_order(counts.index)
-        )
+        ", ".join(f"{e} {by_name[e]}{'*' if e in marked else ''}" for e in taxonomy_order(by_name))
         or "no events"
     )
 
@@ -115,8 +114,11 @@ ENERGY_TYPES: tuple[str, ...] = ("clipping", "lift_coast")
 
 def seconds_of(events: pd.DataFrame, event: str) -> float:
     """Seconds a lap spends in events of one type (their durations summed)."""
-    rows = events[events["event"] == event] if len(events) else events
-    return float((rows["end_time"] - rows["start_time"]).sum()) if len(rows) else 0.0
+    if not len(events):
+        return 0.0
+    mine = events["event"].to_numpy() == event
+    span = events["end_time"].to_numpy(dtype=float) - events["start_time"].to_numpy(dtype=float)
+    return float(span[mine].sum())
 
 
 def energy_line(events: pd.DataFrame) -> str:

@@ -64,13 +64,18 @@ class Normalisation:
         return cls(tuple(channels), tuple(mean), tuple(std))
 
 
+def channel_values(column: pd.Series) -> np.ndarray:
+    """A channel as float64 (anything not a number: NaN); a numeric column without a copy
+    through :func:`pandas.to_numeric` (a clean lap's are all numeric)."""
+    dtype = column.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+        return column.to_numpy(dtype=np.float64)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def present_channels(data: pd.DataFrame, channels: Sequence[str]) -> list[str]:
     """Which of ``channels`` the lap really has (a column with at least one finite value)."""
-    out = []
-    for name in channels:
-        if name in data and np.isfinite(pd.to_numeric(data[name], errors="coerce")).any():
-            out.append(name)
-    return out
+    return [c for c in channels if c in data and np.isfinite(channel_values(data[c])).any()]
 
 
 def lap_inputs(
@@ -92,7 +97,7 @@ def lap_inputs(
     for i, name in enumerate(norm.channels):
         if name not in have:
             continue
-        raw = pd.to_numeric(data[name], errors="coerce").to_numpy(dtype=np.float64)
+        raw = channel_values(data[name])
         v = resample_channel(name, times, encode_channel(name, raw), grid)
         x[i] = (v - norm.mean[i]) / norm.std[i]
         x[c + i] = 1.0
