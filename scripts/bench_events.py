@@ -13,6 +13,9 @@
   file (224 laps), wall to wall in a fresh process, beside a fresh Python that imports pandas
   and reads the same file (the floor); and start-up: ``--help``, a usage error and one lap
   (rules, the CNN on NumPy and on torch) beside a fresh Python reading that lap with pandas.
+- The pipeline at scale: ``detect-events`` on a 1,200-lap CSV (the race repeated), wall to
+  wall with its peak RSS and the rule detector's, beside pandas reading the CSV; and the same
+  work in one process stage by stage (read, clean, features, model, post-process, write).
 """
 
 from __future__ import annotations
@@ -176,6 +179,8 @@ def main() -> None:
     print("whole command:", report["whole_command"])
     report["start_up"] = start_up()
     print("start-up:", report["start_up"])
+    report["pipeline_1200_lap_csv"] = pipeline()
+    print("1,200-lap CSV:", report["pipeline_1200_lap_csv"])
     write_json(REPO / "bench" / "events.json", report)
     print(f"wrote {REPO / 'bench' / 'events.json'}")
 
@@ -240,6 +245,83 @@ def start_up() -> dict[str, float]:
         out[f"{name}_ratio_to_floor"] = seconds / floor
         if name in START_UP_TARGETS:
             out[f"{name}_target_seconds"] = START_UP_TARGETS[name]
+    return out
+
+
+def big_csv(folder: Path) -> Path:
+    """The race's 224 laps repeated to :data:`THROUGHPUT_LAPS` laps as one CSV (each copy a
+    driver of its own: ``NOR2``...), as fastf1's merged telemetry would be exported."""
+    race = pd.read_parquet(DATA / "china-2025-r" / "race.parquet")
+    copies = []
+    per_copy = race.groupby(["Driver", "LapNumber"]).ngroups
+    for k in range(-(-THROUGHPUT_LAPS // per_copy)):
+        copy = race.copy()
+        copy["Driver"] = copy["Driver"] + (str(k + 1) if k else "")
+        copies.append(copy)
+    frame = pd.concat(copies, ignore_index=True)
+    keys = frame[["Driver", "LapNumber"]].drop_duplicates().head(THROUGHPUT_LAPS)
+    frame = frame.merge(keys, on=["Driver", "LapNumber"])
+    frame["Time"] = frame["Time"].dt.total_seconds()
+    path = folder / "race1200.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def pipeline() -> dict[str, float]:
+    """``detect-events`` on a 1,200-lap CSV, wall to wall with its peak RSS, beside pandas
+    reading the file; and the same work in one process, stage by stage."""
+    from telecnn.telemetry.rules import lap_events
+    from telecnn.telemetry.sources.files import read_table, split_laps
+    from telecnn.telemetry.tables import write_events
+
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = big_csv(Path(tmp))
+        out: dict[str, float] = {
+            "laps": THROUGHPUT_LAPS,
+            "csv_megabytes": csv.stat().st_size / 2**20,
+        }
+        floor = wall([sys.executable, "-c", f"import pandas as pd; pd.read_csv({str(csv)!r})"])
+        events = str(Path(tmp) / "events.json")
+        command = [sys.executable, "-m", "telecnn.cli", "detect-events", "--file", str(csv),
+                   "--out", events]  # fmt: skip
+        peak = (
+            "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+            "capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        started = time.perf_counter()
+        rss = subprocess.run([sys.executable, "-c", peak, *command], capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+        out["detect_events_seconds"] = time.perf_counter() - started
+        out["detect_events_laps_per_second"] = THROUGHPUT_LAPS / out["detect_events_seconds"]
+        out["detect_events_peak_rss_megabytes"] = int(rss.strip()) / 1024
+        out["floor_python_pandas_read_csv_seconds"] = floor
+        out["ratio_to_floor"] = out["detect_events_seconds"] / floor
+        rules = wall([*command, "--detector", "rules"], runs=1)
+        out["rules_seconds"] = rules
+        out["rules_laps_per_second"] = THROUGHPUT_LAPS / rules
+
+        detector = load_detector()
+        clock = time.perf_counter()
+        frame, base = read_table(csv)
+        stages = {"read": time.perf_counter() - clock}
+        clock = time.perf_counter()
+        laps = split_laps(frame, base)
+        stages["clean"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        inputs, used = detector._inputs(laps, None, False)
+        stages["features"] = time.perf_counter() - clock
+        probs, _ = detector._probabilities(laps, None, 64, False)
+        stages["model"] = detector.last_model_seconds
+        clock = time.perf_counter()
+        found = [
+            detector.events_from(lap, p, detector.thresholds_for(r), lap_events(lap.data, r))
+            for lap, p, r in zip(laps, probs, used, strict=True)
+        ]
+        stages["postprocess"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        write_events(Path(tmp) / "again.json", laps, found)
+        stages["write"] = time.perf_counter() - clock
+        out |= {f"stage_{name}_seconds": seconds for name, seconds in stages.items()}
     return out
 
 
