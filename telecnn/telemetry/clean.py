@@ -9,7 +9,7 @@ with a note), all-NaN and missing channels are reported, and ``Distance`` is int
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -69,14 +69,18 @@ def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
     return pd.DataFrame(cols)
 
 
-def finish_lap(data: pd.DataFrame, meta: LapMeta, strict: bool = False) -> Lap:
-    """The per-lap half of cleaning on a :func:`normalise_frame` result: time order and
-    duplicates, NaN gaps, missing channels, ``Distance``, integer channels and the notes."""
+def finish_lap(
+    data: pd.DataFrame | Mapping[str, np.ndarray], meta: LapMeta, strict: bool = False
+) -> Lap:
+    """The per-lap half of cleaning on a :func:`normalise_frame` result (a frame, or its
+    columns as arrays): time order and duplicates, NaN gaps, missing channels, ``Distance``,
+    integer channels and the notes."""
     notes: list[str] = []
-    data = _order(data, notes, strict)
     # on NumPy columns, one DataFrame built at the end: a pandas round per column and lap
     # costs more than the work itself on a race of laps
-    cols = {name: data[name].to_numpy() for name in data.columns}
+    if isinstance(data, pd.DataFrame):
+        data = {name: data[name].to_numpy() for name in data.columns}
+    cols = _order(dict(data), notes, strict)
     times = cols["Time"].astype(float, copy=False)
     for name in [c for c in KNOWN if c in cols]:
         values = cols[name].astype(float, copy=False)
@@ -166,14 +170,15 @@ def _numeric(col: pd.Series, name: str) -> pd.Series:
     return pd.to_numeric(col, errors="coerce").astype(float)
 
 
-def _order(data: pd.DataFrame, notes: list[str], strict: bool) -> pd.DataFrame:
-    t = data["Time"].to_numpy()
+def _order(cols: dict[str, np.ndarray], notes: list[str], strict: bool) -> dict[str, np.ndarray]:
+    """The lap's columns without samples lacking a time, in time order, each time once."""
+    t = cols["Time"].astype(float, copy=False)
     if np.isnan(t).all():
         raise TelecnnError("no valid times: the time column is empty or unreadable")
     if np.isnan(t).any():
         notes.append(f"{int(np.isnan(t).sum())} samples without a time: dropped")
-        data = data[~np.isnan(t)]
-        t = data["Time"].to_numpy()
+        cols = _rows(cols, ~np.isnan(t))
+        t = cols["Time"].astype(float, copy=False)
     back = np.diff(t)
     # a few big backward jumps in otherwise rising times: laps glued together (shuffled rows
     # go back at about every other step and are simply sorted)
@@ -187,16 +192,23 @@ def _order(data: pd.DataFrame, notes: list[str], strict: bool) -> pd.DataFrame:
         if strict:
             raise TelecnnError(f"times are not sorted (row {int(np.argmin(back)) + 1} goes back)")
         notes.append(f"{int((back < 0).sum())} out-of-order samples: sorted by time")
-        data = data.sort_values("Time", kind="stable")
-    dup = data["Time"].duplicated(keep="first").to_numpy()
+        cols = _rows(cols, np.argsort(t, kind="stable"))
+        t = cols["Time"].astype(float, copy=False)
+    dup = np.zeros(len(t), dtype=bool)
+    dup[1:] = t[1:] == t[:-1]  # in time order, a repeated time follows its first
     if dup.any():
         if strict:
             raise TelecnnError(f"{int(dup.sum())} duplicate times")
         notes.append(f"{int(dup.sum())} duplicate times: kept the first sample of each")
-        data = data[~dup]
-    if len(data) < 2:
+        cols = _rows(cols, ~dup)
+    if len(cols["Time"]) < 2:
         raise TelecnnError("a lap needs at least two samples at different times")
-    return data
+    return cols
+
+
+def _rows(cols: dict[str, np.ndarray], which: np.ndarray) -> dict[str, np.ndarray]:
+    """Every column at the rows ``which`` (a mask or indices) picks."""
+    return {name: values[which] for name, values in cols.items()}
 
 
 def _fill(times: np.ndarray, values: np.ndarray, name: str, notes: list[str]) -> np.ndarray:

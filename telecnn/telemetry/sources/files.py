@@ -106,7 +106,10 @@ def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
     if not keys:
         return [clean_lap(frame, base)]
     out = []
-    for key, group in normalise_frame(frame, keys).groupby(keys, sort=True):
+    clean = normalise_frame(frame, keys)
+    columns = {name: clean[name].to_numpy() for name in clean.columns if name not in keys}
+    groups = clean.groupby(keys, sort=True).indices
+    for key, rows in sorted(groups.items(), key=lambda item: item[0]):
         key = key if isinstance(key, tuple) else (key,)
         fields = dict(zip(keys, key, strict=True))
         meta = replace(
@@ -115,7 +118,8 @@ def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
             lap_number=int(fields["LapNumber"]) if "LapNumber" in fields else base.lap_number,
             lap_time=None,  # each lap's own, from its samples
         )
-        out.append(_with_lap_time(finish_lap(group.drop(columns=keys), meta)))
+        lap_columns = {name: values[rows] for name, values in columns.items()}
+        out.append(_with_lap_time(finish_lap(lap_columns, meta)))
     return out
 
 
