@@ -7,8 +7,7 @@
 >>> summarize(laps, "rules")                      # per driver and lap: braking, energy, DRS...
 """
 
-from importlib import import_module
-from typing import Any
+from telecnn.lazy import lazy_attributes
 
 #: Each public name and the module it lives in: imported when first used, so that importing a
 #: submodule (the command line reads the taxonomy) does not load pandas and the rest.
@@ -31,16 +30,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'telecnn.telemetry' has no attribute {name!r}")
-    value = getattr(import_module(f"telecnn.telemetry.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES)
 
 
 __all__ = [

@@ -12,8 +12,7 @@ trains one with the project's one loop (laps, examples, loss and tuning in modul
 own).
 """
 
-from importlib import import_module
-from typing import Any
+from telecnn.lazy import lazy_attributes
 
 #: Each public name and its module, imported when first used: the rule path (and the command
 #: line) can use this package without loading torch.
@@ -35,16 +34,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'telecnn.telemetry.detector' has no attribute {name!r}")
-    value = getattr(import_module(f"telecnn.telemetry.detector.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES)
 
 
 __all__ = [
