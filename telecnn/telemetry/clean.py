@@ -102,7 +102,9 @@ def finish_lap(
             cols[name] = np.rint(cols[name].astype(float, copy=False)).astype(np.int64)
     _note_time_gaps(times, notes)
     meta = meta.with_notes(*notes)
-    return Lap(pd.DataFrame(cols, copy=False), meta)
+    lap = Lap(pd.DataFrame(cols, copy=False), meta)
+    lap.__dict__["columns"] = cols  # fills the cached property: the same values, already here
+    return lap
 
 
 def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:

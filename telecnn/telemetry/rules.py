@@ -154,10 +154,11 @@ def channel_varies(values: np.ndarray, segments: np.ndarray | None = None) -> np
 
 
 def _arrays(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
-    data = lap.data if isinstance(lap, Lap) else lap
-    if isinstance(data, pd.DataFrame):
-        return {c: data[c].to_numpy() for c in data.columns}
-    return data
+    if isinstance(lap, Lap):
+        return lap.columns
+    if isinstance(lap, pd.DataFrame):
+        return {c: lap[c].to_numpy() for c in lap.columns}
+    return lap
 
 
 def speed_rule_events(lap: Lap | pd.DataFrame, decel_g: float = SPEED_RULE_DECEL_G) -> pd.DataFrame:

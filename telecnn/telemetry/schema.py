@@ -127,6 +127,12 @@ class Lap:
         return len(self.data)
 
     @cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Each column as a NumPy array, read once (cleaning hands them over as it builds the
+        lap): what the rules and features read, without a pandas lookup per column and call."""
+        return {name: self.data[name].to_numpy() for name in self.data.columns}
+
+    @cached_property
     def times(self) -> np.ndarray:
         """Sample times in seconds, checked (:func:`~telecnn.telemetry.axes.lap_times`), read
         once: a lap's data is not changed after it is made."""

@@ -159,13 +159,16 @@ def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFra
     """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
     if len(laps) == 1:
         return found[0].reset_index(drop=True)
-    parts = []
-    for lap, events in zip(laps, found, strict=True):
-        part = events.copy()
-        part.insert(0, "lap", lap.meta.lap_number)
-        part.insert(0, "driver", lap.meta.driver or lap.meta.circuit or lap.meta.source)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    table = pd.concat(list(found), ignore_index=True)
+    counts = [len(events) for events in found]
+    numbers = [lap.meta.lap_number for lap in laps]
+    lap_column = pd.Series(np.repeat(np.array(numbers, dtype=object), counts))
+    if all(n is not None for n in numbers):
+        lap_column = lap_column.astype(np.int64)
+    who = [lap.meta.driver or lap.meta.circuit or lap.meta.source for lap in laps]
+    table.insert(0, "lap", lap_column)
+    table.insert(0, "driver", np.repeat(np.array(who, dtype=object), counts))
+    return table
 
 
 def write_events(

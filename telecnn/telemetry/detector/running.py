@@ -88,7 +88,8 @@ def moving_only(events: pd.DataFrame, lap: Any) -> pd.DataFrame:
     if not len(events) or "Speed" not in lap.data:
         return events
     t = lap.times
-    moving = np.concatenate([[0], np.cumsum(lap.data["Speed"].to_numpy(float) >= STANDSTILL_KMH)])
+    speed = lap.columns["Speed"].astype(float, copy=False)
+    moving = np.concatenate([[0], np.cumsum(speed >= STANDSTILL_KMH)])
     first = np.searchsorted(t, events["start_time"].to_numpy(float), side="left")
     last = np.searchsorted(t, events["end_time"].to_numpy(float), side="right")
     last = np.clip(np.maximum(last, first + 1), 0, len(t))

@@ -244,10 +244,9 @@ def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
 def _with_lap_time(lap: Lap) -> Lap:
     if lap.meta.lap_time is not None:
         return lap
-    t = lap.data["Time"].to_numpy()
-    return Lap(
-        lap.data, replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3)), lap.truth
-    )
+    t = lap.times
+    lap.meta = replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3))
+    return lap
 
 
 def laps_frame(laps: list[Lap]) -> pd.DataFrame:
