@@ -246,3 +246,23 @@ def _type_rank(events: np.ndarray) -> np.ndarray:
     if len(names) <= 1:
         return np.full(len(events), _RANK.get(next(iter(names), ""), len(_RANK)), dtype=np.int64)
     return np.array([_RANK.get(e, len(_RANK)) for e in events], dtype=np.int64)
+
+
+#: Below this speed (km/h) the car stands (the grid, the pit box): nothing it does is an event.
+STANDSTILL_KMH = 5.0
+
+
+def moving_only(events: pd.DataFrame, times: np.ndarray, speed: np.ndarray | None) -> pd.DataFrame:
+    """``events`` without those of a car standing still: a brake held on the grid is no braking
+    zone, a gear picked in the pit box no shift. An event stays if any sample it spans (its
+    nearest one, for a shift) has the car moving; without ``speed`` all stay. Every detector's
+    events pass through here (the rules' and the CNN's), so the definition is one."""
+    if not len(events) or speed is None or not len(times):
+        return events
+    moving = np.concatenate([[0], np.cumsum(np.asarray(speed, dtype=float) >= STANDSTILL_KMH)])
+    first = np.searchsorted(times, events["start_time"].to_numpy(float), side="left")
+    last = np.searchsorted(times, events["end_time"].to_numpy(float), side="right")
+    last = np.clip(np.maximum(last, first + 1), 0, len(times))
+    first = np.clip(first, 0, len(times) - 1)
+    keep = moving[last] - moving[first] > 0
+    return events if keep.all() else events[keep].reset_index(drop=True)

@@ -31,6 +31,7 @@ from telecnn.telemetry.events import (
     SPEED_EXTRAS,
     events_frame,
     gear_columns,
+    moving_only,
     point_columns,
     run_columns,
     segment_starts,
@@ -59,9 +60,12 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     Channels the lap lacks are skipped (no ``Brake``: no braking events, and so on). Extras:
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
     ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
-    ``to_gear`` for shifts. Also takes a plain dict of column arrays.
+    ``to_gear`` for shifts. Also takes a plain dict of column arrays. A car standing still
+    has no events (:func:`~telecnn.telemetry.events.moving_only`).
     """
-    return events_frame(*rule_parts(_arrays(lap)))
+    cols = _arrays(lap)
+    times = np.asarray(cols["Time"], dtype=float)
+    return moving_only(events_frame(*rule_parts(cols)), times, cols.get("Speed"))
 
 
 def rule_parts(

@@ -94,13 +94,44 @@ def test_split_events_gives_each_lap_what_it_gives_alone():
 def test_a_car_standing_on_the_grid_has_no_events(race_file) -> None:
     """Lap 1 starts from the grid: the CNN alone marks a braking zone and a downshift at 0 km/h
     there; detect_laps reports nothing while the car stands and keeps every other event."""
-    from telecnn.telemetry.detector.running import STANDSTILL_KMH, choose_detector, detect_laps
+    from telecnn.telemetry.detector.postprocess import probabilities_to_events
+    from telecnn.telemetry.detector.running import choose_detector, detect_laps
+    from telecnn.telemetry.events import STANDSTILL_KMH
+    from telecnn.telemetry.rules import lap_events
     from telecnn.telemetry.sources import read_laps
 
     lap = read_laps(race_file, ["NOR"], [1])[0]
-    raw = choose_detector("cnn").detect_laps([lap], None, 64, False)[0]
+    detector = choose_detector("cnn")
+    probs = detector.probabilities([lap])[0]
+    raw = probabilities_to_events(  # the CNN's post-processing before the standstill rule
+        probs.at_samples, lap.times, lap.distance, lap.data.Speed.to_numpy(float),
+        detector.thresholds, lap_events(lap.data, lap.channels), grid_probs=probs.on_grid,
+        grid_times=probs.grid_times, gear=lap.data.nGear.to_numpy(float),
+    )  # fmt: skip
     standing = lap.data.Time[lap.data.Speed >= STANDSTILL_KMH].iloc[0]
     assert (raw.end_time < standing).any()
     events = detect_laps([lap], "cnn")[0]
     assert (events.end_time >= standing).all()
     assert len(events) == (raw.end_time >= standing).sum() > 30
+
+
+def test_the_rules_report_nothing_of_a_car_in_the_pit_box(bahrain_laps) -> None:
+    """Testing laps stand in the garage with the brake held and gears picked: the rules'
+    masks find runs and shifts there, but rule_events (what compare-laps' pedal braking,
+    telemetry show and the labels read) reports none of them."""
+    from telecnn.telemetry.events import STANDSTILL_KMH
+
+    standing_found = 0
+    for lap in bahrain_laps[:120]:
+        speed, t = lap.data.Speed.to_numpy(float), lap.times
+        raw = events_frame(*rule_parts(lap.columns))
+        events = rule_events(lap)
+        for found, check in ((raw, False), (events, True)):
+            first = np.searchsorted(t, found.start_time.to_numpy(), "left")
+            last = np.maximum(np.searchsorted(t, found.end_time.to_numpy(), "right"), first + 1)
+            still = [speed[a:b].max() < STANDSTILL_KMH for a, b in zip(first, last, strict=True)]
+            if check:
+                assert not any(still), lap.meta.label()
+            else:
+                standing_found += sum(still)
+    assert standing_found > 10

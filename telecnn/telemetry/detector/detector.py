@@ -27,6 +27,7 @@ from telecnn.telemetry.detector.features import (
     present_channels,
 )
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, probabilities_to_events
+from telecnn.telemetry.events import moving_only
 from telecnn.telemetry.grid import grid_index, pad_to
 from telecnn.telemetry.rules import lap_events
 from telecnn.telemetry.schema import EVENT_TYPES, Lap
@@ -212,7 +213,7 @@ class Detector:
         None), only of ``event_types``."""
         speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
         gear = lap.data["nGear"].to_numpy(dtype=float) if "nGear" in lap.data else None
-        return probabilities_to_events(
+        found = probabilities_to_events(
             probs.at_samples,
             lap.times,
             lap.distance,
@@ -223,6 +224,7 @@ class Detector:
             grid_times=probs.grid_times,
             gear=gear,
         )
+        return moving_only(found, lap.times, speed)  # as the rules: none of a standing car
 
     def extra(self) -> dict[str, Any]:
         """What a checkpoint stores beside the weights."""

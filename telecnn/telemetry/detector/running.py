@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -71,31 +70,7 @@ def detect_laps(
     else:
         found = chosen.detect_laps(laps, channels, batch_size, progress)
     # where the circuit is known, each zone gets the corner it leads into
-    return [
-        label_corners(moving_only(events, lap), lap)
-        for events, lap in zip(found, laps, strict=True)
-    ]
-
-
-#: Below this speed (km/h) the car stands (the grid, the pit box): nothing it does is an event.
-STANDSTILL_KMH = 5.0
-
-
-def moving_only(events: pd.DataFrame, lap: Any) -> pd.DataFrame:
-    """``events`` without those of a car standing still: a brake held on the grid is no braking
-    zone, a gear picked in the pit box no shift. An event stays if any sample it spans (its
-    nearest one, for a shift) has the car moving; a lap without ``Speed`` keeps them all."""
-    if not len(events) or "Speed" not in lap.data:
-        return events
-    t = lap.times
-    speed = lap.columns["Speed"].astype(float, copy=False)
-    moving = np.concatenate([[0], np.cumsum(speed >= STANDSTILL_KMH)])
-    first = np.searchsorted(t, events["start_time"].to_numpy(float), side="left")
-    last = np.searchsorted(t, events["end_time"].to_numpy(float), side="right")
-    last = np.clip(np.maximum(last, first + 1), 0, len(t))
-    first = np.clip(first, 0, len(t) - 1)
-    keep = moving[last] - moving[first] > 0
-    return events if keep.all() else events[keep].reset_index(drop=True)
+    return [label_corners(events, lap) for events, lap in zip(found, laps, strict=True)]
 
 
 def detect(

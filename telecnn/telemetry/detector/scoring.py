@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.detector.evaluate import TypeScore, score_lap
-from telecnn.telemetry.detector.running import DetectorChoice, detect_laps, moving_only
+from telecnn.telemetry.detector.running import DetectorChoice, detect_laps
 from telecnn.telemetry.labels import reference_events
 from telecnn.telemetry.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap, supported_events
 
@@ -29,9 +29,7 @@ def evaluate_laps(
     scores: dict[str, TypeScore] = {}
     for lap, events in zip(laps, found, strict=True):
         scored = types if lap.truth is not None else labelled_by_rules
-        # the reference follows the product's definition too: no events of a standing car
-        labels = moving_only(reference_events(lap), lap)
-        score_lap(events, labels, median_interval(lap.times), scores, scored)
+        score_lap(events, reference_events(lap), median_interval(lap.times), scores, scored)
     return scores
 
 
