@@ -44,7 +44,7 @@ def summarize_command(
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.lap_summary import (
         driver_medians,
-        format_table,
+        format_summary,
         no_lap_time,
         summarize_laps,
     )
@@ -56,11 +56,11 @@ def summarize_command(
     table = summarize_laps(laps, found, chans)
     click.echo(f"{session_name(laps)}: {count(len(laps), 'lap')}, detector {detector}")
     if len(table) <= PRINTED_LAPS:
-        click.echo(format_table(table))
+        click.echo(format_summary(table))
     elif out is None:
         click.echo(f"  ({len(table)} laps: the per-lap table goes to --out FILE)")
     click.echo("per driver, medians over laps" + (" and stints" if "stint" in table else ""))
-    click.echo(format_table(driver_medians(table)))
+    click.echo(format_summary(driver_medians(table)))
     missing = no_lap_time(table)
     if missing:
         have = "has" if missing == 1 else "have"

@@ -24,6 +24,7 @@ from telecnn.telemetry.corners import label_corners
 from telecnn.telemetry.matching import match_type
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import POINT_EVENTS, Lap
+from telecnn.telemetry.tables import format_table
 
 #: Least overlap (IoU in distance) for two laps' zones to count as the same corner.
 ZONE_MIN_IOU = 0.1
@@ -331,14 +332,7 @@ def format_comparison(comparison: Comparison) -> str:
     else:
         shown = shown.drop(columns="zone")
     shown = shown.dropna(axis=1, how="all")  # speeds the event type does not have
-    digits = {"gap_s": 3, "dur_s": 2}
-
-    def fmt(column: str):
-        return lambda v: "-" if pd.isna(v) else f"{v:.{digits.get(column, 1)}f}"
-
-    numeric = [c for c in shown.columns if c != "zone" and pd.api.types.is_numeric_dtype(shown[c])]
-    text = shown.to_string(index=False, formatters={c: fmt(c) for c in numeric}, na_rep="-")
-    lines += ["  " + line for line in text.splitlines()]
+    lines.append(format_table(shown, {"gap_s": 3, "dur_s": 2}))
     missing = {k: v for k, v in comparison.unmatched().items() if v}
     if missing:
         lines.append(

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.schema import Lap, supported_events
-from telecnn.telemetry.tables import seconds_of
+from telecnn.telemetry.tables import format_table, seconds_of
 
 #: The per-lap columns, in order; timing columns no lap has are left out.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -129,21 +129,10 @@ def no_lap_time(table: pd.DataFrame) -> int:
     return int(table["lap_time"].isna().sum())
 
 
-def as_text(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as strings: lap times to 0.001 s, other figures to 0.1, counts whole, ``-``
-    for what is missing."""
-    out = table.astype(object).copy()
-    for name in table.columns:
-        column = table[name]
-        if pd.api.types.is_float_dtype(column):
-            digits = 3 if name == "lap_time" else 1
-            out[name] = [("-" if pd.isna(v) else f"{v:.{digits}f}") for v in column]
-        else:
-            out[name] = ["-" if v is None or v is pd.NA or v != v else str(v) for v in column]
-    return out
+#: Decimals of the summary's figures (lap times to the millisecond; others 0.1).
+DIGITS = {"lap_time": 3}
 
 
-def format_table(table: pd.DataFrame) -> str:
-    """A summary table as aligned text (:func:`as_text`)."""
-    text = as_text(table).to_string(index=False)
-    return "\n".join("  " + line for line in text.splitlines())
+def format_summary(table: pd.DataFrame) -> str:
+    """A summary table as aligned text (:func:`~telecnn.telemetry.tables.format_table`)."""
+    return format_table(table, DIGITS)

@@ -45,9 +45,10 @@ def _image(fig: Any, alt: str) -> str:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    from telecnn.telemetry.lap_summary import as_text
+    from telecnn.telemetry.lap_summary import DIGITS
+    from telecnn.telemetry.tables import text_cells
 
-    return as_text(frame).to_html(index=False, border=0)
+    return text_cells(frame, DIGITS).to_html(index=False, border=0)
 
 
 def fastest_laps(laps: Sequence[Lap]) -> list[Lap]:

@@ -155,6 +155,27 @@ def laps_table(
     return text + (f"\n{UNCONFIRMED}" if doubtful else "")
 
 
+def text_cells(table: pd.DataFrame, digits: dict[str, int] | None = None) -> pd.DataFrame:
+    """The table as strings: floats to ``digits[column]`` decimals (default 1), other values
+    as they print, ``-`` for what is missing."""
+    digits = digits or {}
+    out = table.astype(object).copy()
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_float_dtype(column):
+            places = digits.get(name, 1)
+            out[name] = [("-" if pd.isna(v) else f"{v:.{places}f}") for v in column]
+        else:
+            out[name] = ["-" if v is None or v is pd.NA or v != v else str(v) for v in column]
+    return out
+
+
+def format_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> str:
+    """A table as aligned, indented text (:func:`text_cells`)."""
+    text = text_cells(table, digits).to_string(index=False)
+    return "\n".join("  " + line for line in text.splitlines())
+
+
 def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
     if len(laps) == 1:
