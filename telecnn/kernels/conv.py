@@ -2,8 +2,9 @@
 
 ``conv1d`` and ``conv2d`` compute what ``torch.nn.functional.conv1d`` / ``conv2d`` compute on one
 (unbatched) sample, without importing torch. The work is vectorised over output positions: the
-only Python loop runs over the kernel taps, each tap adding one shifted (strided, dilated) slice
-of the input times its weight, a matrix product when there are several channels. A 1D trace
+only Python loop runs over the kernel taps, each tap taking one shifted (strided, dilated) slice
+of the input; with several channels the slices are stacked and met by the weights in one matrix
+product (the "im2col" form of a convolution). A 1D trace
 with one channel and stride 1 goes straight to :func:`numpy.correlate`. ``padding_mode`` is
 torch's: the padded border holds zeros, a mirror image (``reflect``), the edge value repeated
 (``replicate``) or the other end of the signal (``circular``).
@@ -24,6 +25,9 @@ Padding = IntOrPair | str
 
 # Longest dilated kernel handed to numpy.correlate; longer ones use the tap loop.
 _CORRELATE_MAX_TAPS = 512
+# Largest stack of shifted input copies (one per tap) built for a single matrix product; a
+# bigger one adds the taps' products one at a time instead.
+_STACKED_TAPS_MAX_BYTES = 256 * 2**20
 
 #: torch's ``padding_mode`` names -> ``numpy.pad`` modes (zeros is numpy's "constant").
 PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -200,6 +204,42 @@ def _correlate_trace(
     return np.correlate(trace, taps, mode="full")[start : start + out_size]
 
 
+def _tap_slices(
+    tap: tuple[int, ...],
+    sizes: Sequence[int],
+    pads: Sequence[tuple[int, int]],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+    out_sizes: Sequence[int],
+) -> tuple[tuple[slice, ...], tuple[slice, ...]] | None:
+    """Where one kernel tap meets the input: the output positions whose input sample lies inside
+    ``x`` (the others see the zero padding) and the input samples they see, per spatial axis;
+    ``None`` when the tap sees only padding."""
+    outs, ins = [], []
+    for t, n, (lo, _), s, d, m in zip(tap, sizes, pads, strides, dilations, out_sizes, strict=True):
+        offset = t * d - lo  # the input index output 0 sees
+        first = max(0, -(offset // s) if offset < 0 else 0)
+        stop = min(m, -(-(n - offset) // s))
+        if stop <= first:
+            return None
+        start = first * s + offset
+        outs.append(slice(first, stop))
+        ins.append(slice(start, start + (stop - first - 1) * s + 1, s))
+    return tuple(outs), tuple(ins)
+
+
+def _borders(inside: Sequence[slice], sizes: Sequence[int]) -> list[tuple[slice, ...]]:
+    """Boxes that together cover what lies outside the box ``inside`` of an array of ``sizes``
+    (one slab before and one after it along each axis)."""
+    boxes = []
+    for axis, (cut, size) in enumerate(zip(inside, sizes, strict=True)):
+        full = [slice(None)] * len(sizes)
+        for part in (slice(0, cut.start), slice(cut.stop, size)):
+            if part.stop > part.start:
+                boxes.append(tuple(full[:axis] + [part] + full[axis + 1 :]))
+    return boxes
+
+
 def _shift_and_add(
     x: np.ndarray,
     w: np.ndarray,
@@ -211,36 +251,45 @@ def _shift_and_add(
     dtype: np.dtype,
 ) -> np.ndarray:
     """Sum over kernel taps of (weight at the tap) x (input slice the tap sees), for every output
-    position at once. ``x`` is ``(C_in, *S)``, ``w`` is ``(C_out, C_in/groups, *K)``."""
-    if any(lo or hi for lo, hi in pads):
-        x = np.pad(x, [(0, 0), *pads])
+    position at once; the zero padding is never built (a tap's positions past the border are
+    left at zero). ``x`` is ``(C_in, *S)``, ``w`` is ``(C_out, C_in/groups, *K)``."""
     in_channels, out_channels = x.shape[0], w.shape[0]
     kernel = w.shape[2:]
-
-    def window(tap: tuple[int, ...]) -> tuple[slice, ...]:
-        return tuple(
-            slice(t * d, t * d + (n - 1) * s + 1, s)
-            for t, d, n, s in zip(tap, dilations, out_sizes, strides, strict=True)
-        )
+    taps = [
+        (t, tap, where)
+        for t, tap in enumerate(np.ndindex(*kernel))
+        if (where := _tap_slices(tap, x.shape[1:], pads, strides, dilations, out_sizes))
+    ]
 
     if in_channels == out_channels == 1:
         out = np.zeros(tuple(out_sizes), dtype=dtype)
-        scratch = np.empty_like(out)
-        for tap in np.ndindex(*kernel):
-            np.multiply(x[(0, *window(tap))], w[(0, 0, *tap)], out=scratch)
-            out += scratch
+        for _, tap, (outs, ins) in taps:
+            out[outs] += x[(0, *ins)] * w[(0, 0, *tap)]
         return out[np.newaxis]
 
     per_in, per_out = in_channels // groups, out_channels // groups
     positions = prod(out_sizes)
     grouped_x = x.reshape(groups, per_in, *x.shape[1:])
-    grouped_w = w.reshape(groups, per_out, per_in, *kernel)
-    out = np.zeros((groups, per_out, positions), dtype=dtype)
-    for tap in np.ndindex(*kernel):
-        seen = grouped_x[(slice(None), slice(None), *window(tap))].reshape(
-            groups, per_in, positions
-        )
-        out += grouped_w[(slice(None), slice(None), slice(None), *tap)] @ seen
+    grouped_w = w.reshape(groups, per_out, per_in, prod(kernel))
+    every = (slice(None), slice(None))
+    if len(taps) * in_channels * positions * x.itemsize > _STACKED_TAPS_MAX_BYTES:
+        out = np.zeros((groups, per_out, positions), dtype=dtype)
+        seen = np.empty((groups, per_in, *out_sizes), dtype=x.dtype)
+        for t, _, (outs, ins) in taps:
+            seen[...] = 0.0
+            seen[(*every, *outs)] = grouped_x[(*every, *ins)]
+            out += grouped_w[..., t] @ seen.reshape(groups, per_in, positions)
+        return out.reshape(out_channels, *out_sizes)
+    # every tap's input slice stacked: one matrix product of (taps x C_in) rows per group
+    stacked = np.empty((groups, len(taps), per_in, *out_sizes), dtype=x.dtype)
+    for row, (_, _, (outs, ins)) in enumerate(taps):
+        tap_rows = stacked[:, row]
+        for border in _borders(outs, out_sizes):
+            tap_rows[(*every, *border)] = 0.0
+        tap_rows[(*every, *outs)] = grouped_x[(*every, *ins)]
+    weights = grouped_w[..., [t for t, _, _ in taps]].transpose(0, 1, 3, 2)
+    weights = weights.reshape(groups, per_out, len(taps) * per_in).astype(dtype, copy=False)
+    out = weights @ stacked.reshape(groups, -1, positions)
     return out.reshape(out_channels, *out_sizes)
 
 

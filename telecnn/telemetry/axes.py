@@ -6,25 +6,38 @@ functions here serve plain DataFrames too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
 
 
-def lap_times(data: pd.DataFrame) -> np.ndarray:
-    """The lap's sample times in seconds, checked to be usable (finite, sorted, not empty)."""
+def lap_times(data: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
+    """The lap's sample times in seconds, checked to be usable (finite, sorted, not empty);
+    ``data`` is a lap's DataFrame or its columns as arrays."""
     if "Time" not in data:
         raise TelecnnError("lap has no Time column")
-    t = data["Time"]
-    if pd.api.types.is_timedelta64_dtype(t):
-        t = t.dt.total_seconds()
+    t = np.asarray(data["Time"])
+    if t.dtype.kind == "m":
+        t = t / np.timedelta64(1, "s")
     times = np.asarray(t, dtype=np.float64)
     if times.size == 0:
         raise TelecnnError("lap has no samples")
     if not np.all(np.isfinite(times)) or np.any(np.diff(times) < 0):
         raise TelecnnError("lap times must be finite and sorted")
     return times
+
+
+def numeric_values(column: pd.Series | np.ndarray) -> np.ndarray:
+    """A column (Series or array) as float64, anything not a number as NaN; a plain numeric
+    one without going through :func:`pandas.to_numeric` (a clean lap's are all numeric)."""
+    values = column.to_numpy() if isinstance(column, pd.Series) else np.asarray(column)
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64, copy=False)
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce")
+    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def distance_from_speed(times: np.ndarray, speed_kmh: np.ndarray) -> np.ndarray:
@@ -34,15 +47,14 @@ def distance_from_speed(times: np.ndarray, speed_kmh: np.ndarray) -> np.ndarray:
     return np.concatenate(([0.0], np.cumsum(steps)))
 
 
-def lap_distance(data: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+def lap_distance(data: pd.DataFrame | Mapping[str, np.ndarray], times: np.ndarray) -> np.ndarray:
     """Distance along the lap (m): the ``Distance`` column, else integrated ``Speed``, else NaN."""
     if "Distance" in data:
-        d = pd.to_numeric(data["Distance"], errors="coerce").to_numpy(dtype=np.float64)
+        d = numeric_values(data["Distance"])
         if np.isfinite(d).any():
             return d
     if "Speed" in data:
-        speed = pd.to_numeric(data["Speed"], errors="coerce").to_numpy(dtype=np.float64)
-        return distance_from_speed(times, np.nan_to_num(speed))
+        return distance_from_speed(times, np.nan_to_num(numeric_values(data["Speed"])))
     return np.full(len(times), np.nan)
 
 

@@ -102,9 +102,7 @@ def finish_lap(
             cols[name] = np.rint(cols[name].astype(float, copy=False)).astype(np.int64)
     _note_time_gaps(times, notes)
     meta = meta.with_notes(*notes)
-    lap = Lap(pd.DataFrame(cols, copy=False), meta)
-    lap.__dict__["columns"] = cols  # fills the cached property: the same values, already here
-    return lap
+    return Lap.from_columns(cols, meta)
 
 
 def lap_seconds(frame: pd.DataFrame, keys: Sequence[str] = ()) -> np.ndarray:
@@ -163,6 +161,8 @@ def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
 
 def _numeric(col: pd.Series, name: str) -> pd.Series:
     if name == "Brake":
+        if col.dtype == bool:  # fastf1's own: no text to read
+            return col.astype(float)
         if pd.api.types.is_bool_dtype(col) or col.dtype == object:
             lowered = col.astype(str).str.lower()
             col = col.where(~lowered.isin(["true", "false"]), lowered == "true")

@@ -134,13 +134,16 @@ def speed_not_rising(
     )
 
 
-def lap_events(data: pd.DataFrame, channels: Iterable[str]) -> tuple[str, ...]:
+def lap_events(
+    data: pd.DataFrame | Mapping[str, np.ndarray], channels: Iterable[str]
+) -> tuple[str, ...]:
     """The types a detector reading ``channels`` reports on a lap: :func:`supported_events`,
     without ``drs`` where the lap's DRS channel is constant (:func:`channel_varies`: a car
     without DRS, the 2026 cars' feed reads 0 throughout), as the DRS rule has it."""
     types = supported_events(channels)
     # one lap, one answer: its first sample's says it for every sample
-    without = "DRS" in data and len(data) and not channel_varies(data["DRS"].to_numpy())[0]
+    drs = np.asarray(data["DRS"]) if "DRS" in data else None
+    without = drs is not None and len(drs) and not channel_varies(drs)[0]
     if "drs" in types and without:
         return tuple(t for t in types if t != "drs")
     return types
@@ -165,17 +168,19 @@ def _arrays(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> Mapping[str, 
     return lap
 
 
-def speed_rule_events(lap: Lap | pd.DataFrame, decel_g: float = SPEED_RULE_DECEL_G) -> pd.DataFrame:
+def speed_rule_events(
+    lap: Lap | pd.DataFrame | Mapping[str, np.ndarray], decel_g: float = SPEED_RULE_DECEL_G
+) -> pd.DataFrame:
     """Speed-only baseline: ``braking`` where the car slows by more than ``decel_g`` g.
 
     Sample i counts as braking when the speed drop from i to i+1 exceeds the threshold (the
     pedal goes on at i, the speed falls after). Without ``Speed`` it is derived from
     ``Distance`` (or X/Y), so laps with position only work too.
     """
-    data = lap.data if isinstance(lap, Lap) else lap
-    t = data["Time"].to_numpy(dtype=float)
-    d = data["Distance"].to_numpy(dtype=float) if "Distance" in data else None
-    speed = speed_kmh(data)
+    cols = _arrays(lap)
+    t = np.asarray(cols["Time"], dtype=float)
+    d = np.asarray(cols["Distance"], dtype=float) if "Distance" in cols else None
+    speed = speed_kmh(cols)
     if speed is None or len(t) < 2:
         return events_frame()
     accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
@@ -183,15 +188,18 @@ def speed_rule_events(lap: Lap | pd.DataFrame, decel_g: float = SPEED_RULE_DECEL
     return events_frame(run_columns(mask, t, d, "braking", 1, None, speed))
 
 
-def speed_kmh(data: pd.DataFrame) -> np.ndarray | None:
+def speed_kmh(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray | None:
     """The lap's speed in km/h: ``Speed`` if present, else from ``Distance`` or X/Y (1/10 m)."""
-    if "Speed" in data:
-        return data["Speed"].to_numpy(dtype=float)
-    t = data["Time"].to_numpy(dtype=float)
-    if "Distance" in data:
-        dist = data["Distance"].to_numpy(dtype=float)
-    elif {"X", "Y"} <= set(data.columns):
-        step = np.hypot(np.diff(data["X"].to_numpy(float)), np.diff(data["Y"].to_numpy(float)))
+    cols = _arrays(lap)
+    if "Speed" in cols:
+        return np.asarray(cols["Speed"], dtype=float)
+    t = np.asarray(cols["Time"], dtype=float)
+    if "Distance" in cols:
+        dist = np.asarray(cols["Distance"], dtype=float)
+    elif "X" in cols and "Y" in cols:
+        step = np.hypot(
+            np.diff(np.asarray(cols["X"], float)), np.diff(np.asarray(cols["Y"], float))
+        )
         dist = np.concatenate(([0.0], np.cumsum(step) / 10.0))
     else:
         return None

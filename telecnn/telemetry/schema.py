@@ -7,7 +7,7 @@ A lap is a pandas DataFrame with fastf1's column names (``Time`` in seconds from
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -108,37 +108,66 @@ class LapMeta:
         return replace(self, notes=self.notes + tuple(notes))
 
 
-@dataclass
 class Lap:
     """One lap: samples with fastf1 column names, metadata, (simulator only) true events and
-    (where the circuit is known) its corners (:mod:`telecnn.telemetry.corners`)."""
+    (where the circuit is known) its corners (:mod:`telecnn.telemetry.corners`).
 
-    data: pd.DataFrame
-    meta: LapMeta = field(default_factory=LapMeta)
-    truth: pd.DataFrame | None = None
-    corners: pd.DataFrame | None = None
+    A lap is made from a DataFrame, or (:meth:`from_columns`, as cleaning does) from its
+    columns as arrays, its DataFrame then built the first time :attr:`data` is read: detection
+    reads :attr:`columns` only, so a race's laps need no DataFrame each."""
+
+    def __init__(
+        self,
+        data: pd.DataFrame | None,
+        meta: LapMeta | None = None,
+        truth: pd.DataFrame | None = None,
+        corners: pd.DataFrame | None = None,
+    ) -> None:
+        self._data = data
+        self.meta = meta if meta is not None else LapMeta()
+        self.truth = truth
+        self.corners = corners
+
+    @classmethod
+    def from_columns(cls, columns: dict[str, np.ndarray], meta: LapMeta | None = None) -> Lap:
+        """A lap held as its column arrays (equal lengths, in column order)."""
+        lap = cls(None, meta)
+        lap.__dict__["columns"] = columns  # the cached property's value
+        return lap
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The samples as a DataFrame (the columns' arrays, not copied)."""
+        if self._data is None:
+            self._data = pd.DataFrame(self.columns, copy=False)
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"Lap({self.meta.label()!r}, {len(self)} samples, channels {self.channels})"
 
     @property
     def channels(self) -> list[str]:
         """The car channels this lap has, in :data:`CHANNELS` order."""
-        return [c for c in CHANNELS if c in self.data.columns]
+        return [c for c in CHANNELS if c in self.columns]
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self._data is not None:
+            return len(self._data)
+        return len(next(iter(self.columns.values()), ()))
 
     @cached_property
     def columns(self) -> dict[str, np.ndarray]:
-        """Each column as a NumPy array, read once (cleaning hands them over as it builds the
-        lap): what the rules and features read, without a pandas lookup per column and call."""
+        """Each column as a NumPy array, read once: what the rules and features read, without
+        a pandas lookup per column and call."""
         return {name: self.data[name].to_numpy() for name in self.data.columns}
 
     @cached_property
     def times(self) -> np.ndarray:
         """Sample times in seconds, checked (:func:`~telecnn.telemetry.axes.lap_times`), read
         once: a lap's data is not changed after it is made."""
-        return lap_times(self.data)
+        return lap_times(self.columns)
 
     @cached_property
     def distance(self) -> np.ndarray:
         """Distance along the lap in metres (:func:`~telecnn.telemetry.axes.lap_distance`)."""
-        return lap_distance(self.data, self.times)
+        return lap_distance(self.columns, self.times)

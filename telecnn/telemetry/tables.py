@@ -17,8 +17,8 @@ from telecnn.telemetry.sources.files import write_frame
 def lap_header(lap: Lap) -> str:
     """One line about a lap: who, which lap, lap time, samples and rate, plus its notes."""
     m = lap.meta
-    t = lap.data["Time"]
-    span = float(t.iloc[-1] - t.iloc[0]) if len(t) > 1 else 0.0
+    t = lap.times
+    span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
     rate = (len(t) - 1) / span if span > 0 else 0.0
     where = "/".join(str(x) for x in (m.year, m.event, m.session) if x)
     lap_time = f"{m.lap_time:.3f} s" if m.lap_time else "n/a"

@@ -21,10 +21,10 @@ _KEEP = ("Time", "Distance", "X", "Y", "Z")
 def rule_detect(lap: Lap, channels: Sequence[str] | None = None) -> pd.DataFrame:
     """Rule events of ``lap`` reading only ``channels`` (default: all it has)."""
     use = known_channels(channels) if channels is not None else CHANNELS
-    read = [c for c in lap.data.columns if c in use or c in _KEEP]
+    read = [c for c in lap.columns if c in use or c in _KEEP]
     events = rule_events({c: lap.columns[c] for c in read})
     if "Brake" not in read and "Speed" in use and ("Speed" in read or "Distance" in read):
-        braking = speed_rule_events(lap.data[read])
+        braking = speed_rule_events({c: lap.columns[c] for c in read})
         events = pd.concat([e for e in (events, braking) if len(e)] or [events], ignore_index=True)
         events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
     return events

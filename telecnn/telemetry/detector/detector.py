@@ -102,11 +102,11 @@ class Detector:
         """The channels to read from ``lap``: checked against the model and the lap."""
         if channels is not None:
             wanted = self.check_channels(channels)
-            absent = [c for c in wanted if c not in present_channels(lap.data, wanted)]
+            absent = [c for c in wanted if c not in present_channels(lap.columns, wanted)]
             if absent:
                 raise TelecnnError(f"{lap.meta.label()} has no {', '.join(absent)} channel")
             return list(wanted)
-        used = present_channels(lap.data, self.channels)
+        used = present_channels(lap.columns, self.channels)
         if not used:
             raise TelecnnError(
                 f"{lap.meta.label()} has none of the channels the model was trained on "
@@ -198,7 +198,7 @@ class Detector:
         (:func:`~telecnn.telemetry.rules.lap_events`: no DRS on a car without it)."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)
         return [
-            self.events_from(lap, p, self.thresholds_for(read), lap_events(lap.data, read))
+            self.events_from(lap, p, self.thresholds_for(read), lap_events(lap.columns, read))
             for lap, p, read in zip(laps, probs, used, strict=True)
         ]
 
@@ -211,8 +211,9 @@ class Detector:
     ) -> pd.DataFrame:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
         None), only of ``event_types``."""
-        speed = lap.data["Speed"].to_numpy(dtype=float) if "Speed" in lap.data else None
-        gear = lap.data["nGear"].to_numpy(dtype=float) if "nGear" in lap.data else None
+        cols = lap.columns
+        speed = cols["Speed"].astype(float, copy=False) if "Speed" in cols else None
+        gear = cols["nGear"].astype(float, copy=False) if "nGear" in cols else None
         found = probabilities_to_events(
             probs.at_samples,
             lap.times,

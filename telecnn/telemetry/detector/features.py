@@ -9,13 +9,14 @@ The grid and its resampling convention are :mod:`telecnn.telemetry.grid`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.axes import numeric_values
 from telecnn.telemetry.grid import lap_grid, resample_channel
 from telecnn.telemetry.schema import CHANNELS, DRS_OPEN_CODES, Lap
 
@@ -64,18 +65,12 @@ class Normalisation:
         return cls(tuple(channels), tuple(mean), tuple(std))
 
 
-def channel_values(column: pd.Series) -> np.ndarray:
-    """A channel as float64 (anything not a number: NaN); a numeric column without a copy
-    through :func:`pandas.to_numeric` (a clean lap's are all numeric)."""
-    dtype = column.dtype
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
-        return column.to_numpy(dtype=np.float64)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def present_channels(data: pd.DataFrame, channels: Sequence[str]) -> list[str]:
-    """Which of ``channels`` the lap really has (a column with at least one finite value)."""
-    return [c for c in channels if c in data and np.isfinite(channel_values(data[c])).any()]
+def present_channels(
+    data: pd.DataFrame | Mapping[str, np.ndarray], channels: Sequence[str]
+) -> list[str]:
+    """Which of ``channels`` the lap (its DataFrame or column arrays) really has: a column with
+    at least one finite value."""
+    return [c for c in channels if c in data and np.isfinite(numeric_values(data[c])).any()]
 
 
 def lap_inputs(
@@ -88,7 +83,7 @@ def lap_inputs(
 
     ``use`` limits the channels read from the lap (default: every model channel it has).
     """
-    data, times = lap.data, lap.times
+    data, times = lap.columns, lap.times
     grid = lap_grid(times, hz)
     wanted = set(norm.channels if use is None else use)
     have = set(present_channels(data, [c for c in norm.channels if c in wanted]))
@@ -97,7 +92,7 @@ def lap_inputs(
     for i, name in enumerate(norm.channels):
         if name not in have:
             continue
-        raw = channel_values(data[name])
+        raw = numeric_values(data[name])
         v = resample_channel(name, times, encode_channel(name, raw), grid)
         x[i] = (v - norm.mean[i]) / norm.std[i]
         x[c + i] = 1.0
