@@ -34,7 +34,7 @@ import torch
 
 from telecnn.atomic import write_json
 from telecnn.telemetry.detector import default_model_path, load_detector
-from telecnn.telemetry.detector.baseline import rule_detect
+from telecnn.telemetry.detector.baseline import rule_detect_laps
 from telecnn.telemetry.detector.evaluate import format_scores, scores_table
 from telecnn.telemetry.detector.scoring import evaluate_laps
 from telecnn.telemetry.simulate import CIRCUITS, ERAS, simulate_laps
@@ -150,8 +150,7 @@ def main() -> None:
     total = time.perf_counter() - started
     model_s = detector.last_model_seconds
     started = time.perf_counter()
-    for lap in laps:
-        rule_detect(lap)
+    rule_detect_laps(laps)
     rules_s = time.perf_counter() - started
     started = time.perf_counter()
     pd.read_parquet(DATA / "china-2025-r" / "race.parquet")
@@ -270,7 +269,6 @@ def big_csv(folder: Path) -> Path:
 def pipeline() -> dict[str, float]:
     """``detect-events`` on a 1,200-lap CSV, wall to wall with its peak RSS, beside pandas
     reading the file; and the same work in one process, stage by stage."""
-    from telecnn.telemetry.rules import lap_events
     from telecnn.telemetry.sources.files import read_table, split_laps
     from telecnn.telemetry.tables import write_events
 
@@ -308,15 +306,12 @@ def pipeline() -> dict[str, float]:
         laps = split_laps(frame, base)
         stages["clean"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        inputs, used = detector._inputs(laps, None, False)
+        detector._inputs(laps, None, False)
         stages["features"] = time.perf_counter() - clock
-        probs, _ = detector._probabilities(laps, None, 64, False)
+        probs, used = detector._probabilities(laps, None, 64, False)
         stages["model"] = detector.last_model_seconds
         clock = time.perf_counter()
-        found = [
-            detector.events_from(lap, p, detector.thresholds_for(r), lap_events(lap.data, r))
-            for lap, p, r in zip(laps, probs, used, strict=True)
-        ]
+        found = detector.events_of_laps(laps, probs, used)
         stages["postprocess"] = time.perf_counter() - clock
         clock = time.perf_counter()
         write_events(Path(tmp) / "again.json", laps, found)

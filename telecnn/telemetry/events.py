@@ -159,10 +159,16 @@ def point_columns(
     return cols
 
 
-def gear_columns(part: dict[str, np.ndarray], at: np.ndarray, gear: np.ndarray) -> None:
+def gear_columns(
+    part: dict[str, np.ndarray],
+    at: np.ndarray,
+    gear: np.ndarray,
+    segments: np.ndarray | None = None,
+) -> None:
     """Add ``from_gear`` / ``to_gear`` to a shift part: the gear before and at each sample
-    ``at`` (the part's rows, in order)."""
-    part["from_gear"] = gear[np.maximum(at - 1, 0)]
+    ``at`` (the part's rows, in order; a lap's first sample has no sample before it)."""
+    before = np.where(segment_starts(segments, len(gear))[at], at, at - 1) if len(gear) else at
+    part["from_gear"] = gear[before]
     part["to_gear"] = gear[at]
 
 
@@ -194,11 +200,14 @@ def events_frame(*parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
 def split_events(parts: list[Mapping[str, np.ndarray]], count: int) -> list[pd.DataFrame]:
     """Parts made with ``segments`` 0..``count``-1 (laps laid end to end) as one events
     DataFrame per segment, each exactly what :func:`events_frame` gives for that lap alone."""
+    if not parts:
+        return [events_frame() for _ in range(count)]
     names, cols = _sorted_columns(parts)
     bounds = np.searchsorted(cols.pop(SEGMENT), np.arange(count + 1))
+    # one frame, cut: a DataFrame built per lap costs more than the lap's whole detection
+    whole = pd.DataFrame({name: cols[name] for name in names}, copy=False)
     return [
-        pd.DataFrame({name: cols[name][a:b] for name in names}, copy=False)
-        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        whole.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
 
 
@@ -256,13 +265,57 @@ def moving_only(events: pd.DataFrame, times: np.ndarray, speed: np.ndarray | Non
     """``events`` without those of a car standing still: a brake held on the grid is no braking
     zone, a gear picked in the pit box no shift. An event stays if any sample it spans (its
     nearest one, for a shift) has the car moving; without ``speed`` all stay. Every detector's
-    events pass through here (the rules' and the CNN's), so the definition is one."""
+    events pass through here or :func:`moving_parts` (the rules' and the CNN's), so the
+    definition is one."""
     if not len(events) or speed is None or not len(times):
         return events
-    moving = np.concatenate([[0], np.cumsum(np.asarray(speed, dtype=float) >= STANDSTILL_KMH)])
-    first = np.searchsorted(times, events["start_time"].to_numpy(float), side="left")
-    last = np.searchsorted(times, events["end_time"].to_numpy(float), side="right")
+    keep = _moving(
+        _moving_counts(speed),
+        times,
+        events["start_time"].to_numpy(float),
+        events["end_time"].to_numpy(float),
+    )
+    return events if keep.all() else events[keep].reset_index(drop=True)
+
+
+def moving_parts(
+    parts: list[dict[str, np.ndarray]],
+    times: np.ndarray,
+    speed: np.ndarray | None,
+    bounds: np.ndarray,
+) -> list[dict[str, np.ndarray]]:
+    """:func:`moving_only` on the parts of laps laid end to end (made with ``segments``;
+    ``bounds``: each lap's first sample, then the total), lap by lap as it would be alone."""
+    if speed is None or not parts:
+        return parts
+    sizes = [len(part[SEGMENT]) for part in parts]
+    lap = np.concatenate([part[SEGMENT] for part in parts])
+    start = np.concatenate([part["start_time"] for part in parts])
+    end = np.concatenate([part["end_time"] for part in parts])
+    order = np.argsort(lap, kind="stable")
+    rows = np.searchsorted(lap[order], np.arange(len(bounds)))
+    keep = np.ones(len(lap), dtype=bool)
+    for k in np.flatnonzero(np.diff(rows)):  # the laps with events: one search each
+        a, b = bounds[k], bounds[k + 1]
+        mine = order[rows[k] : rows[k + 1]]
+        keep[mine] = _moving(_moving_counts(speed[a:b]), times[a:b], start[mine], end[mine])
+    out = []
+    for part, kept in zip(parts, np.split(keep, np.cumsum(sizes)[:-1]), strict=True):
+        out.append(part if kept.all() else {k: v[kept] for k, v in part.items()})
+    return out
+
+
+def _moving_counts(speed: np.ndarray) -> np.ndarray:
+    """Running count of the samples with the car moving (0 first)."""
+    return np.concatenate([[0], np.cumsum(np.asarray(speed, dtype=float) >= STANDSTILL_KMH)])
+
+
+def _moving(
+    counts: np.ndarray, times: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Per event: whether a sample it spans (its nearest, for a point) has the car moving."""
+    first = np.searchsorted(times, start, side="left")
+    last = np.searchsorted(times, end, side="right")
     last = np.clip(np.maximum(last, first + 1), 0, len(times))
     first = np.clip(first, 0, len(times) - 1)
-    keep = moving[last] - moving[first] > 0
-    return events if keep.all() else events[keep].reset_index(drop=True)
+    return counts[last] - counts[first] > 0

@@ -20,21 +20,24 @@ A run of samples i..j spans times t_i..t_j; a point event has start == end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from telecnn.telemetry.end_to_end import end_to_end, groups
 from telecnn.telemetry.events import (
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
     events_frame,
     gear_columns,
     moving_only,
+    moving_parts,
     point_columns,
     run_columns,
     segment_starts,
+    split_events,
 )
 from telecnn.telemetry.schema import DRS_OPEN_CODES, Lap, supported_events
 
@@ -66,6 +69,33 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     cols = _arrays(lap)
     times = np.asarray(cols["Time"], dtype=float)
     return moving_only(events_frame(*rule_parts(cols)), times, cols.get("Speed"))
+
+
+#: The columns the rules read.
+RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear")
+
+
+def rule_events_laps(
+    laps: Sequence[Lap | pd.DataFrame | Mapping[str, np.ndarray]],
+) -> list[pd.DataFrame]:
+    """:func:`rule_events` of every lap, in one pass per set of columns: the laps that have the
+    same ones are laid end to end (:mod:`~telecnn.telemetry.end_to_end`) and each gets the table
+    it would have alone."""
+    arrays = [_arrays(lap) for lap in laps]
+    out: list[pd.DataFrame | None] = [None] * len(laps)
+    keys = [tuple(c for c in RULE_COLUMNS if c in cols) for cols in arrays]
+    for names, idx in groups(keys).items():
+        joined = end_to_end([arrays[i] for i in idx], names)
+        cols = joined.columns
+        parts = rule_parts(cols, joined.segments)
+        if not parts:
+            continue
+        speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
+        times = np.asarray(cols["Time"], dtype=float)
+        parts = moving_parts(parts, times, speed, joined.bounds)
+        for i, events in zip(idx, split_events(parts, joined.count), strict=True):
+            out[i] = events
+    return [events_frame() if events is None else events for events in out]
 
 
 def rule_parts(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from telecnn.telemetry.detector.features import known_channels
-from telecnn.telemetry.rules import rule_events, speed_rule_events
+from telecnn.telemetry.rules import rule_events_laps, speed_rule_events
 from telecnn.telemetry.schema import CHANNELS, Lap
 
 _KEEP = ("Time", "Distance", "X", "Y", "Z")
@@ -20,11 +20,25 @@ _KEEP = ("Time", "Distance", "X", "Y", "Z")
 
 def rule_detect(lap: Lap, channels: Sequence[str] | None = None) -> pd.DataFrame:
     """Rule events of ``lap`` reading only ``channels`` (default: all it has)."""
+    return rule_detect_laps([lap], channels)[0]
+
+
+def rule_detect_laps(
+    laps: Sequence[Lap], channels: Sequence[str] | None = None
+) -> list[pd.DataFrame]:
+    """:func:`rule_detect` of every lap (the rules run once over laps with the same columns)."""
     use = known_channels(channels) if channels is not None else CHANNELS
-    read = [c for c in lap.columns if c in use or c in _KEEP]
-    events = rule_events({c: lap.columns[c] for c in read})
-    if "Brake" not in read and "Speed" in use and ("Speed" in read or "Distance" in read):
-        braking = speed_rule_events({c: lap.columns[c] for c in read})
-        events = pd.concat([e for e in (events, braking) if len(e)] or [events], ignore_index=True)
-        events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
-    return events
+    reads = [[c for c in lap.columns if c in use or c in _KEEP] for lap in laps]
+    found = rule_events_laps(
+        [{c: lap.columns[c] for c in read} for lap, read in zip(laps, reads, strict=True)]
+    )
+    if "Speed" not in use:
+        return found
+    for k, (lap, read) in enumerate(zip(laps, reads, strict=True)):
+        if "Brake" not in read and ("Speed" in read or "Distance" in read):
+            braking = speed_rule_events({c: lap.columns[c] for c in read})
+            events = pd.concat(
+                [e for e in (found[k], braking) if len(e)] or [found[k]], ignore_index=True
+            )
+            found[k] = events.sort_values("start_time", kind="stable").reset_index(drop=True)
+    return found

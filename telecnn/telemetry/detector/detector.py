@@ -26,8 +26,8 @@ from telecnn.telemetry.detector.features import (
     lap_inputs,
     present_channels,
 )
-from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, probabilities_to_events
-from telecnn.telemetry.events import moving_only
+from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
+from telecnn.telemetry.end_to_end import groups
 from telecnn.telemetry.grid import grid_index, pad_to
 from telecnn.telemetry.rules import lap_events
 from telecnn.telemetry.schema import EVENT_TYPES, Lap
@@ -195,12 +195,28 @@ class Detector:
         progress: bool = False,
     ) -> list[pd.DataFrame]:
         """Events of each lap (the batched path): only the types the channels read can show
-        (:func:`~telecnn.telemetry.rules.lap_events`: no DRS on a car without it)."""
+        (:func:`~telecnn.telemetry.rules.lap_events`: no DRS on a car without it). The
+        post-processing runs once over the laps that read the same channels (laid end to end),
+        each lap's table what :meth:`events_from` gives it alone."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)
-        return [
-            self.events_from(lap, p, self.thresholds_for(read), lap_events(lap.columns, read))
-            for lap, p, read in zip(laps, probs, used, strict=True)
+        return self.events_of_laps(laps, probs, used)
+
+    def events_of_laps(
+        self, laps: Sequence[Lap], probs: Sequence[LapProbabilities], used: Sequence[Sequence[str]]
+    ) -> list[pd.DataFrame]:
+        """The post-processing of :meth:`detect_laps`: each lap's events from its probabilities
+        and the channels read from it."""
+        traces = [_traces(lap, p) for lap, p in zip(laps, probs, strict=True)]
+        keys = [
+            (tuple(read), lap_events(lap.columns, read), _present(trace))
+            for lap, read, trace in zip(laps, used, traces, strict=True)
         ]
+        found: list[Any] = [None] * len(laps)
+        for (read, types, _), idx in groups(keys).items():
+            batch = laps_to_events([traces[i] for i in idx], self.thresholds_for(read), types)
+            for i, events in zip(idx, batch, strict=True):
+                found[i] = events
+        return found
 
     def events_from(
         self,
@@ -210,22 +226,9 @@ class Detector:
         event_types: tuple[str, ...] = EVENT_TYPES,
     ) -> pd.DataFrame:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
-        None), only of ``event_types``."""
-        cols = lap.columns
-        speed = cols["Speed"].astype(float, copy=False) if "Speed" in cols else None
-        gear = cols["nGear"].astype(float, copy=False) if "nGear" in cols else None
-        found = probabilities_to_events(
-            probs.at_samples,
-            lap.times,
-            lap.distance,
-            speed,
-            self.thresholds if thresholds is None else thresholds,
-            event_types,
-            grid_probs=probs.on_grid,
-            grid_times=probs.grid_times,
-            gear=gear,
-        )
-        return moving_only(found, lap.times, speed)  # as the rules: none of a standing car
+        None), only of ``event_types``; none while the car stands (as the rules)."""
+        chosen = self.thresholds if thresholds is None else thresholds
+        return laps_to_events([_traces(lap, probs)], chosen, event_types)[0]
 
     def extra(self) -> dict[str, Any]:
         """What a checkpoint stores beside the weights."""
@@ -237,6 +240,25 @@ class Detector:
             "thresholds": self.thresholds,
             "channel_thresholds": self.channel_thresholds,
         }
+
+
+def _traces(lap: Lap, probs: LapProbabilities) -> LapTraces:
+    """What post-processing reads of a lap and its probabilities."""
+    cols = lap.columns
+    return LapTraces(
+        probs.at_samples,
+        lap.times,
+        lap.distance,
+        cols["Speed"].astype(float, copy=False) if "Speed" in cols else None,
+        cols["nGear"].astype(float, copy=False) if "nGear" in cols else None,
+        probs.on_grid,
+        probs.grid_times,
+    )
+
+
+def _present(trace: LapTraces) -> tuple[bool, bool]:
+    """Which of speed and gear a lap has (laps post-processed together have the same)."""
+    return trace.speed is not None, trace.gear is not None
 
 
 def _bar(what: str, laps: int, show: bool) -> tqdm:

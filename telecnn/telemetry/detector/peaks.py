@@ -24,7 +24,7 @@ def find_peaks(x: np.ndarray, height: float, distance: int = 1) -> np.ndarray:
     right = np.concatenate([top[1:], [np.inf]])
     keep = (top > left) & (top > right) & (top >= height)
     peaks = (starts[keep] + ends[keep]) // 2
-    if distance <= 1 or len(peaks) < 2:
+    if distance <= 1 or len(peaks) < 2 or np.diff(peaks).min() >= distance:
         return peaks.astype(np.int64)
     return peaks[_spaced(peaks, x[peaks], distance)].astype(np.int64)
 

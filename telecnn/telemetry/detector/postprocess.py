@@ -10,19 +10,22 @@ probability over an interval, the peak height for a point.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from telecnn.telemetry.detector.peaks import find_peaks
+from telecnn.telemetry.end_to_end import end_to_end
 from telecnn.telemetry.events import (
     SPEED_EXTRAS,
-    events_frame,
     gear_columns,
+    moving_parts,
     point_columns,
+    run_bounds,
     run_columns,
+    split_events,
 )
 from telecnn.telemetry.grid import previous_index
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
@@ -42,15 +45,20 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
 
 def hysteresis_runs(prob: np.ndarray, high: float, low: float) -> list[tuple[int, int]]:
     """Inclusive ``(i, j)`` runs with ``prob >= low`` throughout and ``>= high`` somewhere."""
-    labels, count = ndimage.label(prob >= low)
-    if count == 0:
-        return []
-    peak = ndimage.maximum(prob, labels, index=np.arange(1, count + 1))
-    runs = []
-    for k, sl in enumerate(ndimage.find_objects(labels)):
-        if peak[k] >= high:
-            runs.append((sl[0].start, sl[0].stop - 1))
-    return runs
+    starts, ends = _hysteresis(np.asarray(prob, dtype=float), high, low, None)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _hysteresis(
+    prob: np.ndarray, high: float, low: float, segments: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of :func:`hysteresis_runs`' runs (none crosses a ``segments`` change)."""
+    starts, ends = run_bounds(prob >= low, 1, segments)
+    if not len(starts):
+        return starts, ends
+    peak = np.maximum.reduceat(prob, np.column_stack((starts, ends + 1)).ravel()[:-1])[::2]
+    keep = peak >= high
+    return starts[keep], ends[keep]
 
 
 def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: float) -> np.ndarray:
@@ -59,19 +67,29 @@ def point_peaks(prob: np.ndarray, times: np.ndarray, height: float, distance: fl
     last point counts too)."""
     if len(prob) == 0:
         return np.zeros(0, dtype=np.int64)
-    step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
-    min_gap = max(1, int(np.ceil(distance / step - 1e-9))) if step > 0 else 1
     padded = np.concatenate([[-np.inf], prob, [-np.inf]])
-    peaks = find_peaks(padded, height=height, distance=min_gap)
-    return peaks - 1
+    return find_peaks(padded, height=height, distance=_min_gap(times, distance)) - 1
 
 
-def _gear_change_near(at: np.ndarray, gear: np.ndarray) -> np.ndarray:
-    """Each shift's sample, or the next one where the gear changes only there (a shift the
-    CNN places one sample early): the sample whose gear differs from the one before."""
-    before = gear[np.maximum(at - 1, 0)]
-    later = np.minimum(at + 1, len(gear) - 1)
-    return np.where((gear[at] == before) & (gear[later] != gear[at]), later, at)
+def _min_gap(times: np.ndarray, distance: float) -> int:
+    """``distance`` seconds in samples of a trace at ``times`` (at least 1)."""
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    return max(1, int(np.ceil(distance / step - 1e-9))) if step > 0 else 1
+
+
+@dataclass(frozen=True)
+class LapTraces:
+    """What post-processing reads of one lap: probabilities ``(E, n)`` at its samples, its
+    times, distances, speed and gear (None where absent), and the probabilities ``(E, G)`` on
+    the model's grid with the grid times (None: point events are picked at the samples)."""
+
+    probs: np.ndarray
+    times: np.ndarray
+    distance: np.ndarray | None = None
+    speed: np.ndarray | None = None
+    gear: np.ndarray | None = None
+    grid_probs: np.ndarray | None = None
+    grid_times: np.ndarray | None = None
 
 
 def probabilities_to_events(
@@ -93,35 +111,116 @@ def probabilities_to_events(
     before it), else on ``probs``. With ``speed``, braking and lift_coast rows carry
     ``entry_speed`` and ``min_speed``, clipping rows ``entry_speed``, ``exit_speed`` and
     ``speed_lost`` (km/h), and with ``gear`` shifts carry ``from_gear`` and ``to_gear``, like
-    the rules'.
+    the rules'. (No standstill rule here: see :func:`laps_to_events`.)
     """
+    lap = LapTraces(probs, times, distance, speed, gear, grid_probs, grid_times)
+    return split_events(_event_parts([lap], thresholds, event_types, standstill=False), 1)[0]
+
+
+def laps_to_events(
+    laps: Sequence[LapTraces],
+    thresholds: Mapping[str, Mapping[str, float]] | None = None,
+    event_types: tuple[str, ...] = EVENT_TYPES,
+) -> list[pd.DataFrame]:
+    """:func:`probabilities_to_events` of every lap, then the standstill rule
+    (:func:`~telecnn.telemetry.events.moving_only`), in one pass: the laps (which all have
+    the same channels: speed, gear and distance present in all or none) lie end to end, and
+    each gets the table it would have alone."""
+    return split_events(_event_parts(laps, thresholds, event_types, standstill=True), len(laps))
+
+
+def _event_parts(
+    laps: Sequence[LapTraces],
+    thresholds: Mapping[str, Mapping[str, float]] | None,
+    event_types: tuple[str, ...],
+    standstill: bool,
+) -> list[dict[str, np.ndarray]]:
+    """The event parts (one per type, with segments) of laps laid end to end."""
     thresholds = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+    joined = end_to_end([_arrays(lap) for lap in laps], _names(laps[0]))
+    cols, seg, bounds = joined.columns, joined.segments, joined.bounds
+    probs, times = np.ascontiguousarray(cols["probs"].T), cols["times"]
+    distance, speed, gear = cols.get("distance"), cols.get("speed"), cols.get("gear")
     parts = []
     for name in event_types:
         k = EVENT_TYPES.index(name)
         p = probs[k]
         th = thresholds[name]
         if name in POINT_EVENTS:
-            trace, at = (p, times) if grid_probs is None else (grid_probs[k], grid_times)
-            peaks = point_peaks(trace, at, th["height"], th["distance"])
-            conf = np.zeros(len(p))
-            for i, c in zip(previous_index(times, at[peaks]), trace[peaks], strict=True):
-                conf[i] = max(conf[i], c)
-            part = point_columns(conf > 0, times, distance, name, conf)
+            conf = _peak_confidence(laps, k, bounds, th["height"], th["distance"])
+            at = np.flatnonzero(conf > 0)
+            part = point_columns(conf > 0, times, distance, name, conf, seg)
             if gear is not None:
-                gear_columns(part, _gear_change_near(np.flatnonzero(conf > 0), gear), gear)
+                gear_columns(part, _gear_change_near(at, gear, bounds), gear, seg)
             parts.append(part)
             continue
-        mask = np.zeros(len(p), dtype=bool)
-        for i, j in hysteresis_runs(p, th["high"], th["low"]):
-            if times[j] - times[i] >= th["min_duration"]:
-                mask[i : j + 1] = True
-        extras = speed if name in SPEED_EXTRAS else None
-        min_samples = int(th["min_samples"])
-        extra_columns = SPEED_EXTRAS.get(name, ())
+        starts, ends = _hysteresis(p, th["high"], th["low"], seg)
+        long_enough = times[ends] - times[starts] >= th["min_duration"]
+        mask = runs_mask(starts[long_enough], ends[long_enough], len(p))
         parts.append(
             run_columns(
-                mask, times, distance, name, min_samples, p, extras, None, 0.0, extra_columns
+                mask,
+                times,
+                distance,
+                name,
+                int(th["min_samples"]),
+                p,
+                speed if name in SPEED_EXTRAS else None,
+                seg,
+                0.0,
+                SPEED_EXTRAS.get(name, ()),
             )
         )
-    return events_frame(*parts)
+    if standstill:
+        parts = moving_parts(parts, times, speed, bounds)
+    return parts
+
+
+def _names(lap: LapTraces) -> list[str]:
+    return [name for name, values in _arrays(lap).items() if values is not None]
+
+
+def _arrays(lap: LapTraces) -> dict[str, np.ndarray | None]:
+    """A lap's per-sample arrays, probabilities as ``(n, E)`` rows to lie end to end."""
+    return {
+        "probs": lap.probs.T,
+        "times": np.asarray(lap.times, dtype=float),
+        "distance": lap.distance,
+        "speed": None if lap.speed is None else np.asarray(lap.speed, dtype=float),
+        "gear": None if lap.gear is None else np.asarray(lap.gear, dtype=float),
+    }
+
+
+def _peak_confidence(
+    laps: Sequence[LapTraces], k: int, bounds: np.ndarray, height: float, distance: float
+) -> np.ndarray:
+    """Per sample of the laps end to end: the height of the point-event peak placed there
+    (0 where none). Each lap's peaks are picked on its grid (its samples without one) and go
+    to the latest sample at or before them."""
+    conf = np.zeros(int(bounds[-1]))
+    for i, lap in enumerate(laps):
+        on_grid = lap.grid_probs is not None
+        trace = lap.grid_probs[k] if on_grid else lap.probs[k]
+        at = lap.grid_times if on_grid else lap.times
+        peaks = point_peaks(trace, at, height, distance)
+        if len(peaks):
+            np.maximum.at(conf, bounds[i] + previous_index(lap.times, at[peaks]), trace[peaks])
+    return conf
+
+
+def runs_mask(starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """A boolean mask of ``n`` samples, True on each inclusive run ``starts[k]..ends[k]``."""
+    step = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(step, starts, 1)
+    np.add.at(step, ends + 1, -1)
+    return np.cumsum(step[:-1]) > 0
+
+
+def _gear_change_near(at: np.ndarray, gear: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Each shift's sample, or the next one where the gear changes only there (a shift the
+    CNN places one sample early): the sample whose gear differs from the one before (within
+    its lap: ``bounds`` are the laps' first samples, then the total)."""
+    lap = np.searchsorted(bounds, at, side="right") - 1
+    before = np.where(at == bounds[lap], at, at - 1)
+    later = np.where(at + 1 == bounds[lap + 1], at, at + 1)
+    return np.where((gear[at] == gear[before]) & (gear[later] != gear[at]), later, at)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from telecnn.telemetry.end_to_end import end_to_end
 from telecnn.telemetry.events import run_columns, split_events
 from telecnn.telemetry.rules import rule_parts
 
@@ -22,9 +23,8 @@ def truth_events(
     """All true events of each simulated lap (column arrays): the rules' events plus the injected
     ones as runs of the samples they touched. The rules run once over the laps laid end to end
     (no event crosses from one lap to the next); each lap's table is what it would be alone."""
-    lengths = [len(cols["Time"]) for cols in laps]
-    segments = np.repeat(np.arange(len(laps)), lengths)
-    cols = {name: np.concatenate([lap[name] for lap in laps]) for name in laps[0]}
+    joined = end_to_end(laps, list(laps[0]))
+    cols, segments = joined.columns, joined.segments
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float)
     parts = rule_parts(cols, segments)

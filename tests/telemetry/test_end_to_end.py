@@ -1,0 +1,97 @@
+"""Laps laid end to end give each lap the events it has alone: the rules, the rule baseline on
+channel subsets and the standstill rule, on real laps of every feed and on simulated ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from telecnn.telemetry.detector.baseline import rule_detect_laps
+from telecnn.telemetry.end_to_end import end_to_end, groups
+from telecnn.telemetry.events import moving_only, moving_parts, run_columns
+from telecnn.telemetry.rules import rule_events, rule_events_laps
+from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.simulate import simulate_laps
+
+
+@pytest.fixture(scope="module")
+def mixed_laps(race_laps, bahrain_laps, hungary_laps) -> list[Lap]:
+    """Real laps of three feeds, simulated ones of both eras, and laps missing a channel
+    (no Brake; no DRS), interleaved so that groups of equal columns are not contiguous."""
+    real = race_laps[:40] + bahrain_laps[:40] + list(hungary_laps.values())
+    sim = simulate_laps("barcelona", 6, seed=3, era="2026") + simulate_laps("monza", 6, seed=4)
+    cut = [
+        Lap(lap.data.drop(columns=[name]), lap.meta)
+        for lap, name in zip(race_laps[40:46], ["Brake", "DRS"] * 3, strict=True)
+    ]
+    laps = real + sim + cut
+    rng = np.random.default_rng(0)
+    return [laps[i] for i in rng.permutation(len(laps))]
+
+
+def test_the_rules_on_a_race_at_once_equal_the_rules_lap_by_lap(mixed_laps) -> None:
+    batched = rule_events_laps(mixed_laps)
+    assert len(batched) == len(mixed_laps)
+    standing = 0
+    for lap, events in zip(mixed_laps, batched, strict=True):
+        alone = rule_events(lap)
+        pd.testing.assert_frame_equal(events, alone)
+        standing += len(events) < len(rule_events_and_standing(lap))
+    assert sum(len(e) for e in batched) > 5000
+    assert standing > 0  # the standstill rule dropped events on some laps (a race start, pits)
+
+
+def rule_events_and_standing(lap: Lap) -> pd.DataFrame:
+    """The rules' events without the standstill rule (what it drops is what differs)."""
+    from telecnn.telemetry.events import events_frame
+    from telecnn.telemetry.rules import rule_parts
+
+    return events_frame(*rule_parts(lap.columns))
+
+
+@pytest.mark.parametrize("channels", [None, ["Speed"], ["Speed", "Throttle"], ["nGear", "RPM"]])
+def test_the_rule_baseline_on_channel_subsets_is_the_same_at_once(mixed_laps, channels) -> None:
+    batched = rule_detect_laps(mixed_laps, channels)
+    for lap, events in zip(mixed_laps, batched, strict=True):
+        pd.testing.assert_frame_equal(events, rule_detect_laps([lap], channels)[0])
+
+
+def test_standstill_filter_on_parts_equals_the_frame_filter(race_laps, bahrain_laps) -> None:
+    """Brake pressed with the car at rest (the grid, the pit box): the same events go."""
+    laps = race_laps[:20] + bahrain_laps[:60]
+    joined = end_to_end([lap.columns for lap in laps], ["Time", "Speed", "Brake"])
+    t = joined.columns["Time"].astype(float)
+    speed = joined.columns["Speed"].astype(float)
+    part = run_columns(joined.columns["Brake"] > 0, t, None, "braking", segments=joined.segments)
+    (kept,) = moving_parts([part], t, speed, joined.bounds)
+    for k, lap in enumerate(laps):
+        mine = kept["_segment"] == k
+        every = part["_segment"] == k
+        frame = pd.DataFrame({k: part[k][every] for k in ("start_time", "end_time")})
+        alone = moving_only(frame, lap.times, lap.columns["Speed"])
+        np.testing.assert_array_equal(kept["start_time"][mine], alone["start_time"].to_numpy())
+    assert len(kept["start_time"]) < len(part["start_time"])
+
+
+def test_groups_keep_first_seen_order() -> None:
+    assert groups(["a", "b", "a", "c", "b"]) == {"a": [0, 2], "b": [1, 4], "c": [3]}
+
+
+@pytest.mark.parametrize("channels", [None, ["Speed"]])
+def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
+    mixed_laps, channels
+) -> None:
+    from telecnn.telemetry.detector.running import choose_detector
+    from telecnn.telemetry.rules import lap_events
+
+    detector = choose_detector("cnn")
+    batched = detector.detect_laps(mixed_laps, channels)
+    probs = detector.probabilities(mixed_laps, channels)
+    for lap, p, events in zip(mixed_laps, probs, batched, strict=True):
+        read = detector.channels_for(lap, channels)
+        alone = detector.events_from(
+            lap, p, detector.thresholds_for(read), lap_events(lap.columns, read)
+        )
+        pd.testing.assert_frame_equal(events, alone)
+    assert sum(len(e) for e in batched) > (5 if channels else 40) * len(mixed_laps)
