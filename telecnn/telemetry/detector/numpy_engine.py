@@ -11,6 +11,8 @@ both give the same probabilities within 1e-5.
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,11 +153,28 @@ class NumpyEngine:
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities of a batch, a few laps at a time: each layer's activations of a chunk
-        stay in the CPU's cache, which is worth more than one big matrix product."""
+        stay in the CPU's cache, which is worth more than one big matrix product; the chunks
+        run on one thread per core, each with a single-threaded BLAS (NumPy's element-wise
+        work would otherwise run on one core while the matrix products use them all)."""
         n, _, t = batch.shape
         step = max(1, CHUNK_SAMPLES // (t + 2 * GAP))
-        logits = [self.logits(batch[i : i + step]) for i in range(0, n, step)]
+        chunks = [batch[i : i + step] for i in range(0, n, step)]
+        workers = min(len(chunks), _cores())
+        if workers <= 1:
+            logits = [self.logits(chunk) for chunk in chunks]
+        else:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+                logits = list(pool.map(self.logits, chunks))
         return (1.0 / (1.0 + np.exp(-np.concatenate(logits)))).astype(np.float32)
+
+
+def _cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> None:
