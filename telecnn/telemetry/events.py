@@ -204,8 +204,9 @@ def split_events(parts: list[Mapping[str, np.ndarray]], count: int) -> list[pd.D
         return [events_frame() for _ in range(count)]
     names, cols = _sorted_columns(parts)
     bounds = np.searchsorted(cols.pop(SEGMENT), np.arange(count + 1))
-    # one frame, cut: a DataFrame built per lap costs more than the lap's whole detection
-    whole = pd.DataFrame({name: cols[name] for name in names}, copy=False)
+    # one frame (copied: one block per dtype), cut: a DataFrame built per lap costs more than
+    # the lap's whole detection, and cutting a frame of a block per column nearly as much
+    whole = pd.DataFrame({name: cols[name] for name in names})
     return [
         whole.iloc[a:b].reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]

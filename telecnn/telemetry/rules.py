@@ -150,13 +150,13 @@ def speed_not_rising(
     """Per sample: ``Speed`` >= 200, at least 1.0 s into its lap and at most 1 km/h above the
     lap's own speed 1.0 s earlier (interpolated over time): the speed part of ``clipping``."""
     first = segment_starts(segments, len(t)) if len(t) else np.zeros(0, dtype=bool)
-    lap = np.cumsum(first) - 1
-    since = t - t[np.flatnonzero(first)][lap] if len(t) else t
-    # laps laid end to end: shift each onto its own stretch of one rising time axis, so one
-    # interpolation serves them all (the look-back never leaves its lap: since >= 1.0 s)
-    stretch = (since.max() if len(t) else 0.0) + 2 * CLIP_LOOKBACK + 1.0
-    axis = since + lap * stretch
-    before = np.interp(axis - CLIP_LOOKBACK, axis, speed)
+    starts = np.flatnonzero(first)
+    since = t - np.repeat(t[starts], np.diff(np.append(starts, len(t)))) if len(t) else t
+    # each lap on its own (laps laid end to end get exactly what they get alone: one time axis
+    # shared by all would round the look-back differently from lap to lap)
+    before = np.empty(len(t))
+    for a, b in zip(starts, np.append(starts[1:], len(t)), strict=True):
+        before[a:b] = np.interp(since[a:b] - CLIP_LOOKBACK, since[a:b], speed[a:b])
     return (
         (speed >= CLIP_MIN_SPEED)
         & (since >= CLIP_LOOKBACK - SPAN_TOLERANCE)

@@ -129,9 +129,14 @@ class Lap:
         self.corners = corners
 
     @classmethod
-    def from_columns(cls, columns: dict[str, np.ndarray], meta: LapMeta | None = None) -> Lap:
+    def from_columns(
+        cls,
+        columns: dict[str, np.ndarray],
+        meta: LapMeta | None = None,
+        truth: pd.DataFrame | None = None,
+    ) -> Lap:
         """A lap held as its column arrays (equal lengths, in column order)."""
-        lap = cls(None, meta)
+        lap = cls(None, meta, truth)
         lap.__dict__["columns"] = columns  # the cached property's value
         return lap
 

@@ -95,3 +95,18 @@ def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
         )
         pd.testing.assert_frame_equal(events, alone)
     assert sum(len(e) for e in batched) > (5 if channels else 40) * len(mixed_laps)
+
+
+def test_a_thousand_simulated_laps_in_one_batch_are_labelled_as_each_alone() -> None:
+    """The simulator labels its laps with the rules laid end to end over the whole batch; the
+    clipping rule's look-back must not round differently with the batch's length."""
+    from telecnn.telemetry.schema import SIM_ONLY_EVENTS
+
+    laps = simulate_laps("monza", 1000, seed=1, batch=1000)
+    clipping = 0
+    for lap in laps:
+        visible = lap.truth[~lap.truth.event.isin(SIM_ONLY_EVENTS)].reset_index(drop=True)
+        alone = rule_events(lap)
+        pd.testing.assert_frame_equal(visible[alone.columns], alone, check_dtype=False)
+        clipping += int((alone.event == "clipping").sum())
+    assert clipping > 500

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import pandas as pd
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.schema import Lap, LapMeta
@@ -162,8 +161,8 @@ def _batch(name: str, numbers: list[int], seed: int, mode: str, feed: str, era: 
         injected.append(hidden)
     truths = truth_events(columns, injected)
     return [
-        Lap(
-            pd.DataFrame(data, copy=False),
+        Lap.from_columns(
+            data,
             LapMeta(
                 year=int(era),
                 event=name,
