@@ -125,8 +125,12 @@ def _monotone_distance(lap: Lap) -> np.ndarray:
 
 
 def _has_positions(lap: Lap) -> bool:
-    d = lap.data
-    return {"X", "Y"} <= set(d.columns) and bool(np.isfinite(d[["X", "Y"]].to_numpy(float)).all())
+    cols = lap.columns
+    if "X" not in cols or "Y" not in cols:
+        return False
+    return bool(
+        np.isfinite(cols["X"].astype(float)).all() and np.isfinite(cols["Y"].astype(float)).all()
+    )
 
 
 def on_reference(lap: Lap, reference: Lap, ref_distance: np.ndarray) -> np.ndarray:
@@ -136,9 +140,9 @@ def on_reference(lap: Lap, reference: Lap, ref_distance: np.ndarray) -> np.ndarr
         return own
     length = ref_distance[-1]
     path = np.arange(0.0, length, PATH_STEP_M)
-    px = np.interp(path, ref_distance, reference.data["X"].to_numpy(float))
-    py = np.interp(path, ref_distance, reference.data["Y"].to_numpy(float))
-    x, y = lap.data["X"].to_numpy(float), lap.data["Y"].to_numpy(float)
+    px = np.interp(path, ref_distance, reference.columns["X"].astype(float))
+    py = np.interp(path, ref_distance, reference.columns["Y"].astype(float))
+    x, y = lap.columns["X"].astype(float), lap.columns["Y"].astype(float)
     expected = own * (length / own[-1])
     centre = np.clip(np.rint(expected / PATH_STEP_M).astype(np.int64), 0, len(path) - 1)
     offsets = np.arange(-int(PATH_WINDOW_M / PATH_STEP_M), int(PATH_WINDOW_M / PATH_STEP_M) + 1)
@@ -203,8 +207,9 @@ def pedal_braking(
     channel"`` or ``"detector"``)."""
     out, sources = [], []
     for lap, events in zip(laps, found, strict=True):
-        if "Brake" in lap.data and (channels is None or "Brake" in channels):
-            pedal = rule_events(lap.data[[c for c in _PEDAL_COLUMNS if c in lap.data]])
+        cols = lap.columns
+        if "Brake" in cols and (channels is None or "Brake" in channels):
+            pedal = rule_events({c: cols[c] for c in _PEDAL_COLUMNS if c in cols})
             events = pd.concat([events[events["event"] != "braking"], pedal], ignore_index=True)
             events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
             events = label_corners(events, lap)

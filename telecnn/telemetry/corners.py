@@ -97,11 +97,11 @@ def corner_distances(lap: Lap, corners: pd.DataFrame) -> np.ndarray:
     """Each corner's distance (m) along ``lap``: at the nearest point of the lap's path where
     both have positions, else the corners' own ``Distance``. Raises where neither serves, or
     where the corners lie off this lap's path."""
-    data = lap.data
+    data = lap.columns
     cx, cy = corners["X"].to_numpy(float), corners["Y"].to_numpy(float)
-    lap_xy = {"X", "Y"} <= set(data.columns)
+    lap_xy = "X" in data and "Y" in data
     if lap_xy and np.isfinite(cx).all() and np.isfinite(cy).all():
-        x, y = data["X"].to_numpy(float), data["Y"].to_numpy(float)
+        x, y = data["X"].astype(float), data["Y"].astype(float)
         ok = np.isfinite(x) & np.isfinite(y)
         if ok.sum() >= 2:
             return _on_path(x[ok], y[ok], lap.distance[ok], cx, cy, lap.meta.label())

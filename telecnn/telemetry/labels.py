@@ -30,7 +30,7 @@ def simulator_truth(lap: Lap) -> pd.DataFrame | None:
 
 def reference_events(lap: Lap) -> pd.DataFrame:
     """The events a lap is labelled with: rules on its channels, plus the simulator-only truth."""
-    labels = rule_events(lap.data)
+    labels = rule_events(lap)
     extra = simulator_truth(lap)
     if extra is not None and len(extra):
         labels = pd.concat([labels, extra], ignore_index=True)

@@ -60,7 +60,8 @@ def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = Non
     def count(event: str) -> float:
         return float((kinds == event).sum()) if event in shown else np.nan
 
-    speed = lap.data["Speed"].to_numpy(float) if "Speed" in lap.data else np.array([np.nan])
+    cols = lap.columns
+    speed = cols["Speed"].astype(float) if "Speed" in cols else np.array([np.nan])
     meta = lap.meta
     row = {
         "driver": meta.driver or meta.circuit or meta.source.removeprefix("file:"),

@@ -133,7 +133,7 @@ def _legend_patch(patch: Any, event: str, lap: Lap) -> Any:
 
 def _map_ratio(lap: Lap) -> float:
     """Width over height of the track map."""
-    x, y = lap.data["X"].to_numpy(float), lap.data["Y"].to_numpy(float)
+    x, y = lap.columns["X"].astype(float), lap.columns["Y"].astype(float)
     width, height = float(np.nanmax(x) - np.nanmin(x)), float(np.nanmax(y) - np.nanmin(y))
     return width / height if height > 0 else 1.0
 
