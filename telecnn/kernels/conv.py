@@ -4,7 +4,8 @@
 (unbatched) sample, without importing torch. The work is vectorised over output positions: the
 only Python loop runs over the kernel taps, each tap taking one shifted (strided, dilated) slice
 of the input; with several channels the slices are stacked and met by the weights in one matrix
-product (the "im2col" form of a convolution). A 1D trace
+product (the "im2col" form of a convolution; a stack over 256 MiB adds the taps' products one
+at a time instead). A 1D trace
 with one channel and stride 1 goes straight to :func:`numpy.correlate`. ``padding_mode`` is
 torch's: the padded border holds zeros, a mirror image (``reflect``), the edge value repeated
 (``replicate``) or the other end of the signal (``circular``).

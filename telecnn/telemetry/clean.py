@@ -10,6 +10,7 @@ with a note), all-NaN and missing channels are reported, and ``Distance`` is int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import time
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,9 @@ def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
+    if col.dtype == object and isinstance(next(iter(col.dropna()), None), time):
+        # HH:MM:SS that a CSV parser (pyarrow's) read as clock times: the text again
+        col = col.map(lambda t: t.isoformat(), na_action="ignore")
     if pd.api.types.is_timedelta64_dtype(col):
         return col.dt.total_seconds().to_numpy(dtype=float)
     if pd.api.types.is_datetime64_any_dtype(col):

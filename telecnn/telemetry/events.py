@@ -94,11 +94,24 @@ SPAN_TOLERANCE = 1e-9
 
 def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The minimum of ``values`` over each run ``starts[k]..ends[k]`` (inclusive), vectorised."""
+    return _run_reduce(np.minimum, np.inf, values, starts, ends)
+
+
+def run_max(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The maximum of ``values`` over each run ``starts[k]..ends[k]`` (inclusive), vectorised."""
+    return _run_reduce(np.maximum, -np.inf, values, starts, ends)
+
+
+def _run_reduce(
+    op: np.ufunc, neutral: float, values: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """``op`` over each run: one ``reduceat`` over the runs' bounds (a neutral sample past the
+    end, so the last run stops at its own end and nothing after it counts)."""
     if len(starts) == 0:
         return np.zeros(0)
-    padded = np.append(np.asarray(values, dtype=float), np.inf)
+    padded = np.append(np.asarray(values, dtype=float), neutral)
     bounds = np.column_stack((starts, ends + 1)).ravel()
-    return np.minimum.reduceat(padded, bounds)[::2]
+    return op.reduceat(padded, bounds)[::2]
 
 
 def run_columns(

@@ -1,7 +1,8 @@
 """The telemetry vocabulary shared by every source, the rules and the CNN detector.
 
-A lap is a pandas DataFrame with fastf1's column names (``Time`` in seconds from lap start) plus
-:class:`LapMeta`; events come back as a DataFrame with :data:`EVENT_COLUMNS`.
+A lap is its samples under fastf1's column names (``Time`` in seconds from lap start), as a
+DataFrame or as column arrays, plus :class:`LapMeta`; events come back as a DataFrame with
+:data:`EVENT_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -118,12 +119,14 @@ class Lap:
 
     def __init__(
         self,
-        data: pd.DataFrame | None,
+        data: pd.DataFrame,
         meta: LapMeta | None = None,
         truth: pd.DataFrame | None = None,
         corners: pd.DataFrame | None = None,
     ) -> None:
-        self._data = data
+        if not isinstance(data, pd.DataFrame):
+            raise TypeError(f"a Lap is made of a DataFrame, got {type(data).__name__}")
+        self._data: pd.DataFrame | None = data
         self.meta = meta if meta is not None else LapMeta()
         self.truth = truth
         self.corners = corners
@@ -136,7 +139,10 @@ class Lap:
         truth: pd.DataFrame | None = None,
     ) -> Lap:
         """A lap held as its column arrays (equal lengths, in column order)."""
-        lap = cls(None, meta, truth)
+        lap = cls.__new__(cls)
+        lap._data = None
+        lap.meta = meta if meta is not None else LapMeta()
+        lap.truth, lap.corners = truth, None
         lap.__dict__["columns"] = columns  # the cached property's value
         return lap
 

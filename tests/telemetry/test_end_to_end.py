@@ -110,3 +110,12 @@ def test_a_thousand_simulated_laps_in_one_batch_are_labelled_as_each_alone() -> 
         pd.testing.assert_frame_equal(visible[alone.columns], alone, check_dtype=False)
         clipping += int((alone.event == "clipping").sum())
     assert clipping > 500
+
+
+def test_a_lap_is_made_of_a_frame_or_of_columns(race_laps) -> None:
+    lap = race_laps[0]
+    again = Lap.from_columns(dict(lap.columns), lap.meta)
+    assert len(again) == len(lap) and again.channels == lap.channels
+    pd.testing.assert_frame_equal(again.data, lap.data)
+    with pytest.raises(TypeError):
+        Lap(None)

@@ -182,3 +182,21 @@ def test_multi_lap_frame_timed_by_session_time_starts_each_lap_at_zero(hungary_l
     for got, want in zip(back, laps, strict=True):
         expected = want.data["Time"] - want.data["Time"].iloc[0]
         np.testing.assert_allclose(got.data["Time"], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("column", ["Time", "SessionTime"])
+def test_clock_times_in_whole_seconds_read_from_csv(tmp_path, column) -> None:
+    """``00:00:01``-style times (which pyarrow's CSV parser reads as clock times) are seconds:
+    ``Time`` as it is, ``SessionTime`` from each lap's first sample."""
+    hour = "00" if column == "Time" else "01"
+    rows = ["Driver,LapNumber," + column + ",Speed,Throttle,Brake"]
+    rows += [
+        f"VER,{1 + k // 4},{hour}:00:{k % 4 + 4 * (column != 'Time') * (k // 4):02d},{100 + k},60,0"
+        for k in range(8)
+    ]
+    path = tmp_path / "laps.csv"
+    path.write_text("\n".join(rows) + "\n")
+    laps = read_laps(path)
+    assert [lap.meta.lap_number for lap in laps] == [1, 2]
+    for lap in laps:
+        np.testing.assert_array_equal(lap.times, [0.0, 1.0, 2.0, 3.0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,10 +153,11 @@ class NumpyEngine:
         return logits.reshape(len(logits), n, t + 2 * GAP)[..., GAP : GAP + t].transpose(1, 0, 2)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        """Probabilities of a batch, a few laps at a time: each layer's activations of a chunk
-        stay in the CPU's cache, which is worth more than one big matrix product; the chunks
-        run on one thread per core, each with a single-threaded BLAS (NumPy's element-wise
-        work would otherwise run on one core while the matrix products use them all)."""
+        """Probabilities of a batch, a few laps at a time (measured: small chunks beat one big
+        matrix product per layer, their arrays staying near the core); the chunks run on one
+        thread per core, each with a single-threaded BLAS (NumPy's element-wise work would
+        otherwise run on one core while the matrix products use them all). BLAS's thread count
+        is process-wide, so concurrent calls take turns."""
         n, _, t = batch.shape
         step = max(1, CHUNK_SAMPLES // (t + 2 * GAP))
         chunks = [batch[i : i + step] for i in range(0, n, step)]
@@ -165,9 +167,17 @@ class NumpyEngine:
         else:
             from threadpoolctl import threadpool_limits
 
-            with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
+            with (
+                _BLAS_LIMIT,
+                threadpool_limits(limits=1, user_api="blas"),
+                ThreadPoolExecutor(workers) as pool,
+            ):
                 logits = list(pool.map(self.logits, chunks))
         return (1.0 / (1.0 + np.exp(-np.concatenate(logits)))).astype(np.float32)
+
+
+#: Held while BLAS is limited to one thread (a process-wide setting, restored on release).
+_BLAS_LIMIT = threading.Lock()
 
 
 def _cores() -> int:

@@ -25,6 +25,7 @@ from telecnn.telemetry.events import (
     point_columns,
     run_bounds,
     run_columns,
+    run_max,
     split_events,
 )
 from telecnn.telemetry.grid import previous_index
@@ -56,8 +57,7 @@ def _hysteresis(
     starts, ends = run_bounds(prob >= low, 1, segments)
     if not len(starts):
         return starts, ends
-    peak = np.maximum.reduceat(prob, np.column_stack((starts, ends + 1)).ravel()[:-1])[::2]
-    keep = peak >= high
+    keep = run_max(prob, starts, ends) >= high
     return starts[keep], ends[keep]
 
 

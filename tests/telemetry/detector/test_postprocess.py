@@ -84,3 +84,18 @@ def test_min_duration_and_empty_output() -> None:
     none = probabilities_to_events(_probs(n), times, times, None)
     assert isinstance(none, pd.DataFrame) and len(none) == 0
     assert list(none.columns) == list(EVENT_COLUMNS)
+
+
+def test_a_run_is_judged_by_its_own_samples_alone() -> None:
+    """A gap (NaN) after the last run, in this lap or a later one laid beside it, changes
+    nothing: the run's peak is its own."""
+    from telecnn.telemetry.detector.postprocess import LapTraces, laps_to_events
+
+    assert hysteresis_runs(np.array([0.9, 0.9, 0.1, np.nan]), 0.5, 0.35) == [(0, 1)]
+    times_a, times_b = np.arange(8) * 0.25, np.arange(6) * 0.25
+    a = LapTraces(_probs(8, braking=np.array([0, 0.9, 0.9, 0.9, 0.9, 0, 0, 0])), times_a)
+    b = LapTraces(_probs(6, braking=np.array([0, 0, np.nan, 0, 0, 0])), times_b)
+    alone = laps_to_events([a], None, ("braking",))[0]
+    together = laps_to_events([a, b], None, ("braking",))[0]
+    assert len(alone) == 1
+    pd.testing.assert_frame_equal(together, alone)
