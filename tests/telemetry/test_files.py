@@ -200,3 +200,20 @@ def test_clock_times_in_whole_seconds_read_from_csv(tmp_path, column) -> None:
     assert [lap.meta.lap_number for lap in laps] == [1, 2]
     for lap in laps:
         np.testing.assert_array_equal(lap.times, [0.0, 1.0, 2.0, 3.0])
+
+
+def test_csv_reads_as_pandas_reads_it(tmp_path, race_file) -> None:
+    """pyarrow's parser, handed over as pandas' would read the file: column names (a nameless
+    index column, repeated names), types, missing cells (NA, empty text) and values."""
+    from telecnn.telemetry.sources.files import read_csv
+
+    frame = pd.read_parquet(race_file).head(2000)
+    frame["Time"] = frame["Time"].dt.total_seconds()
+    frame.loc[5, "Driver"] = None
+    frame.loc[7, "Speed"] = np.nan
+    path = tmp_path / "laps.csv"
+    frame.to_csv(path)  # with its index, as DataFrame.to_csv() writes it
+    pd.testing.assert_frame_equal(read_csv(path), pd.read_csv(path))
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("Time,Speed,Speed\n0.0,100,1\n0.1,110,2\n")
+    assert list(read_csv(repeated).columns) == ["Time", "Speed", "Speed.1"]
