@@ -18,8 +18,7 @@ from pathlib import Path
 import torch
 
 from telecnn.telemetry.detector.config import DetectorTrainConfig
-from telecnn.telemetry.detector.loading import KIND, MODEL_NAME
-from telecnn.telemetry.detector.numpy_engine import export_folded
+from telecnn.telemetry.detector.loading import KIND, MODEL_NAME, export_folded
 from telecnn.telemetry.detector.train import train_detector
 from telecnn.training import load_checkpoint, save_checkpoint
 

@@ -119,3 +119,15 @@ def _read_detector(path: Path, device: Any, engine: str) -> Detector:
 
         numpy_engine = NumpyEngine(fold_model(model))
     return _detector(model, extra, torch.device(device), str(path), numpy_engine)
+
+
+def export_folded(checkpoint: str | Path, out: str | Path | None = None) -> Path:
+    """Fold a detector checkpoint (``.pt``) into the NumPy engine's ``.npz`` (default: beside
+    it), with what detection needs (the checkpoint's ``extra``)."""
+    from telecnn.telemetry.detector.numpy_engine import fold_model, save_folded
+
+    checkpoint = Path(checkpoint)
+    target = Path(out) if out is not None else checkpoint.with_suffix(".npz")
+    detector = load_detector(checkpoint, engine="torch")
+    save_folded(target, fold_model(detector.model), detector.extra())
+    return target

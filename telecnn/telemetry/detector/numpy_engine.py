@@ -226,15 +226,3 @@ def load_folded(path: str | Path) -> tuple[FoldedModel, dict[str, Any]]:
         float(header["trend_gain"]),
     )
     return folded, header["meta"]
-
-
-def export_folded(checkpoint: str | Path, out: str | Path | None = None) -> Path:
-    """Fold a detector checkpoint (``.pt``) into the NumPy engine's ``.npz`` (default: beside
-    it), with what detection needs (the checkpoint's ``extra``)."""
-    from telecnn.telemetry.detector.loading import load_detector
-
-    checkpoint = Path(checkpoint)
-    target = Path(out) if out is not None else checkpoint.with_suffix(".npz")
-    detector = load_detector(checkpoint, engine="torch")
-    save_folded(target, fold_model(detector.model), detector.extra())
-    return target
