@@ -26,13 +26,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.end_to_end import end_to_end, groups
+from telecnn.telemetry.end_to_end import EndToEnd, end_to_end, groups
 from telecnn.telemetry.events import (
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
     events_frame,
     gear_columns,
-    moving_only,
     moving_parts,
     point_columns,
     run_columns,
@@ -64,11 +63,9 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
     ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays. A car standing still
-    has no events (:func:`~telecnn.telemetry.events.moving_only`).
+    has no events (:func:`~telecnn.telemetry.events.moving_parts`).
     """
-    cols = _arrays(lap)
-    times = np.asarray(cols["Time"], dtype=float)
-    return moving_only(events_frame(*rule_parts(cols)), times, cols.get("Speed"))
+    return rule_events_laps([lap])[0]
 
 
 #: The columns the rules read.
@@ -82,20 +79,25 @@ def rule_events_laps(
     same ones are laid end to end (:mod:`~telecnn.telemetry.end_to_end`) and each gets the table
     it would have alone."""
     arrays = [_arrays(lap) for lap in laps]
-    out: list[pd.DataFrame | None] = [None] * len(laps)
+    out: list[Any] = [None] * len(laps)  # every lap is in one group
     keys = [tuple(c for c in RULE_COLUMNS if c in cols) for cols in arrays]
     for names, idx in groups(keys).items():
         joined = end_to_end([arrays[i] for i in idx], names)
-        cols = joined.columns
-        parts = rule_parts(cols, joined.segments)
-        if not parts:
-            continue
-        speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
-        times = np.asarray(cols["Time"], dtype=float)
-        parts = moving_parts(parts, times, speed, joined.bounds)
-        for i, events in zip(idx, split_events(parts, joined.count), strict=True):
+        for i, events in zip(
+            idx, split_events(moving_rule_parts(joined), joined.count), strict=True
+        ):
             out[i] = events
-    return [events_frame() if events is None else events for events in out]
+    return out
+
+
+def moving_rule_parts(joined: EndToEnd) -> list[dict[str, np.ndarray]]:
+    """The rules' parts (:func:`rule_parts`) of laps laid end to end, without the events of a
+    car standing still (:func:`~telecnn.telemetry.events.moving_parts`): what every lap's rule
+    events are made of, the simulator's truth included."""
+    cols = joined.columns
+    speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
+    times = np.asarray(cols["Time"], dtype=float)
+    return moving_parts(rule_parts(cols, joined.segments), times, speed, joined.bounds)
 
 
 def rule_parts(

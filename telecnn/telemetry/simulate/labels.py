@@ -14,20 +14,21 @@ import pandas as pd
 
 from telecnn.telemetry.end_to_end import end_to_end
 from telecnn.telemetry.events import run_columns, split_events
-from telecnn.telemetry.rules import rule_parts
+from telecnn.telemetry.rules import moving_rule_parts
 
 
 def truth_events(
     laps: Sequence[Mapping[str, np.ndarray]], injected: Sequence[dict[str, np.ndarray]]
 ) -> list[pd.DataFrame]:
-    """All true events of each simulated lap (column arrays): the rules' events plus the injected
-    ones as runs of the samples they touched. The rules run once over the laps laid end to end
-    (no event crosses from one lap to the next); each lap's table is what it would be alone."""
+    """All true events of each simulated lap (column arrays): the rules' events (as
+    :func:`~telecnn.telemetry.rules.rule_events` has them) plus the injected ones as runs of
+    the samples they touched. The rules run once over the laps laid end to end (no event
+    crosses from one lap to the next); each lap's table is what it would be alone."""
     joined = end_to_end(laps, list(laps[0]))
     cols, segments = joined.columns, joined.segments
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float)
-    parts = rule_parts(cols, segments)
+    parts = moving_rule_parts(joined)
     for name in injected[0]:
         mask = np.concatenate([inj[name] for inj in injected])
         if mask.any():
