@@ -10,13 +10,12 @@ with a note), all-NaN and missing channels are reported, and ``Distance`` is int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import time
 
 import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import distance_from_speed
+from telecnn.telemetry.axes import distance_from_speed, numeric_values
 from telecnn.telemetry.events import run_bounds
 from telecnn.telemetry.grid import fill_gaps
 from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
@@ -60,13 +59,13 @@ def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
     cols["Time"] = lap_seconds(frame, keys)
     for name in channels:
         values = _numeric(frame[name], name)
-        if values.isna().all() and frame[name].notna().any():
+        if np.isnan(values).all() and frame[name].notna().any():
             example = frame[name].dropna().iloc[0]
             raise TelecnnError(
                 f"column {name} holds no numbers (e.g. {example!r}): it must be numeric "
                 "telemetry (a few unreadable cells among numbers are treated as gaps)"
             )
-        cols[name] = values.to_numpy()
+        cols[name] = values
     return pd.DataFrame(cols)
 
 
@@ -142,9 +141,6 @@ def canonical_names(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
-    if col.dtype == object and isinstance(next(iter(col.dropna()), None), time):
-        # HH:MM:SS that a CSV parser (pyarrow's) read as clock times: the text again
-        col = col.map(lambda t: t.isoformat(), na_action="ignore")
     if pd.api.types.is_timedelta64_dtype(col):
         return col.dt.total_seconds().to_numpy(dtype=float)
     if pd.api.types.is_datetime64_any_dtype(col):
@@ -163,17 +159,21 @@ def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
     raise TelecnnError(f"cannot read {name} as seconds, timedeltas or dates (e.g. {col.iloc[0]!r})")
 
 
-def _numeric(col: pd.Series, name: str) -> pd.Series:
-    if name == "Brake":
-        if col.dtype == bool:  # fastf1's own: no text to read
-            return col.astype(float)
-        if pd.api.types.is_bool_dtype(col) or col.dtype == object:
-            lowered = col.astype(str).str.lower()
-            col = col.where(~lowered.isin(["true", "false"]), lowered == "true")
-        values = pd.to_numeric(col, errors="coerce").astype(float)
-        scale = 100.0 if values.max(skipna=True) > 1.0 else 1.0
-        return (values / scale > 0.01).astype(float).where(values.notna())
-    return pd.to_numeric(col, errors="coerce").astype(float)
+def _numeric(col: pd.Series, name: str) -> np.ndarray:
+    """A channel's column as float64 (what is not a number: NaN); ``Brake`` as 0/1 from
+    booleans, ``true``/``false`` text, 0/1 or 0-100."""
+    if name != "Brake":
+        return numeric_values(col)
+    if col.dtype == bool:  # fastf1's own: no text to read
+        return col.to_numpy(dtype=float)
+    if col.dtype == object:
+        lowered = col.astype(str).str.lower()
+        col = col.where(~lowered.isin(["true", "false"]), lowered == "true")
+    values = numeric_values(col)
+    if np.isnan(values).all():
+        return values
+    scale = 100.0 if np.nanmax(values) > 1.0 else 1.0
+    return np.where(np.isnan(values), np.nan, (values / scale > 0.01).astype(float))
 
 
 def _order(cols: dict[str, np.ndarray], notes: list[str], strict: bool) -> dict[str, np.ndarray]:

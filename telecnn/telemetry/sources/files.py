@@ -185,10 +185,11 @@ CSV_NULLS = (
 def read_csv(path: Path) -> pd.DataFrame:
     """A CSV file through pyarrow's parser (multi-threaded: three times pandas' own on a race
     file, and its buffers handed over column by column, so no second copy is held), as pandas
-    would read it: the same types, missing values and ``Unnamed: k`` for a nameless (index)
-    column; pandas' own parser where pyarrow refuses the file (a ragged row...) or where
-    column names repeat (pandas tells them apart: ``Speed.1``). Floats may differ from pandas'
-    in the last bit, pyarrow's being the correctly rounded ones."""
+    would read it: the same types (but for ISO dates, which come as datetimes), missing values,
+    ``HH:MM:SS`` as text and ``Unnamed: k`` for a nameless (index) column. pandas' own parser
+    reads it where pyarrow refuses the file (a ragged row...) or where column names repeat
+    (pandas tells them apart: ``Speed.1``). Floats may differ from pandas' in the last bit,
+    pyarrow's being the correctly rounded ones."""
     import pyarrow as pa
     from pyarrow import csv
 
@@ -200,6 +201,9 @@ def read_csv(path: Path) -> pd.DataFrame:
     names = table.column_names
     if len(set(names)) < len(names):
         return pd.read_csv(path)
+    for k, field in enumerate(table.schema):
+        if pa.types.is_time(field.type):  # HH:MM:SS, read as clock times: the text, as pandas
+            table = table.set_column(k, field.name, table.column(k).cast(pa.string()))
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     pa.default_memory_pool().release_unused()
