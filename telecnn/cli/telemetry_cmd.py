@@ -58,6 +58,7 @@ def simulate(
     truth: str | None,
 ) -> None:
     """Simulate laps on a built-in circuit and write them in the multi-lap file format."""
+    import numpy as np
     import pandas as pd
 
     from telecnn.telemetry.simulate import simulate_laps
@@ -66,8 +67,10 @@ def simulate(
     laps = simulate_laps(circuit, n_laps, seed=seed, mode=mode, feed=feed, progress=True, era=era)
     write_laps(laps, out)
     if truth:
-        frames = [lap.truth.assign(LapNumber=lap.meta.lap_number) for lap in laps]
-        write_frame(pd.concat(frames, ignore_index=True), truth)
+        events = pd.concat([lap.truth for lap in laps], ignore_index=True)
+        sizes = [len(lap.truth) for lap in laps]
+        events["LapNumber"] = np.repeat([lap.meta.lap_number for lap in laps], sizes)
+        write_frame(events, truth)
     samples = sum(len(lap) for lap in laps)
     best = min(lap.meta.lap_time for lap in laps)
     click.echo(

@@ -217,3 +217,22 @@ def test_csv_reads_as_pandas_reads_it(tmp_path, race_file) -> None:
     repeated = tmp_path / "repeated.csv"
     repeated.write_text("Time,Speed,Speed\n0.0,100,1\n0.1,110,2\n")
     assert list(read_csv(repeated).columns) == ["Time", "Speed", "Speed.1"]
+
+
+def test_the_multi_lap_frame_is_every_lap_with_its_keys(race_laps, hungary_laps) -> None:
+    """laps_frame lays laps end to end as arrays; it equals each lap's own frame with Driver
+    and LapNumber in front, concatenated, for laps alike and laps whose columns differ."""
+    from telecnn.telemetry.simulate import simulate_laps
+
+    def by_hand(laps):
+        frames = [
+            lap.data.assign(Driver=lap.meta.driver or "UNK", LapNumber=lap.meta.lap_number)[
+                ["Driver", "LapNumber", *lap.data.columns]
+            ]
+            for lap in laps
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    sim = simulate_laps("monza", 8, seed=3, feed="merged")
+    for laps in (race_laps[:30], sim, race_laps[:2] + list(hungary_laps.values())[:2] + sim[:2]):
+        pd.testing.assert_frame_equal(laps_frame(laps), by_hand(laps))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from telecnn.errors import DataNotFoundError, TelecnnError, one_line
 from telecnn.telemetry.clean import clean_lap, finish_lap, merge_position, normalise_frame
+from telecnn.telemetry.end_to_end import end_to_end
 from telecnn.telemetry.schema import Lap, LapMeta
 from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
@@ -289,14 +290,39 @@ def _with_lap_time(lap: Lap) -> Lap:
 
 
 def laps_frame(laps: list[Lap]) -> pd.DataFrame:
-    """Many laps as one frame with ``Driver`` and ``LapNumber`` columns (the multi-lap format)."""
-    frames = []
-    for k, lap in enumerate(laps, start=1):
-        frame = lap.data.copy()
-        frame.insert(0, "LapNumber", lap.meta.lap_number if lap.meta.lap_number is not None else k)
-        frame.insert(0, "Driver", lap.meta.driver or "UNK")
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    """Many laps as one frame with ``Driver`` and ``LapNumber`` columns (the multi-lap format).
+    Laps with the same numeric columns (cleaned or simulated ones) are laid end to end as
+    arrays; others go through pandas' concatenation (its rules for columns that differ)."""
+    if not laps:
+        return pd.DataFrame()
+    drivers = [lap.meta.driver or "UNK" for lap in laps]
+    numbers = [
+        lap.meta.lap_number if lap.meta.lap_number is not None else k
+        for k, lap in enumerate(laps, start=1)
+    ]
+    first = laps[0].columns
+    alike = all(
+        list(lap.columns) == list(first)
+        and all(
+            lap.columns[n].dtype == a.dtype and a.dtype.kind in "biuf" for n, a in first.items()
+        )
+        for lap in laps
+    )
+    if not alike:
+        frames = []
+        for lap, driver, number in zip(laps, drivers, numbers, strict=True):
+            frame = lap.data.copy()
+            frame.insert(0, "LapNumber", number)
+            frame.insert(0, "Driver", driver)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+    lengths = [len(lap) for lap in laps]
+    joined = end_to_end([lap.columns for lap in laps], list(first))
+    keys = {
+        "Driver": np.repeat(np.array(drivers, dtype=object), lengths),
+        "LapNumber": np.repeat(np.array(numbers), lengths),
+    }
+    return pd.DataFrame(keys | joined.columns)
 
 
 def write_frame(frame: pd.DataFrame, path: str | Path) -> Path:
