@@ -1,10 +1,16 @@
-"""Simulator throughput: laps per second on each built-in circuit -> bench/simulator.json."""
+"""Simulator throughput -> bench/simulator.json: laps per second on each built-in circuit in
+one process, and what the user waits for: ``telecnn telemetry simulate --laps 1000 --out
+laps.parquet`` wall to wall in a fresh process, beside a fresh Python that reads the file it
+wrote with pandas (the floor of this machine)."""
 
 from __future__ import annotations
 
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,8 +54,38 @@ def main() -> None:
         "note": "full Lap objects: physics, feed sampling, DataFrames and ground-truth events; "
         "one process, the default batch size; laps_per_cpu_s is the rate on an unshared core",
     }
+    out["whole_command"] = whole_command()
+    print("whole command:", out["whole_command"])
     path = write_json(Path(__file__).resolve().parents[1] / "bench" / "simulator.json", out)
     print(f"overall {overall:.0f} laps/s wall, {per_cpu:.0f} laps per CPU second -> {path}")
+
+
+def _wall(cmd: list[str], runs: int = 3) -> float:
+    """Median wall-clock seconds of a command in a fresh process."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def whole_command() -> dict[str, float]:
+    """``telemetry simulate`` of 1,000 laps with its truth file, wall to wall, beside pandas
+    reading the laps file it wrote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        laps, truth = str(Path(tmp) / "laps.parquet"), str(Path(tmp) / "truth.parquet")
+        command = [sys.executable, "-m", "telecnn.cli", "telemetry", "simulate", "--circuit",
+                   "monza", "--laps", str(LAPS), "--out", laps, "--truth", truth]  # fmt: skip
+        seconds = _wall(command)
+        floor = _wall([sys.executable, "-c", f"import pandas as pd; pd.read_parquet({laps!r})"])
+    return {
+        "laps": LAPS,
+        "simulate_command_seconds": round(seconds, 3),
+        "laps_per_second": round(LAPS / seconds, 1),
+        "floor_python_pandas_read_seconds": round(floor, 3),
+        "ratio_to_floor": round(seconds / floor, 2),
+    }
 
 
 if __name__ == "__main__":
