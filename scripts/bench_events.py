@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+from wall_clock import wall
 
 from telecnn.atomic import write_json
 from telecnn.telemetry.detector import default_model_path, load_detector
@@ -182,16 +182,6 @@ def main() -> None:
     print("1,200-lap CSV:", report["pipeline_1200_lap_csv"])
     write_json(REPO / "bench" / "events.json", report)
     print(f"wrote {REPO / 'bench' / 'events.json'}")
-
-
-def wall(cmd: list[str], runs: int = 3, check: bool = True) -> float:
-    """Median wall-clock seconds of a command in a fresh process."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(cmd, check=check, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 #: The commands timed on the whole race, wall to wall: name -> arguments (OUT: a temp folder).

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from wall_clock import wall  # noqa: E402
 
 from telecnn.atomic import write_json  # noqa: E402
 from telecnn.telemetry.simulate import CIRCUITS, simulate_laps  # noqa: E402
@@ -60,16 +60,6 @@ def main() -> None:
     print(f"overall {overall:.0f} laps/s wall, {per_cpu:.0f} laps per CPU second -> {path}")
 
 
-def _wall(cmd: list[str], runs: int = 3) -> float:
-    """Median wall-clock seconds of a command in a fresh process."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def whole_command() -> dict[str, float]:
     """``telemetry simulate`` of 1,000 laps with its truth file, wall to wall, beside pandas
     reading the laps file it wrote."""
@@ -77,8 +67,8 @@ def whole_command() -> dict[str, float]:
         laps, truth = str(Path(tmp) / "laps.parquet"), str(Path(tmp) / "truth.parquet")
         command = [sys.executable, "-m", "telecnn.cli", "telemetry", "simulate", "--circuit",
                    "monza", "--laps", str(LAPS), "--out", laps, "--truth", truth]  # fmt: skip
-        seconds = _wall(command)
-        floor = _wall([sys.executable, "-c", f"import pandas as pd; pd.read_parquet({laps!r})"])
+        seconds = wall(command)
+        floor = wall([sys.executable, "-c", f"import pandas as pd; pd.read_parquet({laps!r})"])
     return {
         "laps": LAPS,
         "simulate_command_seconds": round(seconds, 3),
