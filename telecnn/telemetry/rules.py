@@ -120,18 +120,10 @@ def rule_parts(
         code = np.asarray(cols["DRS"])
         drs = np.isin(code, _OPEN) & channel_varies(code, seg)
         parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
-    if "Throttle" in cols and "Brake" in cols and speed is not None:
-        throttle = np.asarray(cols["Throttle"], dtype=float)
-        off_brake = np.asarray(cols["Brake"]) <= 0
-        lift = (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED)
-        clip = (throttle >= CLIP_THROTTLE) & off_brake & speed_not_rising(t, speed, seg)
-        for name, mask, span in (
-            ("lift_coast", lift, LIFT_MIN_SPAN),
-            ("clipping", clip, CLIP_MIN_SPAN),
-        ):
-            parts.append(
-                run_columns(mask, t, d, name, 1, None, speed, seg, span, SPEED_EXTRAS[name])
-            )
+    for name, mask in energy_conditions(cols, seg).items():
+        parts.append(
+            run_columns(mask, t, d, name, 1, None, speed, seg, MIN_SPAN[name], SPEED_EXTRAS[name])
+        )
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
@@ -144,6 +136,26 @@ def rule_parts(
 
 
 _OPEN = np.array(sorted(DRS_OPEN_CODES))
+#: The least span (s) of a run of each energy type's samples.
+MIN_SPAN = {"lift_coast": LIFT_MIN_SPAN, "clipping": CLIP_MIN_SPAN}
+
+
+def energy_conditions(
+    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Per sample, whether it meets ``lift_coast``'s and ``clipping``'s sample conditions
+    (a run of them is an event once it spans :data:`MIN_SPAN`); empty without Throttle, Brake
+    and Speed."""
+    if not all(name in cols for name in ("Throttle", "Brake", "Speed")):
+        return {}
+    t = np.asarray(cols["Time"], dtype=float)
+    speed = np.asarray(cols["Speed"], dtype=float)
+    throttle = np.asarray(cols["Throttle"], dtype=float)
+    off_brake = np.asarray(cols["Brake"]) <= 0
+    return {
+        "lift_coast": (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED),
+        "clipping": (throttle >= CLIP_THROTTLE) & off_brake & speed_not_rising(t, speed, segments),
+    }
 
 
 def speed_not_rising(

@@ -91,28 +91,46 @@ def test_split_events_gives_each_lap_what_it_gives_alone():
         pd.testing.assert_frame_equal(table.reset_index(drop=True), alone)
 
 
-def test_a_car_standing_on_the_grid_has_no_events(race_file) -> None:
-    """Lap 1 starts from the grid: the CNN alone marks a braking zone and a downshift at 0 km/h
-    there; detect_laps reports nothing while the car stands and keeps every other event."""
-    from telecnn.telemetry.detector.postprocess import probabilities_to_events
-    from telecnn.telemetry.detector.running import choose_detector, detect_laps
-    from telecnn.telemetry.events import STANDSTILL_KMH
-    from telecnn.telemetry.rules import lap_events
-    from telecnn.telemetry.sources import read_laps
+def test_a_car_standing_in_the_pit_box_has_no_cnn_events(bahrain_laps) -> None:
+    """A testing lap stands in the pit box for half a minute. Where the CNN's probabilities
+    mark a braking zone and a downshift while the car stands (forced here, so the check holds
+    whatever the weights), the post-processing reports neither and keeps every other event."""
+    from dataclasses import replace
 
-    lap = read_laps(race_file, ["NOR"], [1])[0]
+    from telecnn.telemetry.detector.postprocess import probabilities_to_events
+    from telecnn.telemetry.detector.running import choose_detector
+    from telecnn.telemetry.events import EVENT_TYPES, STANDSTILL_KMH
+    from telecnn.telemetry.rules import lap_events
+
+    def longest_stop(lap) -> tuple[float, float]:
+        moving = np.r_[True, lap.data.Speed.to_numpy(float) >= STANDSTILL_KMH, True]
+        edges = np.flatnonzero(np.diff(moving.astype(int)))  # starts and ends of the stops
+        starts, ends = edges[::2], edges[1::2] - 1
+        k = int(np.argmax(lap.times[ends] - lap.times[starts])) if len(starts) else 0
+        return (lap.times[starts[k]], lap.times[ends[k]]) if len(starts) else (0.0, 0.0)
+
+    lap = next(x for x in bahrain_laps if np.subtract(*longest_stop(x)[::-1]) > 20)
+    stop_from, stop_to = longest_stop(lap)
     detector = choose_detector("cnn")
     probs = detector.probabilities([lap])[0]
+    at_samples, on_grid = probs.at_samples.copy(), probs.on_grid.copy()
+    for name in ("braking", "downshift"):
+        row = EVENT_TYPES.index(name)
+        for times, values in ((lap.times, at_samples), (probs.grid_times, on_grid)):
+            values[row, (times > stop_from + 2) & (times < stop_to - 2)] = 1.0
+    forced = replace(probs, at_samples=at_samples, on_grid=on_grid)
     raw = probabilities_to_events(  # the CNN's post-processing before the standstill rule
-        probs.at_samples, lap.times, lap.distance, lap.data.Speed.to_numpy(float),
-        detector.thresholds, lap_events(lap.data, lap.channels), grid_probs=probs.on_grid,
-        grid_times=probs.grid_times, gear=lap.data.nGear.to_numpy(float),
+        forced.at_samples, lap.times, lap.distance, lap.data.Speed.to_numpy(float),
+        detector.thresholds, lap_events(lap.data, lap.channels), grid_probs=forced.on_grid,
+        grid_times=forced.grid_times, gear=lap.data.nGear.to_numpy(float),
     )  # fmt: skip
-    standing = lap.data.Time[lap.data.Speed >= STANDSTILL_KMH].iloc[0]
-    assert (raw.end_time < standing).any()
-    events = detect_laps([lap], "cnn")[0]
-    assert (events.end_time >= standing).all()
-    assert len(events) == (raw.end_time >= standing).sum() > 30
+    inside = (raw.start_time >= stop_from) & (raw.end_time <= stop_to)
+    assert {"braking", "downshift"} <= set(raw.event[inside])
+    events = detector.events_from(lap, forced)
+    assert not ((events.start_time >= stop_from) & (events.end_time <= stop_to)).any()
+    kept = raw[~inside].reset_index(drop=True)
+    pd.testing.assert_frame_equal(events[kept.columns].reset_index(drop=True), kept)
+    assert len(kept) > 30
 
 
 def test_the_rules_report_nothing_of_a_car_in_the_pit_box(bahrain_laps) -> None:

@@ -12,7 +12,7 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.rules import rule_events
 from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS
 from telecnn.telemetry.simulate import CIRCUITS, ERAS, simulate_lap, simulate_laps
-from telecnn.telemetry.simulate.circuits import geometry
+from telecnn.telemetry.simulate.circuits import STEP_M, geometry
 from telecnn.telemetry.simulate.driver import LIFT_SECONDS, nominal, plan_lap, run_physics
 
 
@@ -310,6 +310,26 @@ def test_2026_cars_clip_on_the_straights_and_lift_more_than_2025_ones():
             inside = lap.data[(lap.data.Time >= row.start_time) & (lap.data.Time <= row.end_time)]
             assert (inside.Throttle >= 98).all() and (inside.Brake == 0).all()
             assert inside.Speed.min() >= 200
+
+
+def test_2025_cars_stop_deploying_late_on_long_straights():
+    """The 2025 energy map deploys for the first seconds of a straight: from the line to
+    the second chicane (the lap's allowance lasts that far either way) the car is nowhere
+    faster than with the motor deploying all the way to each braking point, and well slower
+    at the end of the long straight after turn 1."""
+    rngs = [np.random.default_rng([14, k]) for k in range(8)]
+    plans = [plan_lap("monza", rng, "race", "car", "2025") for rng in rngs]
+    assert all(np.isfinite(p.energy["window"]) for p in plans)
+    unlimited = [replace(p, energy={**p.energy, "window": np.inf}) for p in plans]
+    windowed, free = run_physics("monza", plans)[0], run_physics("monza", unlimited)[0]
+    for b in range(len(plans)):
+        starts = np.flatnonzero(np.diff(free.braking[b].astype(int)) == 1) + 1
+        ends = np.flatnonzero(np.diff(free.braking[b].astype(int)) == -1) + 1
+        # the end of the first long straight: a braking zone after 1 km off the brakes
+        long = [k for k in starts if k - ends[ends < k].max(initial=0) > 1000 / STEP_M]
+        straight = slice(0, int(long[0]))
+        lost = (free.v[b, straight] - windowed.v[b, straight]) * 3.6
+        assert lost.min() > -1e-6 and lost.max() > 1.0, (b, lost.min(), lost.max())
 
 
 def test_super_clipping_slows_a_car_at_full_throttle():

@@ -1,7 +1,9 @@
 """Training examples: every lap's grid input and targets, laid end to end, and random crops.
 
 A lap's targets are the masks of its :func:`~telecnn.telemetry.labels.reference_events` on the
-grid, with a weight per type: the types only the simulator labels weigh nothing on a real lap.
+grid, with a weight per type and sample: the types only the simulator labels weigh nothing on a
+real lap, and the energy types weigh more where their rule's sample condition holds for a short
+while (:func:`boundary_weights`): whether such a run spans the rule's 0.5 s is what decides.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import numpy as np
 import torch
 
 from telecnn.telemetry.detector.features import Normalisation, lap_inputs
+from telecnn.telemetry.events import run_bounds
 from telecnn.telemetry.grid import grid_index, previous_index
 from telecnn.telemetry.labels import SIM_ONLY_ROWS, reference_events, sample_labels
+from telecnn.telemetry.rules import energy_conditions
 from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
 
 
@@ -26,6 +30,30 @@ def lap_labels(lap: Lap) -> tuple[np.ndarray, np.ndarray]:
     if lap.truth is None:
         weights[SIM_ONLY_ROWS] = 0.0
     return labels, weights
+
+
+#: Weight of the samples of a short run of an energy type's sample condition (labelled or not:
+#: a run just long enough and one just too short are the cases the rule's span decides), and
+#: the longest span (s) that counts as short.
+BOUNDARY_WEIGHT = 3.0
+BOUNDARY_SPAN = 1.5
+
+
+def boundary_weights(lap: Lap, grid: np.ndarray) -> np.ndarray:
+    """Per type and grid point ``(E, G)``: :data:`BOUNDARY_WEIGHT` where an energy type's rule
+    condition holds in a run spanning less than :data:`BOUNDARY_SPAN` seconds (the grid point
+    reads the sample before it, as the targets do), else 1."""
+    weights = np.ones((len(EVENT_TYPES), len(grid)), dtype=np.float32)
+    times = lap.times
+    at = previous_index(times, grid)
+    for name, mask in energy_conditions(lap.columns).items():
+        starts, ends = run_bounds(mask)
+        short = times[ends] - times[starts] < BOUNDARY_SPAN
+        marked = np.zeros(len(times) + 1, dtype=np.int64)
+        np.add.at(marked, starts[short], 1)
+        np.add.at(marked, ends[short] + 1, -1)
+        weights[EVENT_TYPES.index(name), np.cumsum(marked[:-1])[at] > 0] = BOUNDARY_WEIGHT
+    return weights
 
 
 def grid_targets(times: np.ndarray, labels: np.ndarray, grid: np.ndarray, hz: float) -> np.ndarray:
@@ -66,7 +94,7 @@ def make_examples(laps: Sequence[Lap], norm: Normalisation, hz: float) -> Exampl
         x, grid = lap_inputs(lap, norm, hz)
         y = grid_targets(lap.times, labels, grid, hz)
         xs.append(x.astype(np.float32, copy=False))
-        ys.append(np.vstack([y, np.repeat(weights[:, None], y.shape[1], axis=1)]))
+        ys.append(np.vstack([y, weights[:, None] * boundary_weights(lap, grid)]))
     lengths = np.array([x.shape[1] for x in xs], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
     return Examples(

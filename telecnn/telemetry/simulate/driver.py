@@ -259,6 +259,9 @@ def _draw_energy(rng: np.random.Generator, quali: bool, rules: Era) -> dict[str,
     limited = np.isfinite(rules.store)
     charge = rng.uniform(0.8, 1.0) if quali else rng.uniform(0.35, 0.9)
     super_clips = rng.random() < (0.3 if quali else 0.6)
+    window = np.inf
+    if rules.deploy_window is not None:  # drawn only then: other eras' laps stay as they were
+        window = rng.uniform(*rules.deploy_window[0 if quali else 1])
     return {
         "deploy": rules.electric_power
         * (rng.uniform(0.95, 1.0) if quali else rng.uniform(0.75, 1.0)),
@@ -269,6 +272,7 @@ def _draw_energy(rng: np.random.Generator, quali: bool, rules: Era) -> dict[str,
         "super_clip": rng.uniform(50e3, 250e3) if (limited and super_clips) else 0.0,
         "reserve": rng.uniform(0.1, 0.6) * MJ,
         "super_clip_kmh": rng.uniform(250.0, 300.0),
+        "window": window,
     }
 
 
@@ -587,6 +591,7 @@ _ENERGY_KEYS = (
     "super_clip",
     "reserve",
     "super_clip_kmh",
+    "window",
 )
 
 

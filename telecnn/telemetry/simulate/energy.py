@@ -4,8 +4,10 @@ Each era's rules (:data:`ERAS`) set the split between combustion and electric po
 limits the electric energy:
 
 - ``2025``: about 560 kW of combustion power plus a 120 kW motor that may deploy 4 MJ a lap
-  (the MGU-H keeps the store charged): once the lap's allowance is spent, power drops and
-  the speed at the end of long straights stops rising;
+  (the MGU-H keeps the store charged); the energy map deploys for the first seconds of each
+  straight only (the lap's window), so on a long straight power drops before the braking
+  point and the speed stops rising (the end-of-straight "clipping" of those cars), and once
+  the lap's allowance is spent it drops everywhere;
 - ``2026``: about 400 kW of combustion power plus a motor of up to 350 kW (fading above
   290 km/h, nothing at 345 km/h) drawing on a 4 MJ store that only braking, lifting and
   coasting refill: at full throttle the store runs dry before the end of a straight and the
@@ -43,6 +45,9 @@ class Era:
     coast_chance: tuple[float, float]  # chance of a lap with lift-and-coast: quali, race
     coast_seconds: tuple[float, float]  # how long a lift before a braking point lasts
     coast_zones: int  # at most this many lifts a lap
+    #: Seconds of flat-out driving a straight's deployment lasts, drawn per lap (quali, race:
+    #: each a range); None: the motor deploys as long as the energy allows.
+    deploy_window: tuple[tuple[float, float], tuple[float, float]] | None = None
 
 
 ERAS: dict[str, Era] = {
@@ -61,6 +66,7 @@ ERAS: dict[str, Era] = {
         coast_chance=(0.08, 0.4),
         coast_seconds=(0.4, 1.6),
         coast_zones=3,
+        deploy_window=((6.0, 14.0), (4.0, 11.0)),
     ),
     "2026": Era(
         name="2026",
@@ -96,6 +102,7 @@ class EnergyPlan:
     super_clip: np.ndarray  # W harvested at full throttle once the store is low (0: never)
     reserve: np.ndarray  # J under which the store counts as low
     super_clip_kmh: np.ndarray  # speed above which super clipping may happen
+    window: np.ndarray  # s of flat-out driving a straight's deployment lasts (inf: no limit)
     taper_kmh: tuple[float, float] | None
 
 
@@ -128,6 +135,8 @@ class EnergyState:
             self.taper = (3.6 / (hi - lo), hi / (hi - lo))  # share = b - a v, clipped to 0..1
         self._dt = np.ones(len(mass))
         self._super = np.zeros(len(mass), dtype=bool)
+        self.windowed = bool(np.isfinite(plan.window).any())
+        self.flat_out = np.zeros(len(mass))  # s driven freely since the last corner or lift
 
     def power(self, v: np.ndarray) -> np.ndarray:
         """Power (W) at the wheels at full throttle at speed ``v`` (m/s): combustion plus what
@@ -145,6 +154,8 @@ class EnergyState:
             left = self.allowance if left is None else np.minimum(left, self.allowance)
         if left is not None:
             electric = np.minimum(electric, left / dt)
+        if self.windowed:
+            electric = np.where(self.flat_out < p.window, electric, 0.0)
         if self.super_clips:
             self._super = (self.charge < self.reserve) & (v >= self.super_ms)
             electric = np.where(self._super, -self.super_watts, electric)
@@ -163,6 +174,8 @@ class EnergyState:
         throttle) where the car drove ``drive`` (N) freely, harvested where it slowed for a
         braking point (the kinetic energy lost, up to the motor's power) or lifted."""
         p, dt = self.plan, self._dt
+        if self.windowed:
+            self.flat_out = np.where(free, self.flat_out + dt, 0.0)
         deployed = drive * v
         deployed -= p.combustion
         np.maximum(deployed, 0.0, out=deployed)
