@@ -24,27 +24,30 @@ def predict_logits(
     batch_size: int = EVAL_BATCH,
     channels_last: bool = False,
     flip_average: bool = False,
+    autocast: torch.dtype | None = None,
 ) -> torch.Tensor:
     """Logits (float32, on CPU) for uint8 images ``(N, H, W)``, in eval mode, batch by batch.
 
-    Always computed in float32 (autocast belongs to the training step, never to the model), so
-    a run's reported accuracy and a later ``eval-images`` agree exactly. ``flip_average``
-    averages the logits of each image and its mirror image (for models trained with mirrored
-    images).
+    Computed in float32 unless ``autocast`` names a dtype (a training run's quick look at the
+    epochs before its last): the accuracy a run reports and a later ``eval-images`` agree
+    exactly. ``flip_average`` averages the logits of each image and its mirror image (for
+    models trained with mirrored images).
     """
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     out = []
+    cast = torch.autocast(device.type, dtype=autocast or torch.bfloat16, enabled=bool(autocast))
     try:
-        for start in range(0, len(images), batch_size):
-            x = prepare_batch(images[start : start + batch_size].to(device))
-            logits = model(x.contiguous(memory_format=memory_format)).float()
-            if flip_average:
-                mirrored = x.flip(-1).contiguous(memory_format=memory_format)
-                logits = (logits + model(mirrored).float()) / 2
-            out.append(logits.cpu())
+        with cast:
+            for start in range(0, len(images), batch_size):
+                x = prepare_batch(images[start : start + batch_size].to(device))
+                logits = model(x.contiguous(memory_format=memory_format)).float()
+                if flip_average:
+                    mirrored = x.flip(-1).contiguous(memory_format=memory_format)
+                    logits = (logits + model(mirrored).float()) / 2
+                out.append(logits.cpu())
     finally:
         model.train(was_training)
     return torch.cat(out) if out else torch.empty(0, 0)

@@ -408,5 +408,7 @@ def _format_record(record: dict[str, float], epochs: int) -> str:
             parts.append(
                 f"{key} {value * 100:.2f}%" if key.endswith("acc") else f"{key} {value:.4f}"
             )
+    if record.get("test_quick"):
+        parts.append("(test: a quick look)")
     parts.append(f"{record['train_seconds']:.1f}s")
     return "  ".join(parts)

@@ -220,3 +220,39 @@ def test_batch_norm_statistics_match_the_trained_weights(
     assert batch_mode > 0.5  # it learned
     assert abs(eval_mode - batch_mode) < 0.03, (eval_mode, batch_mode)
     model.load_state_dict(state_before)  # (train mode updated the running averages)
+
+
+def test_epochs_before_the_last_get_a_quick_look_and_the_last_is_exact(
+    fashion_mnist_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vision.evaluate import evaluate_checkpoint
+
+    real_predict = train_module.predict_logits
+    calls: list[dict] = []
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "predict_logits", spy)
+    out = tmp_path / "run"
+    config = ImageTrainConfig(
+        model="simple-cnn",
+        recipe="fast",
+        epochs=3,
+        limit=2000,
+        precision="bf16",
+        data_dir=str(fashion_mnist_dir),
+        out=str(out),
+        show_progress=False,
+        figures=False,
+    )
+    result = train_images(config)
+    # epochs 1 and 2: bf16 on the images alone; epoch 3: float32 with the recipe's mirroring
+    assert [c.get("autocast") for c in calls] == [torch.bfloat16, torch.bfloat16, None]
+    assert [c.get("flip_average", False) for c in calls] == [False, False, True]
+    assert [h.get("test_quick") for h in result.history] == [1.0, 1.0, None]
+    # what the run reports is what eval-images computes from its checkpoint, to the image
+    assert result.metrics["accuracy"] == pytest.approx(result.history[-1]["test_acc"], abs=1e-6)
+    exact = evaluate_checkpoint(str(out), data_dir=str(fashion_mnist_dir)).accuracy
+    assert exact == pytest.approx(result.metrics["accuracy"], abs=1e-6)
