@@ -1,9 +1,10 @@
 """Train the default event detector shipped in ``telecnn/telemetry/assets/detector.pt``.
 
 Simulated laps of both eras only (never ../shared/data: that is for measuring), reproducible
-bit for bit by seed:
+bit for bit by seed on one machine (another CPU rounds differently and trains a slightly
+different model: the real-lap F1s moved by up to 0.02 between two machines):
 
-    .venv/bin/python scripts/train_default_detector.py            # about 6 min on 2 CPU cores
+    .venv/bin/python scripts/train_default_detector.py            # about 3 min on 2 CPU cores
 
 The shipped model sees twice the laps and half again the epochs of ``train-events``' defaults
 (:data:`SHIPPED_SIM_LAPS`, :data:`SHIPPED_EPOCHS`): chosen on held-out simulated laps.
