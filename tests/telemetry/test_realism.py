@@ -201,3 +201,38 @@ def test_2026_cars_clip_and_2025_ones_hardly_as_on_the_real_laps(real_by_era, si
     assert real_new > 2 * real_old and sim_new > 2 * max(sim_old, 0.5)
     assert real_new / 2 <= sim_new <= real_new * 2
     assert sim_by_era["2026"].top_speed.median() < sim_by_era["2025"].top_speed.median() + 10
+
+
+def _crossings(laps) -> np.ndarray:
+    """Per braking zone begun above 150 km/h: the seconds its samples before the brake spend
+    off both pedals (throttle under 10%), the foot crossing from one pedal to the other."""
+    out = []
+    for lap in laps:
+        t, cols = lap.times, lap.columns
+        off = np.asarray(cols["Throttle"], dtype=float) < 10
+        brake = np.asarray(cols["Brake"]) > 0
+        speed = np.asarray(cols["Speed"], dtype=float)
+        for i in np.flatnonzero(brake[1:] & ~brake[:-1]) + 1:
+            if speed[i] < 150:
+                continue
+            j = i - 1
+            while j > 0 and off[j] and not brake[j]:
+                j -= 1
+            out.append(t[i - 1] - t[j + 1] if j + 1 < i else 0.0)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("era", ERAS)
+def test_the_foot_crosses_from_throttle_to_brake_as_on_the_real_laps(race_laps, bahrain_laps, era):
+    """Real drivers are off both pedals for a moment before many braking zones (a quarter of
+    them on the 2025 race laps, an eighth on the 2026 test day's push laps, for 0.1 s or
+    more): the simulator's share of such zones is within a factor of two of the real laps of
+    its era (merged telemetry: the China race, the test day). Before the crossing was drawn,
+    the brake followed the throttle at once on 2025 cars (a share of 0.05 against 0.26)."""
+    real = _crossings(_clean(race_laps if era == "2025" else bahrain_laps))
+    sim = _crossings(
+        [lap for name in CIRCUITS for lap in simulate_laps(name, 20, 21, feed="merged", era=era)]
+    )
+    assert len(real) > 500 and len(sim) > 300
+    real_share, sim_share = (real >= 0.1).mean(), (sim >= 0.1).mean()
+    assert real_share / 2 <= sim_share <= real_share * 2, (real_share, sim_share)

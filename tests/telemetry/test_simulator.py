@@ -361,9 +361,6 @@ def test_in_laps_stop_in_the_pits_with_the_brake_held():
         held = still.Time.iloc[-1] - still.Time.iloc[0]
         assert held >= 1.5 and (still.Brake == 1).mean() > 0.9 and (still.Throttle == 0).all()
         assert lap.meta.lap_time > held + 70  # the stop is part of the lap time
-        rows = lap.truth[lap.truth.event == "braking"]
-        first, last = still.Time.iloc[0] + 0.3, still.Time.iloc[-1] - 0.3  # a sample either side
-        assert ((rows.start_time <= first) & (rows.end_time >= last)).any()
         pit_lane = d[(d.Distance > d.Distance.iloc[-1] - 450) & (d.Time < still.Time.iloc[0])]
         assert pit_lane.Speed.max() <= 81
     assert 3 <= stops <= 30

@@ -222,7 +222,7 @@ def plan_lap(
     spins = _wheelspins(nom, rng, wet)
     locks = _lockups(nom, rng, mistake)
     # keyword arguments are evaluated in order: the remaining draws happen here, top to bottom
-    return LapPlan(
+    plan = LapPlan(
         quali=quali,
         car=car,
         corner_delta=delta,
@@ -251,6 +251,9 @@ def plan_lap(
         brake_downshift=rng.uniform(8500.0, 10800.0),
         stop=_pit_stop(nom, rng, quali, cap),
     )
+    # drawn last: the draws above stay what they were before crossings were drawn
+    plan.coast |= _crossings(nom, rng, pedal, rules)
+    return plan
 
 
 def _draw_energy(rng: np.random.Generator, quali: bool, rules: Era) -> dict[str, float]:
@@ -344,13 +347,36 @@ def _lift_and_coast(nom: Nominal, rng: np.random.Generator, quali: bool, rules: 
         most = min(rules.coast_zones, len(fast))
         chosen = rng.choice(fast, size=rng.integers(1, most + 1), replace=False)
         for k in chosen:
-            seconds = rng.uniform(*rules.coast_seconds)
-            # the points the nominal car covers in that many seconds before the braking point
-            # (within 15% of its speed there: see Nominal.coast_times)
-            times = nom.coast_times[k]
-            length = min(int(np.searchsorted(times, seconds)) + 1, len(times))
-            coast[(nom.brake_starts[k] - length + np.arange(length + COAST_PAST)) % n] = True
+            _mark_lift(coast, nom, k, rng.uniform(*rules.coast_seconds))
     return coast
+
+
+def _mark_lift(coast: np.ndarray, nom: Nominal, zone: int, seconds: float) -> None:
+    """Mark in ``coast`` the points the nominal car covers in ``seconds`` before ``zone``'s
+    braking point (within 15% of its speed there: see Nominal.coast_times) and a little past
+    it (the physics ends the lift at this lap's own braking point)."""
+    times = nom.coast_times[zone]
+    length = min(int(np.searchsorted(times, seconds)) + 1, len(times))
+    coast[(nom.brake_starts[zone] - length + np.arange(length + COAST_PAST)) % len(coast)] = True
+
+
+#: Seconds off both pedals between the throttle and the brake (the foot crossing over): a
+#: short crossing, a late lift (how often each: the era's ``crossing_chances``).
+CROSSING_SECONDS = ((0.1, 0.45), (0.45, 0.9))
+
+
+def _crossings(nom: Nominal, rng: np.random.Generator, pedal: np.ndarray, rules: Era) -> np.ndarray:
+    """Per grid point, where the driver is off both pedals before a braking zone (not where
+    the zone is taken by lifting, ``pedal`` 0): the gap between the throttle coming off and
+    the brake going on, by the era's chances."""
+    gap = np.zeros(len(nom.v), dtype=bool)
+    draws = rng.random((len(nom.brake_starts), 2))
+    short, late = rules.crossing_chances
+    for zone, (kind, where) in enumerate(draws):
+        if kind < short + late and pedal[nom.brake_starts[zone]] > 0:
+            lo, hi = CROSSING_SECONDS[0 if kind < short else 1]
+            _mark_lift(gap, nom, zone, lo + where * (hi - lo))
+    return gap
 
 
 #: The pit lane's speed limit (m/s), its length before the lap's end (m), where the car stops

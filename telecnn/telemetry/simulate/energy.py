@@ -48,6 +48,9 @@ class Era:
     #: Seconds of flat-out driving a straight's deployment lasts, drawn per lap (quali, race:
     #: each a range); None: the motor deploys as long as the energy allows.
     deploy_window: tuple[tuple[float, float], tuple[float, float]] | None = None
+    #: Per braking zone, the chance of a short crossing from throttle to brake off both pedals
+    #: and of a late lift (their seconds: ``driver.CROSSING_SECONDS``); else none.
+    crossing_chances: tuple[float, float] = (0.0, 0.0)
 
 
 ERAS: dict[str, Era] = {
@@ -67,6 +70,7 @@ ERAS: dict[str, Era] = {
         coast_seconds=(0.4, 1.6),
         coast_zones=3,
         deploy_window=((6.0, 14.0), (4.0, 11.0)),
+        crossing_chances=(0.35, 0.04),
     ),
     "2026": Era(
         name="2026",
@@ -83,6 +87,8 @@ ERAS: dict[str, Era] = {
         coast_chance=(0.2, 0.75),
         coast_seconds=(0.5, 2.5),
         coast_zones=4,
+        # none drawn: the lifts of its energy plan already give the test day's share of zones
+        # with the foot off both pedals first (tests/telemetry/test_realism.py)
     ),
 }
 #: The era simulated when none is asked for: the season that is running.

@@ -22,11 +22,11 @@ TEST_DAY_BOUNDS = {
     "braking": 0.97,
     "upshift": 0.98,
     "downshift": 0.95,
-    "clipping": 0.80,
+    "clipping": 0.85,
     "lift_coast": 0.80,
 }
 #: F1 bounds of the energy types on the 2024 qualifying and 2025 race laps.
-OLD_CARS_BOUNDS = {"lift_coast": 0.75, "clipping": 0.70}
+OLD_CARS_BOUNDS = {"lift_coast": 0.75, "clipping": 0.80}
 
 
 @pytest.fixture(scope="module")
