@@ -38,9 +38,8 @@ def predict_logits(
     device = next(model.parameters()).device
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     out = []
-    cast = torch.autocast(device.type, dtype=autocast or torch.bfloat16, enabled=bool(autocast))
     try:
-        with cast:
+        with torch.autocast(device.type, dtype=autocast, enabled=autocast is not None):
             for start in range(0, len(images), batch_size):
                 x = prepare_batch(images[start : start + batch_size].to(device))
                 logits = model(x.contiguous(memory_format=memory_format)).float()

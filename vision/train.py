@@ -10,6 +10,7 @@ epoch), the figures, and last ``metrics.json``, whose presence marks a finished 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
@@ -262,14 +263,13 @@ def _run(
 
     last: dict[str, torch.Tensor] = {}  # the last epoch's test logits, for the final report
     autocast = autocast_dtype(cfg.precision, device)
-    evaluated = [progress.start_epoch]  # epochs evaluated, this call's included
+    epoch_of_call = itertools.count(progress.start_epoch + 1)  # the epoch each call follows
 
     def evaluate(net: nn.Module) -> dict[str, float]:
         """The test set after an epoch: the last one exactly (float32, mirrored where the
         recipe mirrors: what ``eval-images`` computes), the ones before in the training's
         precision on the images alone (a look at the progress, in a third of the time)."""
-        evaluated[0] += 1
-        if evaluated[0] < cfg.epochs:
+        if next(epoch_of_call) < cfg.epochs:
             quick = predict_logits(
                 net, test_split.images, EVAL_BATCH, cfg.channels_last, autocast=autocast
             )

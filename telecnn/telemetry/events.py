@@ -40,6 +40,14 @@ def run_bounds(
     return starts[keep], ends[keep]
 
 
+def runs_mask(starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
+    """A boolean mask of ``n`` samples, True on each inclusive run ``starts[k]..ends[k]``."""
+    step = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(step, starts, 1)
+    np.add.at(step, ends + 1, -1)
+    return np.cumsum(step[:-1]) > 0
+
+
 def segment_starts(segments: np.ndarray | None, n: int) -> np.ndarray:
     """True at the first sample of each segment (just sample 0 without segments)."""
     first = np.zeros(n, dtype=bool)
@@ -74,10 +82,7 @@ def event_masks(
             continue
         lo = np.searchsorted(times, start - 1e-9, side="left")
         hi = np.searchsorted(times, end + 1e-9, side="right")
-        diff = np.zeros(len(times) + 1, dtype=np.int64)
-        np.add.at(diff, lo, 1)
-        np.add.at(diff, hi, -1)
-        out[i] = np.cumsum(diff[:-1]) > 0
+        out[i] = runs_mask(lo, hi - 1, len(times))
     return out
 
 

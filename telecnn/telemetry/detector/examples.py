@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from telecnn.telemetry.detector.features import Normalisation, lap_inputs
-from telecnn.telemetry.events import run_bounds
+from telecnn.telemetry.events import run_bounds, runs_mask
 from telecnn.telemetry.grid import grid_index, previous_index
 from telecnn.telemetry.labels import SIM_ONLY_ROWS, reference_events, sample_labels
 from telecnn.telemetry.rules import energy_conditions
@@ -49,10 +49,8 @@ def boundary_weights(lap: Lap, grid: np.ndarray) -> np.ndarray:
     for name, mask in energy_conditions(lap.columns).items():
         starts, ends = run_bounds(mask)
         short = times[ends] - times[starts] < BOUNDARY_SPAN
-        marked = np.zeros(len(times) + 1, dtype=np.int64)
-        np.add.at(marked, starts[short], 1)
-        np.add.at(marked, ends[short] + 1, -1)
-        weights[EVENT_TYPES.index(name), np.cumsum(marked[:-1])[at] > 0] = BOUNDARY_WEIGHT
+        marked = runs_mask(starts[short], ends[short], len(times))
+        weights[EVENT_TYPES.index(name), marked[at]] = BOUNDARY_WEIGHT
     return weights
 
 

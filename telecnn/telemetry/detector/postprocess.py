@@ -26,6 +26,7 @@ from telecnn.telemetry.events import (
     run_bounds,
     run_columns,
     run_max,
+    runs_mask,
     split_events,
 )
 from telecnn.telemetry.grid import previous_index
@@ -206,14 +207,6 @@ def _peak_confidence(
         if len(peaks):
             np.maximum.at(conf, bounds[i] + previous_index(lap.times, at[peaks]), trace[peaks])
     return conf
-
-
-def runs_mask(starts: np.ndarray, ends: np.ndarray, n: int) -> np.ndarray:
-    """A boolean mask of ``n`` samples, True on each inclusive run ``starts[k]..ends[k]``."""
-    step = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(step, starts, 1)
-    np.add.at(step, ends + 1, -1)
-    return np.cumsum(step[:-1]) > 0
 
 
 def _gear_change_near(at: np.ndarray, gear: np.ndarray, bounds: np.ndarray) -> np.ndarray:

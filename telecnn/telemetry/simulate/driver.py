@@ -370,12 +370,11 @@ def _crossings(nom: Nominal, rng: np.random.Generator, pedal: np.ndarray, rules:
     the zone is taken by lifting, ``pedal`` 0): the gap between the throttle coming off and
     the brake going on, by the era's chances."""
     gap = np.zeros(len(nom.v), dtype=bool)
-    draws = rng.random((len(nom.brake_starts), 2))
+    kind, where = rng.random((len(nom.brake_starts), 2)).T
     short, late = rules.crossing_chances
-    for zone, (kind, where) in enumerate(draws):
-        if kind < short + late and pedal[nom.brake_starts[zone]] > 0:
-            lo, hi = CROSSING_SECONDS[0 if kind < short else 1]
-            _mark_lift(gap, nom, zone, lo + where * (hi - lo))
+    for zone in np.flatnonzero((kind < short + late) & (pedal[nom.brake_starts] > 0)):
+        lo, hi = CROSSING_SECONDS[0 if kind[zone] < short else 1]
+        _mark_lift(gap, nom, int(zone), lo + where[zone] * (hi - lo))
     return gap
 
 
