@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telecnn.telemetry.detector.features import GRID_HZ
+from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
+from telecnn.telemetry.detector.rule_inputs import rule_level_rows
 from telecnn.telemetry.rules import CLIP_LOOKBACK
 from telecnn.telemetry.schema import CHANNELS
 
@@ -31,20 +32,29 @@ class DetectorTrainConfig:
     refeed_share: float = 0.3
     channel_dropout: bool = MODEL_DEFAULTS["channel_dropout"]
     solo_share: float = MODEL_DEFAULTS["solo_share"]  # share of laps seen through Speed alone
+    rule_levels: bool = True  # the rules' levels as input rows (:mod:`.rule_inputs`)
     val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
     seed: int = 0
     device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
 
-    def build_model_config(self) -> dict[str, Any]:
-        """The model config the checkpoint stores (the architecture's defaults, then ours)."""
-        return {
+    def build_model_config(self, norm: Normalisation) -> dict[str, Any]:
+        """The model config the checkpoint stores (the architecture's defaults, then ours);
+        ``norm`` places the rules' levels in the model's normalised units."""
+        # the speed's change over the clipping rule's look-back, as an input of its own
+        trend_rows = [self.channels.index("Speed")] if "Speed" in self.channels else []
+        config = {
             "in_channels": len(self.channels),
             **MODEL_DEFAULTS,
             "width": self.width,
             "dilations": list(self.dilations),
             "channel_dropout": self.channel_dropout and len(self.channels) > 1,
             "solo_share": self.solo_share,
-            # the speed's change over the clipping rule's look-back, as an input of its own
-            "trend_rows": [self.channels.index("Speed")] if "Speed" in self.channels else [],
+            "trend_rows": trend_rows,
             "trend_lag": max(1, round(self.hz * CLIP_LOOKBACK)),
         }
+        if self.rule_levels:
+            rows = rule_level_rows(
+                norm.channels, norm.mean, norm.std, trend_rows, config["trend_gain"]
+            )
+            config["level_rows"] = [list(row) for row in rows]
+        return config

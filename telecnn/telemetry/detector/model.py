@@ -2,9 +2,10 @@
 
 ``stem`` (a ConvNormAct over the value+mask rows, plus each ``trend_rows`` channel's change
 over the last ``trend_lag`` samples: a fixed difference kernel, so a speed that stops rising
-is one input away) -> dilated residual blocks (the receptive field doubles with each block)
--> a 1x1 head. With the defaults (width 32, kernel 3, dilations
-1, 2, 4, 8, 16, 1) the receptive field is 133 grid samples: 13.3 s at 10 Hz.
+is one input away; plus one row per ``level_rows`` entry: a channel or trend against a rule's
+level, see :mod:`.rule_inputs`) -> dilated residual blocks (the receptive field doubles
+with each block) -> a 1x1 head. With the defaults (width 32, kernel 3, dilations 1, 2, 4, 8,
+16, 1) the receptive field is 133 grid samples: 13.3 s at 10 Hz.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
+from telecnn.telemetry.detector.rule_inputs import with_levels
 from telecnn.telemetry.schema import EVENT_TYPES
 
 DEFAULT_DILATIONS: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
@@ -67,17 +69,20 @@ class EventCNN(nn.Module):
         trend_rows: Sequence[int] = (),
         trend_lag: int = 10,
         trend_gain: float = 10.0,
+        level_rows: Sequence[Sequence[float]] = (),
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.trend_rows = tuple(int(r) for r in trend_rows)
         self.trend_lag, self.trend_gain = int(trend_lag), float(trend_gain)
+        self.level_rows = tuple((int(r), float(lv), float(g)) for r, lv, g in level_rows)
         self.kernel_size, self.stem_kernel = kernel_size, stem_kernel
         self.dilations = tuple(dilations)
         self.drop = (
             ChannelDropout(in_channels, p_solo=solo_share) if channel_dropout else nn.Identity()
         )
-        self.stem = ConvNormAct(1, 2 * in_channels + len(self.trend_rows), width, stem_kernel)
+        derived = len(self.trend_rows) + len(self.level_rows)
+        self.stem = ConvNormAct(1, 2 * in_channels + derived, width, stem_kernel)
         self.blocks = nn.Sequential(
             *[
                 ResidualBlock(
@@ -101,9 +106,14 @@ class EventCNN(nn.Module):
         pv, pm = before.chunk(2, dim=1)
         return torch.cat([x, (v - pv) * (m * pm) * self.trend_gain], dim=1)
 
+    def with_derived(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` with its trend rows, then its level rows (what the stem reads)."""
+        trends = self.with_trends(x)
+        return with_levels(trends, self.level_rows, self.in_channels, self.trend_rows, torch)
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The conv trunk: ``(N, 2C, T) -> (N, width, T)``."""
-        return self.blocks(self.stem(self.with_trends(self.drop(x))))
+        return self.blocks(self.stem(self.with_derived(self.drop(x))))
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         """One logit per event type per sample: ``(N, width, T) -> (N, E, T)``."""

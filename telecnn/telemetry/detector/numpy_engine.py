@@ -22,6 +22,7 @@ import numpy as np
 
 from telecnn.errors import CheckpointError
 from telecnn.kernels import conv1d
+from telecnn.telemetry.detector.rule_inputs import LevelRow, with_levels
 
 #: Every array a folded model holds, besides its blocks' ``block{k}.w1/b1/w2/b2``.
 _TOP = ("stem.w", "stem.b", "head.w", "head.b")
@@ -30,7 +31,7 @@ _TOP = ("stem.w", "stem.b", "head.w", "head.b")
 @dataclass(frozen=True)
 class FoldedModel:
     """The event CNN as arrays: conv weights ``(out, in, k)`` and biases with the batch norms
-    folded in, its dilations, and its trend input (rows, lag, gain)."""
+    folded in, its dilations, its trend input (rows, lag, gain) and its level rows."""
 
     arrays: dict[str, np.ndarray]
     dilations: tuple[int, ...]
@@ -38,6 +39,7 @@ class FoldedModel:
     trend_rows: tuple[int, ...]
     trend_lag: int
     trend_gain: float
+    level_rows: tuple[LevelRow, ...] = ()
 
 
 def _fold(conv_weight: Any, bn: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +76,7 @@ def fold_model(model: Any) -> FoldedModel:
         tuple(model.trend_rows),
         int(model.trend_lag),
         float(model.trend_gain),
+        tuple(model.level_rows),
     )
 
 
@@ -106,6 +109,12 @@ class NumpyEngine:
                 "use --engine torch"
             )
 
+    def with_derived(self, x: np.ndarray) -> np.ndarray:
+        """A batch ``(N, 2C, T)`` with its trend rows, then its level rows (as
+        ``EventCNN.with_derived``)."""
+        f = self.folded
+        return with_levels(self.with_trends(x), f.level_rows, f.in_channels, f.trend_rows, np)
+
     def with_trends(self, x: np.ndarray) -> np.ndarray:
         """A batch ``(N, 2C, T)`` with its trend rows (see ``EventCNN.with_trends``)."""
         f = self.folded
@@ -128,7 +137,7 @@ class NumpyEngine:
         than the gap), and each lap sees zeros past its ends as a "same" padding does."""
         a = self.arrays
         n, _, t = batch.shape
-        x = np.pad(self.with_trends(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
+        x = np.pad(self.with_derived(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
 
         def layer(h: np.ndarray, weight: str, bias: str, dilation: int = 1) -> np.ndarray:
             w = a[weight]
@@ -173,7 +182,13 @@ class NumpyEngine:
                 ThreadPoolExecutor(workers) as pool,
             ):
                 logits = list(pool.map(self.logits, chunks))
-        return (1.0 / (1.0 + np.exp(-np.concatenate(logits)))).astype(np.float32)
+        # clipped where exp would overflow float32: the probability is 0 (or 1) there anyway
+        z = np.clip(np.concatenate(logits), -_LOGIT_LIMIT, _LOGIT_LIMIT)
+        return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+
+
+#: The largest logit magnitude the sigmoid computes (exp(88) is near float32's largest value).
+_LOGIT_LIMIT = 88.0
 
 
 #: Held while BLAS is limited to one thread (a process-wide setting, restored on release).
@@ -198,6 +213,7 @@ def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> 
         "trend_rows": list(folded.trend_rows),
         "trend_lag": folded.trend_lag,
         "trend_gain": folded.trend_gain,
+        "level_rows": [list(row) for row in folded.level_rows],
         "meta": meta,
     }
     text = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
@@ -224,5 +240,6 @@ def load_folded(path: str | Path) -> tuple[FoldedModel, dict[str, Any]]:
         tuple(header["trend_rows"]),
         int(header["trend_lag"]),
         float(header["trend_gain"]),
+        tuple((int(r), float(lv), float(g)) for r, lv, g in header.get("level_rows", [])),
     )
     return folded, header["meta"]

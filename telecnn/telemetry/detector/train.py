@@ -66,26 +66,27 @@ def train_detector(
         n_train = config.sim_laps + len(real_laps)
         mine = list(range(ctx.rank, n_train - n_train % ctx.world_size, ctx.world_size))
         steps = max(1, -(-len(mine) // config.batch_size))
-        model = build_model(config.build_model_config()).to(device)
+        run_folder = Path(run_dir) if run_dir else None
+        # the run folder before any lap: a bad resume fails fast
+        progress, plan = Progress(), None
+        held.enter_context(hold_run_folder(run_folder, create=not resume_run))  # rank 0's
+        if run_folder is not None or resume_run:
+            plan = plan_run(run_folder or "", resume=resume_run, force=force, kind=KIND)
+            plan.check_epochs(config.epochs)
+            if ctx.is_main:
+                plan.discard_previous()
+        saved = plan.state["extra"] if plan is not None and plan.state is not None else {}
+        # the normalisation first: the model's level rows are in its units
+        examples, val_laps, norm = _data(config, real_laps, mine, saved.get("normalisation"))
+        model_config = config.build_model_config(norm)
+        model = build_model(model_config).to(device)
         optimizer = torch.optim.AdamW(
             model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         scheduler = warmup_cosine(optimizer, total_steps=steps * config.epochs)
-        spec = RunSpec(KIND, MODEL_NAME, config.build_model_config())
-        spec.run_dir = Path(run_dir) if run_dir else None
-        # the run folder before any lap: a bad resume fails fast
-        progress, saved = Progress(), {}
-        held.enter_context(hold_run_folder(spec.run_dir, create=not resume_run))  # rank 0's
-        if spec.run_dir is not None or resume_run:
-            plan = plan_run(spec.run_dir or "", resume=resume_run, force=force, kind=KIND)
-            plan.check_epochs(config.epochs)
-            if ctx.is_main:
-                plan.discard_previous()
-            if plan.state is not None:
-                progress = restore(plan.state, spec, model, optimizer, scheduler, plan.checkpoint)
-                saved = plan.state["extra"]
-
-        examples, val_laps, norm = _data(config, real_laps, mine, saved.get("normalisation"))
+        spec = RunSpec(KIND, MODEL_NAME, model_config, run_folder)
+        if plan is not None and plan.state is not None:
+            progress = restore(plan.state, spec, model, optimizer, scheduler, plan.checkpoint)
         thresholds = {**DEFAULT_THRESHOLDS, **saved.get("thresholds", {})}
         detector = Detector(model, norm, config.hz, thresholds, device)
         spec.extra.update(detector.extra())

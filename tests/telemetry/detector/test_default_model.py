@@ -1,8 +1,10 @@
 """The shipped default detector on REAL laps (labels: the rules on all channels, taxonomy 2).
 
-Bounds: braking and DRS F1 >= 0.90 with all channels on the 2024/2025 laps; braking F1 >= 0.80
-with Speed alone, beating the speed-only rule baseline; on the 2026 test day (cars without DRS)
-braking, shifts, clipping and lift-and-coast, and at most one DRS detection per 200 laps. The
+Bounds (issue 13's): on all the 2024/2025 laps braking, DRS, lift-and-coast and clipping with
+all channels, and braking F1 >= 0.85 with Speed alone (beating the speed-only rule baseline;
+each feed on its own at least 0.90 with all channels and 0.80 with Speed); on the 2026 test day
+(cars without DRS) braking, shifts, clipping and lift-and-coast, and at most one DRS detection
+per 200 laps. The
 model never saw these laps (it is trained on simulated laps only).
 """
 
@@ -25,8 +27,8 @@ TEST_DAY_BOUNDS = {
     "clipping": 0.85,
     "lift_coast": 0.80,
 }
-#: F1 bounds of the energy types on the 2024 qualifying and 2025 race laps.
-OLD_CARS_BOUNDS = {"lift_coast": 0.75, "clipping": 0.80}
+#: F1 bounds with all channels on the 2024 qualifying and 2025 race laps (all of them).
+OLD_CARS_BOUNDS = {"braking": 0.98, "drs": 0.98, "lift_coast": 0.80, "clipping": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def test_speed_only_meets_the_bound_on_all_real_laps(detector, quali_laps, f1_da
     # the whole race, not the fixture's every-5th-lap subset: the bound is on all real laps
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")
     cnn = evaluate_laps(quali_laps + race, detector, channels=["Speed"])["braking"]
-    assert cnn.f1 >= 0.80, cnn.to_dict()
+    assert cnn.f1 >= 0.85, cnn.to_dict()
 
 
 def test_only_the_simulator_labels_wheelspin_and_lockup(detector, quali_laps) -> None:
@@ -113,9 +115,14 @@ def test_2026_test_day_meets_the_bounds(test_day_scores, event, least) -> None:
     assert score.f1 >= least, score.to_dict()
 
 
-@pytest.mark.parametrize(("event", "least"), OLD_CARS_BOUNDS.items())
-def test_older_cars_meet_the_energy_bounds(detector, quali_laps, f1_data, event, least) -> None:
+@pytest.fixture(scope="module")
+def older_scores(detector, quali_laps, f1_data):
     race = read_laps(f1_data / "china-2025-r" / "race.parquet")
-    score = evaluate_laps(quali_laps + race, detector)[event]
-    assert score.tp + score.fn >= 200, score.to_dict()
+    return evaluate_laps(quali_laps + race, detector)
+
+
+@pytest.mark.parametrize(("event", "least"), OLD_CARS_BOUNDS.items())
+def test_older_cars_meet_the_bounds(older_scores, event, least) -> None:
+    score = older_scores[event]
+    assert score.tp + score.fn >= (70 if event == "drs" else 200), score.to_dict()
     assert score.f1 >= least, score.to_dict()

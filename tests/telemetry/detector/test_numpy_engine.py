@@ -56,6 +56,7 @@ def test_the_shipped_arrays_are_the_shipped_checkpoint_folded(engines, tmp_path:
     shipped, meta = load_folded(default_folded_path())
     fresh = fold_model(engines[1].model)
     assert set(shipped.arrays) == set(fresh.arrays)
+    assert shipped.level_rows == fresh.level_rows and shipped.trend_rows == fresh.trend_rows
     for name, values in fresh.arrays.items():
         np.testing.assert_array_equal(shipped.arrays[name], values, err_msg=name)
     assert json.loads(json.dumps(engines[1].extra())) == meta

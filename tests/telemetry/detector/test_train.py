@@ -45,7 +45,7 @@ def test_training_beats_an_untrained_model_on_held_out_laps(trained) -> None:
         "monaco", 8, seed=778, feed="merged"
     )
     torch.manual_seed(0)
-    fresh = build_model(CONFIG.build_model_config()).eval()
+    fresh = build_model(CONFIG.build_model_config(detector.norm)).eval()
     untrained = Detector(fresh, detector.norm, detector.hz, detector.thresholds)
     after = f1_by_type(evaluate_laps(held_out, detector))
     before = f1_by_type(evaluate_laps(held_out, untrained))

@@ -1,0 +1,73 @@
+"""The rules' levels as input rows: each row changes sign where its rule's comparison flips, on
+the lap's values as the model normalises them, is zero where the channel is missing, and reads
+the same on torch and NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from telecnn.telemetry.detector.features import Normalisation
+from telecnn.telemetry.detector.model import EventCNN
+from telecnn.telemetry.detector.rule_inputs import CHANNEL_LEVELS, rule_level_rows, with_levels
+from telecnn.telemetry.rules import CLIP_MAX_GAIN, CLIP_THROTTLE, LIFT_THROTTLE_BELOW
+
+CHANNELS = ("Speed", "Throttle", "Brake")
+NORM = Normalisation(CHANNELS, (210.0, 62.0, 0.2), (75.0, 41.0, 0.4))
+TREND_GAIN = 10.0
+
+
+def _rows() -> list[tuple[int, float, float]]:
+    return rule_level_rows(NORM.channels, NORM.mean, NORM.std, [0], TREND_GAIN)
+
+
+def _inputs(speed: np.ndarray, throttle: np.ndarray, speed_before: np.ndarray) -> np.ndarray:
+    """``(1, 2C + 1, L)``: normalised values, masks (all present) and the speed's trend row."""
+    c = len(CHANNELS)
+    x = np.zeros((1, 2 * c + 1, len(speed)))
+    x[0, 0] = (speed - NORM.mean[0]) / NORM.std[0]
+    x[0, 1] = (throttle - NORM.mean[1]) / NORM.std[1]
+    x[0, c : 2 * c] = 1.0
+    x[0, 2 * c] = (speed - speed_before) / NORM.std[0] * TREND_GAIN
+    return x
+
+
+def test_each_row_changes_sign_at_its_rules_level() -> None:
+    rows = _rows()
+    assert len(rows) == len(CHANNEL_LEVELS) + 1  # and the speed's gain over the look-back
+    throttle = np.array([LIFT_THROTTLE_BELOW - 1, LIFT_THROTTLE_BELOW, LIFT_THROTTLE_BELOW + 1])
+    speed = np.array([149.0, 150.0, 151.0])
+    out = with_levels(_inputs(speed, throttle, speed - CLIP_MAX_GAIN), rows, 3, [0], np)
+    lift_throttle, lift_speed, gain = out[0, 7], out[0, 9], out[0, 11]
+    assert lift_throttle[0] < -0.4 and lift_throttle[1] == pytest.approx(0, abs=1e-9)
+    assert lift_throttle[2] > 0.4
+    assert lift_speed[0] < -0.3 and lift_speed[2] > 0.3
+    assert np.allclose(gain, 0.0)  # exactly the clipping rule's 1 km/h
+    full = with_levels(_inputs(speed, np.full(3, CLIP_THROTTLE - 1), speed), rows, 3, [0], np)
+    assert full[0, 8].max() < -0.7  # 97%: not full throttle
+    rising = with_levels(_inputs(speed, throttle, speed - 3.0), rows, 3, [0], np)
+    assert rising[0, 11].min() > 0.9  # 3 km/h up in a second: still rising
+
+
+def test_a_missing_channel_gives_zero_rows() -> None:
+    x = _inputs(np.full(4, 250.0), np.full(4, 5.0), np.full(4, 250.0))
+    x[:, [1, 4]] = 0.0  # Throttle hidden, as channel dropout or a lap without it does
+    out = with_levels(x, _rows(), 3, [0], np)
+    assert np.all(out[0, 7:9] == 0.0) and np.all(out[0, 9:11] != 0.0)
+
+
+def test_levels_of_absent_channels_are_left_out() -> None:
+    speed_only = Normalisation(("Speed",), (210.0,), (75.0,))
+    rows = rule_level_rows(speed_only.channels, speed_only.mean, speed_only.std, [], TREND_GAIN)
+    assert [r for r, _, _ in rows] == [0, 0]  # the two speed levels, no trend row
+
+
+def test_torch_and_numpy_read_the_same_rows() -> None:
+    rng = np.random.default_rng(0)
+    x = _inputs(rng.uniform(100, 330, 50), rng.uniform(0, 100, 50), rng.uniform(100, 330, 50))
+    a = with_levels(x, _rows(), 3, [0], np)
+    b = with_levels(torch.from_numpy(x), _rows(), 3, [0], torch).numpy()
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    model = EventCNN(3, trend_rows=[0], level_rows=_rows())
+    assert model.stem[0].weight.shape[1] == 2 * 3 + 1 + len(_rows())
