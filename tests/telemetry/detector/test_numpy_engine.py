@@ -115,6 +115,21 @@ def test_bad_folded_files_are_refused(tmp_path: Path, engines) -> None:
         load_folded(partial)
 
 
+def test_a_folded_file_from_before_the_level_rows_still_loads(tmp_path: Path) -> None:
+    """Files written before the model read the rules' levels have no ``level_rows`` in their
+    header: they load as a model without level rows."""
+    with np.load(default_folded_path(), allow_pickle=False) as data:
+        header = json.loads(bytes(data["header"]).decode("utf-8"))
+        arrays = {name: data[name] for name in data.files if name != "header"}
+    assert header.pop("level_rows")
+    old = tmp_path / "old.npz"
+    text = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    np.savez(old, header=text, **arrays)
+    folded, meta = load_folded(old)
+    assert folded.level_rows == () and folded.trend_rows == tuple(header["trend_rows"])
+    assert meta == header["meta"]
+
+
 def test_peaks_equal_scipys(engines, mixed_laps) -> None:
     """On the detector's own shift probabilities of real and simulated laps, and on random
     traces full of ties and flat tops."""
