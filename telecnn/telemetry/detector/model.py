@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
-from telecnn.telemetry.detector.rule_inputs import with_levels
+from telecnn.telemetry.detector.rule_inputs import with_rule_inputs
 from telecnn.telemetry.schema import EVENT_TYPES
 
 DEFAULT_DILATIONS: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
@@ -93,27 +92,22 @@ class EventCNN(nn.Module):
         )
         self.head = conv(1, width, num_events, 1)
 
-    def with_trends(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` with one more row per ``trend_rows`` channel: its value now less its value
-        ``trend_lag`` samples before (the first value before the lap starts), times
-        ``trend_gain``; zero where either sample is missing."""
-        if not self.trend_rows:
-            return x
-        c, lag = self.in_channels, self.trend_lag
-        v = x[:, list(self.trend_rows)]
-        m = x[:, [c + r for r in self.trend_rows]]
-        before = F.pad(torch.cat([v, m], dim=1), (lag, 0), mode="replicate")[..., : x.shape[-1]]
-        pv, pm = before.chunk(2, dim=1)
-        return torch.cat([x, (v - pv) * (m * pm) * self.trend_gain], dim=1)
-
-    def with_derived(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` with its trend rows, then its level rows (what the stem reads)."""
-        trends = self.with_trends(x)
-        return with_levels(trends, self.level_rows, self.in_channels, self.trend_rows, torch)
+    def with_rule_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` with its trend rows, then its level rows (what the stem reads: see
+        :mod:`.rule_inputs`)."""
+        return with_rule_inputs(
+            x,
+            self.in_channels,
+            self.trend_rows,
+            self.trend_lag,
+            self.trend_gain,
+            self.level_rows,
+            torch,
+        )
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The conv trunk: ``(N, 2C, T) -> (N, width, T)``."""
-        return self.blocks(self.stem(self.with_derived(self.drop(x))))
+        return self.blocks(self.stem(self.with_rule_inputs(self.drop(x))))
 
     def forward_head(self, features: torch.Tensor) -> torch.Tensor:
         """One logit per event type per sample: ``(N, width, T) -> (N, E, T)``."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from telecnn.errors import CheckpointError
 from telecnn.kernels import conv1d
-from telecnn.telemetry.detector.rule_inputs import LevelRow, with_levels
+from telecnn.telemetry.detector.rule_inputs import LevelRow, with_rule_inputs
 
 #: Every array a folded model holds, besides its blocks' ``block{k}.w1/b1/w2/b2``.
 _TOP = ("stem.w", "stem.b", "head.w", "head.b")
@@ -109,24 +109,13 @@ class NumpyEngine:
                 "use --engine torch"
             )
 
-    def with_derived(self, x: np.ndarray) -> np.ndarray:
+    def with_rule_inputs(self, x: np.ndarray) -> np.ndarray:
         """A batch ``(N, 2C, T)`` with its trend rows, then its level rows (as
-        ``EventCNN.with_derived``)."""
+        ``EventCNN.with_rule_inputs``)."""
         f = self.folded
-        return with_levels(self.with_trends(x), f.level_rows, f.in_channels, f.trend_rows, np)
-
-    def with_trends(self, x: np.ndarray) -> np.ndarray:
-        """A batch ``(N, 2C, T)`` with its trend rows (see ``EventCNN.with_trends``)."""
-        f = self.folded
-        if not f.trend_rows:
-            return x
-        rows = list(f.trend_rows)
-        pair = x[:, rows + [f.in_channels + r for r in rows]]  # values, then their masks
-        padded = np.concatenate([np.repeat(pair[..., :1], f.trend_lag, axis=-1), pair], axis=-1)
-        before = padded[..., : x.shape[-1]]
-        v, m = pair[:, : len(rows)], pair[:, len(rows) :]
-        pv, pm = before[:, : len(rows)], before[:, len(rows) :]
-        return np.concatenate([x, (v - pv) * (m * pm) * f.trend_gain], axis=1)
+        return with_rule_inputs(
+            x, f.in_channels, f.trend_rows, f.trend_lag, f.trend_gain, f.level_rows, np
+        )
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """Logits of a batch ``(N, 2C, T) -> (N, E, T)``.
@@ -137,7 +126,7 @@ class NumpyEngine:
         than the gap), and each lap sees zeros past its ends as a "same" padding does."""
         a = self.arrays
         n, _, t = batch.shape
-        x = np.pad(self.with_derived(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
+        x = np.pad(self.with_rule_inputs(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
 
         def layer(h: np.ndarray, weight: str, bias: str, dilation: int = 1) -> np.ndarray:
             w = a[weight]

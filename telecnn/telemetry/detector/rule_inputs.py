@@ -1,12 +1,14 @@
-"""The taxonomy's thresholds as model inputs: one row per level a rule compares a channel with.
+"""The fixed inputs the event CNN's stem reads beside the channels, from the rules: the trend
+rows (a channel's change over the clipping rule's look-back) and one row per level a rule
+compares a channel (or a trend) with.
 
 The rules label a sample by sharp comparisons (``Throttle`` < 10, ``Speed`` >= 150, the speed's
 gain over the last second at most 1 km/h...). A convolution sees a channel's value as a straight
 line, and on a 10 Hz grid the place where it crosses a level falls between the samples; each
 level row gives the CNN that comparison directly: ``tanh((value - level) / softness)``, -1 well
 below the level, +1 well above it, fractional within ``softness`` of it (so the crossing's
-place between two grid points survives), and 0 where the channel is missing. The same function
-serves the torch model and the NumPy engine (``xp`` is ``torch`` or ``numpy``).
+place between two grid points survives), and 0 where the channel is missing. The same
+functions serve the torch model and the NumPy engine (``xp`` is ``torch`` or ``numpy``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,36 @@ def rule_level_rows(
             scale = trend_gain / std[i]
             rows.append((2 * len(channels) + j, level * scale, 1.0 / (soft * scale)))
     return rows
+
+
+def with_rule_inputs(
+    x: Any,
+    channels: int,
+    trend_rows: Sequence[int],
+    trend_lag: int,
+    trend_gain: float,
+    level_rows: Sequence[LevelRow],
+    xp: Any,
+) -> Any:
+    """What the stem reads: ``x`` ``(N, 2C, L)`` (values, then masks) with its trend rows,
+    then its level rows."""
+    trends = with_trends(x, channels, trend_rows, trend_lag, trend_gain, xp)
+    return with_levels(trends, level_rows, channels, trend_rows, xp)
+
+
+def with_trends(x: Any, channels: int, rows: Sequence[int], lag: int, gain: float, xp: Any) -> Any:
+    """``x`` ``(N, 2C, L)`` with one more row per ``rows`` channel: its value now less its
+    value ``lag`` samples before (the first value before the lap starts), times ``gain``;
+    zero where either sample is missing."""
+    if not rows:
+        return x
+    length, k = x.shape[-1], len(rows)
+    pair = x[:, list(rows) + [channels + r for r in rows]]  # values, then their masks
+    first = pair[..., :1]
+    before = xp.concatenate([first] * lag + [pair[..., : max(length - lag, 0)]], -1)
+    before = before[..., :length]
+    v, m, pv, pm = pair[:, :k], pair[:, k:], before[:, :k], before[:, k:]
+    return xp.concatenate([x, (v - pv) * (m * pm) * gain], 1)
 
 
 def with_levels(

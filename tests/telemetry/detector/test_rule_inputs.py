@@ -1,6 +1,6 @@
-"""The rules' levels as input rows: each row changes sign where its rule's comparison flips, on
+"""The rules' inputs: each level row changes sign where its rule's comparison flips, on
 the lap's values as the model normalises them, is zero where the channel is missing, and reads
-the same on torch and NumPy."""
+the same on torch and NumPy; trend rows look back their lag, holding the first value."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import torch
 
 from telecnn.telemetry.detector.features import Normalisation
 from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.detector.rule_inputs import CHANNEL_LEVELS, rule_level_rows, with_levels
+from telecnn.telemetry.detector.rule_inputs import (
+    CHANNEL_LEVELS,
+    rule_level_rows,
+    with_levels,
+    with_trends,
+)
 from telecnn.telemetry.rules import CLIP_MAX_GAIN, CLIP_THROTTLE, LIFT_THROTTLE_BELOW
 
 CHANNELS = ("Speed", "Throttle", "Brake")
@@ -71,3 +76,21 @@ def test_torch_and_numpy_read_the_same_rows() -> None:
     np.testing.assert_allclose(a, b, atol=1e-12)
     model = EventCNN(3, trend_rows=[0], level_rows=_rows())
     assert model.stem[0].weight.shape[1] == 2 * 3 + 1 + len(_rows())
+
+
+@pytest.mark.parametrize("length", [3, 40])  # shorter and longer than the look-back
+def test_trend_rows_look_back_the_lag_holding_the_first_value(length: int) -> None:
+    rng = np.random.default_rng(1)
+    x = np.zeros((2, 6, length))
+    x[:, :3] = rng.normal(size=(2, 3, length))
+    x[:, 3:] = 1.0
+    x[1, 3, :2] = 0.0  # Speed missing at the first two samples of the second lap
+    lag, gain = 10, 10.0
+    out = with_trends(x, 3, [0], lag, gain, np)
+    assert out.shape == (2, 7, length)
+    v, m = x[:, 0], x[:, 3]
+    at = np.maximum(np.arange(length) - lag, 0)
+    np.testing.assert_allclose(out[:, 6], (v - v[:, at]) * (m * m[:, at]) * gain)
+    assert (out[1, 6, :2] == 0.0).all()
+    same = with_trends(torch.from_numpy(x), 3, [0], lag, gain, torch).numpy()
+    np.testing.assert_array_equal(out, same)
