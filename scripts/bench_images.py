@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import notebook_pipeline  # noqa: E402
 from notebook_pipeline import PerSampleDataset  # noqa: E402
+from wall_clock import once  # noqa: E402
 
 from telecnn.atomic import write_json  # noqa: E402
 from telecnn.device import autocast_dtype  # noqa: E402
@@ -117,15 +117,9 @@ MODEL_NAMES = ("mini-resnet", "simple-cnn")
 WALL_WORK = ["--model", "mini-resnet", "--epochs", "1", "--limit", "20000"]
 
 
-def _wall(command: list[str]) -> tuple[float, str]:
-    """Seconds a whole command takes, start to exit, and its standard error."""
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-    return seconds, done.stdout + done.stderr
+def _wall(command: list[str]) -> float:
+    """Seconds a whole command takes, start to exit, run from the repository."""
+    return once(command, cwd=REPO)
 
 
 def wall_to_wall(rounds: int) -> dict:
@@ -135,10 +129,9 @@ def wall_to_wall(rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             ours_cmd = [telecnn, "train-images", *WALL_WORK, "--out", f"{tmp}/ours{r}"]
-            seconds, _ = _wall(ours_cmd)
-            ours_s.append(seconds)
+            ours_s.append(_wall(ours_cmd))
             notebook_cmd = [sys.executable, "scripts/notebook_pipeline.py", *WALL_WORK]
-            notebook_s.append(_wall([*notebook_cmd, "--out", f"{tmp}/nb{r}"])[0])
+            notebook_s.append(_wall([*notebook_cmd, "--out", f"{tmp}/nb{r}"]))
         history = json.loads(Path(f"{tmp}/ours0/history.json").read_text())
         metrics = json.loads(Path(f"{tmp}/ours0/metrics.json").read_text())
         split = {
@@ -204,8 +197,8 @@ def fast_wall_to_wall() -> dict:
     telecnn = str(Path(sys.executable).with_name("telecnn"))
     work = ["--model", "mini-resnet"]
     with tempfile.TemporaryDirectory() as tmp:
-        ours, _ = _wall([telecnn, "train-images", *work, "--recipe", "fast", "--out", f"{tmp}/o"])
-        notebook, _ = _wall(
+        ours = _wall([telecnn, "train-images", *work, "--recipe", "fast", "--out", f"{tmp}/o"])
+        notebook = _wall(
             [sys.executable, "scripts/notebook_pipeline.py", *work, "--out", f"{tmp}/nb"]
         )
         m = json.loads(Path(f"{tmp}/o/metrics.json").read_text())
