@@ -259,8 +259,8 @@ def big_csv(folder: Path) -> Path:
 def pipeline() -> dict[str, float]:
     """``detect-events`` on a 1,200-lap CSV, wall to wall with its peak RSS, beside pandas
     reading the file; and the same work in one process, stage by stage."""
+    from telecnn.telemetry.analysis.tables import write_events
     from telecnn.telemetry.sources.files import read_table, split_laps
-    from telecnn.telemetry.tables import write_events
 
     with tempfile.TemporaryDirectory() as tmp:
         csv = big_csv(Path(tmp))

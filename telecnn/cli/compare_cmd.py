@@ -15,7 +15,7 @@ from telecnn.cli.detection import (
 )
 from telecnn.cli.errors import UserError
 from telecnn.cli.source_options import laps_from_options, source_options
-from telecnn.telemetry.taxonomy import EVENT_TYPES, POINT_EVENTS
+from telecnn.telemetry.events.taxonomy import EVENT_TYPES, POINT_EVENTS
 
 #: Event types a comparison can be made on (intervals: they have zones).
 ZONE_EVENTS = tuple(e for e in EVENT_TYPES if e not in POINT_EVENTS)
@@ -49,7 +49,7 @@ def compare_laps_command(
     """
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
-    from telecnn.telemetry.compare import compare_found, format_comparison
+    from telecnn.telemetry.analysis.compare import compare_found, format_comparison
     from telecnn.telemetry.detector.running import detect_laps
 
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
@@ -74,7 +74,7 @@ def compare_laps_command(
         click.echo(f"wrote {out}")
     if plot is not None:
         from telecnn.atomic import save_figure
-        from telecnn.telemetry.plots import plot_comparison
+        from telecnn.telemetry.analysis.plots import plot_comparison
 
         save_figure(plot_comparison(list(laps), comparison), plot)
         click.echo(f"wrote {plot}")

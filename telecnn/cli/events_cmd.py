@@ -57,12 +57,14 @@ def detect_events(
     """
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
+    from telecnn.telemetry.analysis.corners import label_laps
+    from telecnn.telemetry.analysis.tables import ENERGY_TYPES, laps_table, write_events
     from telecnn.telemetry.detector.running import detect_laps
-    from telecnn.telemetry.schema import supported_events
-    from telecnn.telemetry.tables import ENERGY_TYPES, laps_table, write_events
+    from telecnn.telemetry.laps.schema import supported_events
 
     laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, batch_size=batch_size, progress=len(laps) > 1)
+    found = label_laps(laps, found)
     if min_confidence > 0:
         found = [f[f["confidence"] >= min_confidence].reset_index(drop=True) for f in found]
     # seconds of clipping and lift-and-coast, where the channels read can show them
@@ -72,7 +74,7 @@ def detect_events(
         write_events(out, laps, found)
         click.echo(f"wrote {out}")
     if plot is not None:
-        from telecnn.telemetry.plots import save_lap_figures
+        from telecnn.telemetry.analysis.plots import save_lap_figures
 
         written = save_lap_figures(laps, found, plot)
         click.echo(
@@ -146,7 +148,7 @@ def train_events(
     from telecnn.telemetry.detector.config import DetectorTrainConfig
     from telecnn.telemetry.detector.loading import KIND
     from telecnn.telemetry.detector.train import train_detector
-    from telecnn.telemetry.schema import CHANNELS
+    from telecnn.telemetry.laps.schema import CHANNELS
     from telecnn.training import plan_run
 
     folder, resuming = resolve_run_folder(out, resume, DEFAULT_RUN_DIR)

@@ -37,8 +37,8 @@ def report_command(
         raise UserError(f"--out {out}: the report is an .html file")
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
     from telecnn.atomic import write_text
+    from telecnn.telemetry.analysis.report import build_report
     from telecnn.telemetry.detector.running import detect_laps
-    from telecnn.telemetry.report import build_report
 
     laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)

@@ -177,7 +177,8 @@ def laps_from_options(
         progress=progress,
     )
     if corners_file is not None:
-        from telecnn.telemetry.corners import read_corners, with_corners
+        from telecnn.telemetry.analysis.corners import with_corners
+        from telecnn.telemetry.sources.corners import read_corners
 
         with_corners(laps, read_corners(corners_file))
     return laps

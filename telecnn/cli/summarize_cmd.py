@@ -41,14 +41,14 @@ def summarize_command(
     """
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
-    from telecnn.telemetry.detector.running import detect_laps
-    from telecnn.telemetry.lap_summary import (
+    from telecnn.telemetry.analysis.lap_summary import (
         driver_medians,
         format_summary,
         no_lap_time,
         summarize_laps,
     )
-    from telecnn.telemetry.tables import session_name
+    from telecnn.telemetry.analysis.tables import session_name
+    from telecnn.telemetry.detector.running import detect_laps
     from telecnn.words import count
 
     laps = laps_from_options(**source)
@@ -75,7 +75,7 @@ def summarize_command(
         click.echo(f"wrote {out}")
     if plot is not None:
         from telecnn.atomic import save_figure
-        from telecnn.telemetry.race_plots import plot_summary
+        from telecnn.telemetry.analysis.race_plots import plot_summary
 
         save_figure(plot_summary(table, session_name(laps), laps[0].meta.year), plot)
         click.echo(f"wrote {plot}")

@@ -102,15 +102,16 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
 
     Give one source: --session SPEC --driver D, --file F or --sim CIRCUIT.
     """
-    from telecnn.telemetry.rules import rule_events, speed_rule_events
-    from telecnn.telemetry.tables import laps_table
+    from telecnn.telemetry.analysis.corners import label_laps
+    from telecnn.telemetry.analysis.tables import laps_table
+    from telecnn.telemetry.events.rules import rule_events, speed_rule_events
 
     laps = laps_from_options(**pop_source(kwargs))
     detect = speed_rule_events if speed_rules else rule_events
-    found = [detect(lap) for lap in laps]
+    found = label_laps(laps, [detect(lap) for lap in laps])
     click.echo(laps_table(laps, found, max_rows=max_rows, energy=not speed_rules))
     if plot:
-        from telecnn.telemetry.plots import save_lap_figures
+        from telecnn.telemetry.analysis.plots import save_lap_figures
 
         written = save_lap_figures(laps, found, plot)
         click.echo(

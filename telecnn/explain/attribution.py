@@ -27,7 +27,7 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector.detector import Detector, padded_length
 from telecnn.telemetry.detector.features import lap_inputs
 from telecnn.telemetry.detector.running import choose_detector
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
+from telecnn.telemetry.laps.schema import EVENT_TYPES, POINT_EVENTS, Lap
 from telecnn.telemetry.sources import as_lap
 
 #: Steps along the path from the baseline (midpoint rule); completeness holds to about 1e-3.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.sources import read_laps
 
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from telecnn.cli import main
-from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.events.rules import rule_events
 from telecnn.telemetry.sources import read_laps
 
 

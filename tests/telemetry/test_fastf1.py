@@ -219,6 +219,7 @@ def test_corners_come_from_fastf1s_circuit_info(real_laps: Laps) -> None:
     braking zones: here corners at LEC's slowest points, which HAM and NOR brake into too."""
     from fastf1.mvapi import CircuitInfo
 
+    from telecnn.telemetry.analysis.corners import label_laps
     from telecnn.telemetry.detector.running import detect_laps
 
     lec = session_laps(real_laps, ["LEC"], "fastest")[0]
@@ -239,7 +240,8 @@ def test_corners_come_from_fastf1s_circuit_info(real_laps: Laps) -> None:
     laps = session_laps(_laps_on(CircuitSession(info), real_laps), ["HAM", "NOR"], "fastest")
     assert all(lap.corners is not None and len(lap.corners) == len(slow) for lap in laps)
     labelled = [
-        ev[ev.event == "braking"].dropna(subset=["corner"]) for ev in detect_laps(laps, "rules")
+        ev[ev.event == "braking"].dropna(subset=["corner"])
+        for ev in label_laps(laps, detect_laps(laps, "rules"))
     ]
     assert all(len(ev) >= len(slow) - 1 for ev in labelled)
     assert set(labelled[0].corner) & set(labelled[1].corner) >= {"T1", "T2"}

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.events.rules import rule_events
 from telecnn.telemetry.simulate import CIRCUITS, simulate_laps
 
 G = 9.81

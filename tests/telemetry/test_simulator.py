@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS
 from telecnn.telemetry.simulate import CIRCUITS, ERAS, simulate_lap, simulate_laps
 from telecnn.telemetry.simulate.circuits import STEP_M, geometry
 from telecnn.telemetry.simulate.driver import LIFT_SECONDS, nominal, plan_lap, run_physics

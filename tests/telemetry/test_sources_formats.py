@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from telecnn.cli import main
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.detector import load_detector
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.sources import load_laps, read_laps
 
 CHANNELS = ("Speed", "RPM", "nGear", "Throttle", "Brake", "DRS", "X", "Y", "Z")

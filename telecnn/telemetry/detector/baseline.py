@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from telecnn.telemetry.detector.features import known_channels
-from telecnn.telemetry.rules import rule_events_laps, speed_rule_events
-from telecnn.telemetry.schema import CHANNELS, Lap
+from telecnn.telemetry.events.rules import rule_events_laps, speed_rule_events
+from telecnn.telemetry.laps.schema import CHANNELS, Lap
 
 _KEEP = ("Time", "Distance", "X", "Y", "Z")
 

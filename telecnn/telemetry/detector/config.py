@@ -8,8 +8,8 @@ from typing import Any
 from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
 from telecnn.telemetry.detector.rule_inputs import rule_level_rows
-from telecnn.telemetry.rules import CLIP_LOOKBACK
-from telecnn.telemetry.schema import CHANNELS
+from telecnn.telemetry.events.rules import CLIP_LOOKBACK
+from telecnn.telemetry.laps.schema import CHANNELS
 
 
 @dataclass

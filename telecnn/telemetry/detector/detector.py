@@ -27,10 +27,10 @@ from telecnn.telemetry.detector.features import (
     present_channels,
 )
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
-from telecnn.telemetry.end_to_end import groups
-from telecnn.telemetry.grid import grid_index, pad_to
-from telecnn.telemetry.rules import lap_events
-from telecnn.telemetry.schema import EVENT_TYPES, Lap
+from telecnn.telemetry.events.rules import lap_events
+from telecnn.telemetry.laps.end_to_end import groups
+from telecnn.telemetry.laps.grid import grid_index, pad_to
+from telecnn.telemetry.laps.schema import EVENT_TYPES, Lap
 
 #: A lap shorter than this (seconds) is refused: too little context for the model.
 MIN_LAP_SECONDS = 5.0
@@ -195,7 +195,7 @@ class Detector:
         progress: bool = False,
     ) -> list[pd.DataFrame]:
         """Events of each lap (the batched path): only the types the channels read can show
-        (:func:`~telecnn.telemetry.rules.lap_events`: no DRS on a car without it). The
+        (:func:`~telecnn.telemetry.events.rules.lap_events`: no DRS on a car without it). The
         post-processing runs once over the laps that read the same channels (laid end to end),
         each lap's table what :meth:`events_from` gives it alone."""
         probs, used = self._probabilities(laps, channels, batch_size, progress)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.detector.segmental import OVERLAPS, edit_score, segmental_counts
-from telecnn.telemetry.matching import match_intervals
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
+from telecnn.telemetry.events.matching import match_intervals
+from telecnn.telemetry.laps.schema import EVENT_TYPES, POINT_EVENTS
 
 
 @dataclass

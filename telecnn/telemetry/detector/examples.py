@@ -1,9 +1,10 @@
 """Training examples: every lap's grid input and targets, laid end to end, and random crops.
 
-A lap's targets are the masks of its :func:`~telecnn.telemetry.labels.reference_events` on the
-grid, with a weight per type and sample: the types only the simulator labels weigh nothing on a
-real lap, and the energy types weigh more where their rule's sample condition holds for a short
-while (:func:`boundary_weights`): whether such a run spans the rule's 0.5 s is what decides.
+A lap's targets are the masks of its
+:func:`~telecnn.telemetry.events.labels.reference_events` on the grid, with a weight per type
+and sample: the types only the simulator labels weigh nothing on a real lap, and the energy
+types weigh more where their rule's sample condition holds for a short while
+(:func:`boundary_weights`): whether such a run spans the rule's 0.5 s is what decides.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import numpy as np
 import torch
 
 from telecnn.telemetry.detector.features import Normalisation, lap_inputs
-from telecnn.telemetry.events import run_bounds, runs_mask
-from telecnn.telemetry.grid import grid_index, previous_index
-from telecnn.telemetry.labels import SIM_ONLY_ROWS, reference_events, sample_labels
-from telecnn.telemetry.rules import energy_conditions
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS, Lap
+from telecnn.telemetry.events.labels import SIM_ONLY_ROWS, reference_events, sample_labels
+from telecnn.telemetry.events.rules import energy_conditions
+from telecnn.telemetry.events.table import run_bounds, runs_mask
+from telecnn.telemetry.laps.grid import grid_index, previous_index
+from telecnn.telemetry.laps.schema import EVENT_TYPES, POINT_EVENTS, Lap
 
 
 def lap_labels(lap: Lap) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +111,7 @@ def batches(
     """Random crops of ``crop`` grid samples; targets stacked over weights ``(N, 2E, crop)``.
 
     A crop may hang over either end of its lap by up to a quarter of its length; there the
-    input holds the lap's edge sample (as :func:`~telecnn.telemetry.grid.pad_to` pads laps in
+    input holds the lap's edge sample (as :func:`~telecnn.telemetry.laps.grid.pad_to` pads laps in
     batched detection) and the targets weigh nothing. Each batch is one indexed gather from
     the laps laid end to end (no per-lap Python).
     """

@@ -4,7 +4,7 @@ The input tensor of a lap has two rows per model channel: the normalised value a
 (1 where the channel is present, 0 where it is missing or the lap is padded), so one model
 copes with any subset of its channels.
 
-The grid and its resampling convention are :mod:`telecnn.telemetry.grid`'s.
+The grid and its resampling convention are :mod:`telecnn.telemetry.laps.grid`'s.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import numeric_values
-from telecnn.telemetry.grid import lap_grid, resample_channel
-from telecnn.telemetry.schema import CHANNELS, DRS_OPEN_CODES, Lap
+from telecnn.telemetry.laps.axes import numeric_values
+from telecnn.telemetry.laps.grid import lap_grid, resample_channel
+from telecnn.telemetry.laps.schema import CHANNELS, DRS_OPEN_CODES, Lap
 
 #: Default grid rate: faster than both real feeds (3.7 Hz car data, 7.6 Hz merged).
 GRID_HZ = 10.0

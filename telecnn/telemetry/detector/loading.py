@@ -18,7 +18,7 @@ from telecnn.errors import CheckpointError
 from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
-from telecnn.telemetry.schema import EVENT_TYPES
+from telecnn.telemetry.laps.schema import EVENT_TYPES
 
 #: The ``kind`` every detector checkpoint carries, and the architecture's name.
 KIND = "event-detector"

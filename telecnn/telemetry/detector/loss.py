@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from telecnn.telemetry.schema import EVENT_TYPES
+from telecnn.telemetry.laps.schema import EVENT_TYPES
 
 #: Extra weight of positive samples per type: the rare point and hidden events need it to be
 #: learnt at all; interval types stay unweighted so their probabilities keep calibrated edges.

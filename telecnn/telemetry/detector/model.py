@@ -19,7 +19,7 @@ from torch import nn
 
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
 from telecnn.telemetry.detector.rule_inputs import with_rule_inputs
-from telecnn.telemetry.schema import EVENT_TYPES
+from telecnn.telemetry.laps.schema import EVENT_TYPES
 
 DEFAULT_DILATIONS: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
 

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.detector.peaks import find_peaks
-from telecnn.telemetry.end_to_end import end_to_end
-from telecnn.telemetry.events import (
+from telecnn.telemetry.events.table import (
     SPEED_EXTRAS,
     gear_columns,
     moving_parts,
@@ -29,8 +28,9 @@ from telecnn.telemetry.events import (
     runs_mask,
     split_events,
 )
-from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.schema import EVENT_TYPES, POINT_EVENTS
+from telecnn.telemetry.laps.end_to_end import end_to_end
+from telecnn.telemetry.laps.grid import previous_index
+from telecnn.telemetry.laps.schema import EVENT_TYPES, POINT_EVENTS
 
 #: Default thresholds per event type (stored in, and read back from, the checkpoint).
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
@@ -124,7 +124,7 @@ def laps_to_events(
     event_types: tuple[str, ...] = EVENT_TYPES,
 ) -> list[pd.DataFrame]:
     """:func:`probabilities_to_events` of every lap, then the standstill rule
-    (:func:`~telecnn.telemetry.events.moving_only`), in one pass: the laps (which all have
+    (:func:`~telecnn.telemetry.events.table.moving_only`), in one pass: the laps (which all have
     the same channels: speed, gear and distance present in all or none) lie end to end, and
     each gets the table it would have alone."""
     return split_events(_event_parts(laps, thresholds, event_types, standstill=True), len(laps))

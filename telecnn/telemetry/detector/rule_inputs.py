@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from telecnn.telemetry.rules import (
+from telecnn.telemetry.events.rules import (
     CLIP_MAX_GAIN,
     CLIP_MIN_SPEED,
     CLIP_THROTTLE,

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from telecnn.telemetry.corners import label_corners
 from telecnn.telemetry.detector.baseline import rule_detect_laps
 from telecnn.telemetry.detector.features import known_channels
 from telecnn.telemetry.sources import as_lap
@@ -64,8 +63,7 @@ def detect_laps(
         found = rule_detect_laps(laps, channels)  # a race in a fraction of a second
     else:
         found = chosen.detect_laps(laps, channels, batch_size, progress)
-    # where the circuit is known, each zone gets the corner it leads into
-    return [label_corners(events, lap) for events, lap in zip(found, laps, strict=True)]
+    return found
 
 
 def detect(

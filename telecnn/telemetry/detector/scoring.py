@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.detector.evaluate import TypeScore, score_lap
 from telecnn.telemetry.detector.running import DetectorChoice, detect_laps
-from telecnn.telemetry.labels import reference_events
-from telecnn.telemetry.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap, supported_events
+from telecnn.telemetry.events.labels import reference_events
+from telecnn.telemetry.laps.axes import median_interval
+from telecnn.telemetry.laps.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap, supported_events
 
 
 def evaluate_laps(

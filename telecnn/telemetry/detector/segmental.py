@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from telecnn.telemetry.matching import iou_matrix
+from telecnn.telemetry.events.matching import iou_matrix
 
 #: The overlaps MS-TCN reports F1 at.
 OVERLAPS: tuple[float, ...] = (0.10, 0.25, 0.50)

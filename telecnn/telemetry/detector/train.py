@@ -1,7 +1,7 @@
 """Training the event CNN with the project's one loop (:func:`telecnn.training.fit`).
 
 Data: simulated laps, some re-fed at another rate (:mod:`.training_laps`), plus any real laps
-given, each labelled with its reference events (:mod:`telecnn.telemetry.labels`) and laid on
+given, each labelled with its reference events (:mod:`telecnn.telemetry.events.labels`) and laid on
 the grid once (:mod:`.examples`); batches are random crops, and channel dropout inside the
 model teaches it channel subsets. After each epoch the thresholds are tuned on held-out
 simulated laps (:mod:`.tuning`) and the model is scored on them (:mod:`.scoring`).
@@ -28,7 +28,7 @@ from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
 from telecnn.telemetry.detector.training_laps import training_laps, validation_laps
 from telecnn.telemetry.detector.tuning import epoch_thresholds
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.training import (
     Progress,
     RunSpec,

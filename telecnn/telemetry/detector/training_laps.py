@@ -14,9 +14,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from telecnn.telemetry.detector.config import DetectorTrainConfig
-from telecnn.telemetry.grid import resample_frame
-from telecnn.telemetry.labels import resampled_truth
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.events.labels import resampled_truth
+from telecnn.telemetry.laps.grid import resample_frame
+from telecnn.telemetry.laps.schema import Lap
 
 #: Offset of the validation laps' seed: their simulator streams never meet the training ones.
 VAL_SEED_OFFSET = 1_000_000
@@ -47,7 +47,7 @@ def simulated_laps(
 def refeed(lap: Lap, rng: np.random.Generator, rate_range: tuple[float, float]) -> Lap:
     """The lap as a feed of another rate would log it: random rate, jittered intervals.
 
-    Channels are resampled by their kind (:func:`~telecnn.telemetry.grid.resample_frame`);
+    Channels are resampled by their kind (:func:`~telecnn.telemetry.laps.grid.resample_frame`);
     half the time ``Speed`` and ``RPM`` are rounded to integers as in fastf1's car data. The
     simulator's own truth is carried over by the previous-sample rule.
     """

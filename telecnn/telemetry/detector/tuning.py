@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.detector.detector import Detector, Thresholds
 from telecnn.telemetry.detector.evaluate import SPAN, TypeScore, add_matches
-from telecnn.telemetry.labels import reference_events
-from telecnn.telemetry.schema import SIM_ONLY_EVENTS, Lap
+from telecnn.telemetry.events.labels import reference_events
+from telecnn.telemetry.laps.axes import median_interval
+from telecnn.telemetry.laps.schema import SIM_ONLY_EVENTS, Lap
 
 TUNE_HIGH = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 TUNE_MIN_DURATION = (0.0, 0.25, 0.5, 0.75)

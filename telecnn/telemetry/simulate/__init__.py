@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
 from telecnn.telemetry.simulate.driver import (
     GEAR_SPREAD,

@@ -12,16 +12,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.end_to_end import end_to_end
-from telecnn.telemetry.events import run_columns, split_events
-from telecnn.telemetry.rules import moving_rule_parts
+from telecnn.telemetry.events.rules import moving_rule_parts
+from telecnn.telemetry.events.table import run_columns, split_events
+from telecnn.telemetry.laps.end_to_end import end_to_end
 
 
 def truth_events(
     laps: Sequence[Mapping[str, np.ndarray]], injected: Sequence[dict[str, np.ndarray]]
 ) -> list[pd.DataFrame]:
     """All true events of each simulated lap (column arrays): the rules' events (as
-    :func:`~telecnn.telemetry.rules.rule_events` has them) plus the injected ones as runs of
+    :func:`~telecnn.telemetry.events.rules.rule_events` has them) plus the injected ones as runs of
     the samples they touched. The rules run once over the laps laid end to end (no event
     crosses from one lap to the next); each lap's table is what it would be alone."""
     joined = end_to_end(laps, list(laps[0]))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from telecnn.telemetry.grid import resample
-from telecnn.telemetry.schema import CHANNEL_KIND
+from telecnn.telemetry.laps.grid import resample
+from telecnn.telemetry.laps.schema import CHANNEL_KIND
 from telecnn.telemetry.simulate.circuits import STEP_M, Geometry
 from telecnn.telemetry.simulate.driver import LapPlan
 

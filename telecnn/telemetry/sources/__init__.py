@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import clean_lap
-from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.laps.clean import clean_lap
+from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.source_choice import check_one_source
 from telecnn.telemetry.sources.fastf1_source import (
     default_cache_dir,

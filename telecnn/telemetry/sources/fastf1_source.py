@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from telecnn.errors import TelecnnError, one_line
-from telecnn.telemetry.clean import clean_lap, merge_position
-from telecnn.telemetry.corners import fastf1_corners
-from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.laps.clean import clean_lap, merge_position
+from telecnn.telemetry.laps.schema import Lap, LapMeta
+from telecnn.telemetry.sources.corners import fastf1_corners
 from telecnn.telemetry.sources.selection import (
     LapSelection,
     check_drivers,

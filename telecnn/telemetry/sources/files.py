@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import DataNotFoundError, TelecnnError, one_line
-from telecnn.telemetry.clean import clean_lap, finish_lap, merge_position, normalise_frame
-from telecnn.telemetry.end_to_end import end_to_end
-from telecnn.telemetry.schema import Lap, LapMeta
+from telecnn.telemetry.laps.clean import clean_lap, finish_lap, merge_position, normalise_frame
+from telecnn.telemetry.laps.end_to_end import end_to_end
+from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
 from telecnn.telemetry.sources.selection import (

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import KNOWN, canonical_names
-from telecnn.telemetry.schema import LapMeta
+from telecnn.telemetry.laps.clean import KNOWN, canonical_names
+from telecnn.telemetry.laps.schema import LapMeta
 
 #: Per-lap telemetry file names in a lap folder.
 LAP_FILE = "*_tel.json"

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.clean import canonical_names, merge_position
+from telecnn.telemetry.laps.clean import canonical_names, merge_position
 
 #: The columns that make a table an OpenF1 ``car_data`` export.
 CAR_DATA_COLUMNS = frozenset({"date", "driver_number", "speed"})

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import distance_from_speed
-from telecnn.telemetry.clean import lap_seconds
+from telecnn.telemetry.laps.axes import distance_from_speed
+from telecnn.telemetry.laps.clean import lap_seconds
 from telecnn.telemetry.sources.files import prefilter, read_table
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
 from telecnn.telemetry.sources.selection import LapSelection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.laps.schema import Lap
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from telecnn.telemetry.detector.baseline import rule_detect
-from telecnn.telemetry.rules import rule_events, speed_rule_events
-from telecnn.telemetry.schema import Lap, supported_events
+from telecnn.telemetry.events.rules import rule_events, speed_rule_events
+from telecnn.telemetry.laps.schema import Lap, supported_events
 
 
 def test_all_channels_give_the_rules_themselves(quali_laps: list[Lap]):

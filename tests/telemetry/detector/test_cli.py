@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from telecnn.cli import main
 from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.telemetry.sources.files import laps_frame
 from telecnn.training import load_checkpoint, save_checkpoint
 

@@ -14,8 +14,8 @@ from telecnn.errors import CheckpointError, TelecnnError
 from telecnn.telemetry.detector import detect, detect_laps, load_detector
 from telecnn.telemetry.detector.features import Normalisation, lap_inputs
 from telecnn.telemetry.detector.model import EventCNN
-from telecnn.telemetry.grid import pad_to
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
+from telecnn.telemetry.laps.grid import pad_to
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, EVENT_TYPES, Lap
 from telecnn.training import save_checkpoint
 
 

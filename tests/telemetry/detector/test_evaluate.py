@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.axes import median_interval
 from telecnn.telemetry.detector.evaluate import score_lap
-from telecnn.telemetry.matching import interval_iou, match_type
+from telecnn.telemetry.events.matching import interval_iou, match_type
+from telecnn.telemetry.laps.axes import median_interval
 
 
 def _events(*rows: tuple) -> pd.DataFrame:

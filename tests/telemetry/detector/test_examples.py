@@ -11,9 +11,9 @@ from telecnn.telemetry.detector.examples import (
     make_examples,
 )
 from telecnn.telemetry.detector.features import Normalisation
-from telecnn.telemetry.grid import lap_grid
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import CHANNELS, EVENT_TYPES, Lap
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.grid import lap_grid
+from telecnn.telemetry.laps.schema import CHANNELS, EVENT_TYPES, Lap
 from telecnn.telemetry.simulate import simulate_laps
 
 LIFT = EVENT_TYPES.index("lift_coast")

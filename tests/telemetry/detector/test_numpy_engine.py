@@ -21,7 +21,7 @@ from telecnn.telemetry.detector.loading import (
 )
 from telecnn.telemetry.detector.numpy_engine import fold_model, load_folded, save_folded
 from telecnn.telemetry.detector.peaks import find_peaks
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.simulate import simulate_laps
 
 

@@ -11,7 +11,7 @@ from telecnn.telemetry.detector.postprocess import (
     point_peaks,
     probabilities_to_events,
 )
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, EVENT_TYPES
 
 
 def _probs(n: int, **traces: np.ndarray) -> np.ndarray:

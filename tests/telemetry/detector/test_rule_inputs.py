@@ -16,7 +16,7 @@ from telecnn.telemetry.detector.rule_inputs import (
     with_levels,
     with_trends,
 )
-from telecnn.telemetry.rules import CLIP_MAX_GAIN, CLIP_THROTTLE, LIFT_THROTTLE_BELOW
+from telecnn.telemetry.events.rules import CLIP_MAX_GAIN, CLIP_THROTTLE, LIFT_THROTTLE_BELOW
 
 CHANNELS = ("Speed", "Throttle", "Brake")
 NORM = Normalisation(CHANNELS, (210.0, 62.0, 0.2), (75.0, 41.0, 0.4))

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.events import event_masks
-from telecnn.telemetry.grid import grid_times, lap_grid, resample_frame
-from telecnn.telemetry.rules import rule_events
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.events.table import event_masks
+from telecnn.telemetry.laps.grid import grid_times, lap_grid, resample_frame
 
 
 def to_grid(data: pd.DataFrame, hz: float) -> pd.DataFrame:

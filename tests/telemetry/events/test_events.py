@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.events import (
+from telecnn.telemetry.events.rules import rule_events, rule_parts
+from telecnn.telemetry.events.table import (
     empty_events,
     event_masks,
     events_frame,
@@ -15,8 +16,7 @@ from telecnn.telemetry.events import (
     run_columns,
     split_events,
 )
-from telecnn.telemetry.rules import rule_events, rule_parts
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, EVENT_TYPES
 
 
 def test_run_bounds_finds_maximal_runs_and_respects_min_length():
@@ -99,8 +99,8 @@ def test_a_car_standing_in_the_pit_box_has_no_cnn_events(bahrain_laps) -> None:
 
     from telecnn.telemetry.detector.postprocess import probabilities_to_events
     from telecnn.telemetry.detector.running import choose_detector
-    from telecnn.telemetry.events import EVENT_TYPES, STANDSTILL_KMH
-    from telecnn.telemetry.rules import lap_events
+    from telecnn.telemetry.events.rules import lap_events
+    from telecnn.telemetry.events.table import EVENT_TYPES, STANDSTILL_KMH
 
     def longest_stop(lap) -> tuple[float, float]:
         moving = np.r_[True, lap.data.Speed.to_numpy(float) >= STANDSTILL_KMH, True]
@@ -137,7 +137,7 @@ def test_the_rules_report_nothing_of_a_car_in_the_pit_box(bahrain_laps) -> None:
     """Testing laps stand in the garage with the brake held and gears picked: the rules'
     masks find runs and shifts there, but rule_events (what compare-laps' pedal braking,
     telemetry show and the labels read) reports none of them."""
-    from telecnn.telemetry.events import STANDSTILL_KMH
+    from telecnn.telemetry.events.table import STANDSTILL_KMH
 
     standing_found = 0
     for lap in bahrain_laps[:120]:

@@ -14,10 +14,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.axes import lap_distance, lap_times
-from telecnn.telemetry.taxonomy import EVENT_TYPES as EVENT_TYPES
-from telecnn.telemetry.taxonomy import POINT_EVENTS as POINT_EVENTS
-from telecnn.telemetry.taxonomy import SIM_ONLY_EVENTS as SIM_ONLY_EVENTS
+from telecnn.telemetry.events.taxonomy import EVENT_TYPES as EVENT_TYPES
+from telecnn.telemetry.events.taxonomy import POINT_EVENTS as POINT_EVENTS
+from telecnn.telemetry.events.taxonomy import SIM_ONLY_EVENTS as SIM_ONLY_EVENTS
+from telecnn.telemetry.laps.axes import lap_distance, lap_times
 
 #: The six car channels, as fastf1 names them, in the detector's input order.
 CHANNELS: tuple[str, ...] = ("Speed", "RPM", "nGear", "Throttle", "Brake", "DRS")
@@ -111,7 +111,7 @@ class LapMeta:
 
 class Lap:
     """One lap: samples with fastf1 column names, metadata, (simulator only) true events and
-    (where the circuit is known) its corners (:mod:`telecnn.telemetry.corners`).
+    (where the circuit is known) its corners (:mod:`telecnn.telemetry.analysis.corners`).
 
     A lap is made from a DataFrame, or (:meth:`from_columns`, as cleaning does) from its
     columns as arrays, its DataFrame then built the first time :attr:`data` is read: detection
@@ -174,11 +174,11 @@ class Lap:
 
     @cached_property
     def times(self) -> np.ndarray:
-        """Sample times in seconds, checked (:func:`~telecnn.telemetry.axes.lap_times`), read
+        """Sample times in seconds, checked (:func:`~telecnn.telemetry.laps.axes.lap_times`), read
         once: a lap's data is not changed after it is made."""
         return lap_times(self.columns)
 
     @cached_property
     def distance(self) -> np.ndarray:
-        """Distance along the lap in metres (:func:`~telecnn.telemetry.axes.lap_distance`)."""
+        """Distance along the lap in metres (:func:`~telecnn.telemetry.laps.axes.lap_distance`)."""
         return lap_distance(self.columns, self.times)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.team_colors import team_color
+from telecnn.telemetry.analysis.team_colors import team_color
 
 #: The panels: summary column, title, colour map.
 PANELS: tuple[tuple[str, str, str], ...] = (
@@ -30,11 +30,11 @@ def _grid(table: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str], np.n
 
 
 def plot_summary(table: pd.DataFrame, title: str | None = None, year: int | None = None) -> Any:
-    """Heatmaps of the per-lap summary (:func:`~telecnn.telemetry.lap_summary.summarize_laps`):
-    lift-and-coast, clipping and lap time per driver and lap; driver names in team colours
-    where the team is known. Lap-time colours span the fastest laps up to
-    :data:`SLOW_LAP_SHARE` of them, so pit and safety-car laps do not wash the rest out (they
-    show at the scale's end)."""
+    """Heatmaps of the per-lap summary
+    (:func:`~telecnn.telemetry.analysis.lap_summary.summarize_laps`): lift-and-coast, clipping
+    and lap time per driver and lap; driver names in team colours where the team is known.
+    Lap-time colours span the fastest laps up to :data:`SLOW_LAP_SHARE` of them, so pit and
+    safety-car laps do not wash the rest out (they show at the scale's end)."""
     import matplotlib.pyplot as plt
 
     panels = [p for p in PANELS if p[0] in table and table[p[0]].notna().any()]

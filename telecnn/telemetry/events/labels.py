@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.events import event_masks, events_frame, run_columns
-from telecnn.telemetry.grid import previous_index
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.events.table import event_masks, events_frame, run_columns
+from telecnn.telemetry.laps.grid import previous_index
+from telecnn.telemetry.laps.schema import EVENT_TYPES, SIM_ONLY_EVENTS, Lap
 
 #: Rows of :data:`EVENT_TYPES` that only the simulator labels.
 SIM_ONLY_ROWS = [EVENT_TYPES.index(e) for e in sorted(SIM_ONLY_EVENTS)]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.rules import rule_events, speed_kmh, speed_rule_events
-from telecnn.telemetry.schema import CHANNELS, EVENT_TYPES, supported_events
+from telecnn.telemetry.events.rules import rule_events, speed_kmh, speed_rule_events
+from telecnn.telemetry.laps.schema import CHANNELS, EVENT_TYPES, supported_events
 
 
 def _lap(**cols) -> pd.DataFrame:

@@ -19,12 +19,12 @@ import pandas as pd
 from scipy import ndimage
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import median_interval
-from telecnn.telemetry.corners import label_corners
-from telecnn.telemetry.matching import match_type
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import POINT_EVENTS, Lap
-from telecnn.telemetry.tables import format_table
+from telecnn.telemetry.analysis.corners import label_corners, label_laps
+from telecnn.telemetry.analysis.tables import format_table
+from telecnn.telemetry.events.matching import match_type
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.axes import median_interval
+from telecnn.telemetry.laps.schema import POINT_EVENTS, Lap
 
 #: Least overlap (IoU in distance) for two laps' zones to count as the same corner.
 ZONE_MIN_IOU = 0.1
@@ -227,9 +227,10 @@ def compare_found(
     channels: Sequence[str] | None = None,
 ) -> Comparison:
     """:func:`compare_laps` on a detector's events; braking points from the ``Brake`` channel
-    where a lap has it (:func:`pedal_braking`), with each row's ``onset_from`` saying so."""
+    where a lap has it (:func:`pedal_braking`), with each row's ``onset_from`` saying so; the
+    zones labelled with their corners where the circuit's are known."""
     if event != "braking":
-        return compare_laps(laps, found, event)
+        return compare_laps(laps, label_laps(laps, found), event)
     found, sources = pedal_braking(laps, found, channels)
     comparison = compare_laps(laps, found, event)
     by_label = dict(zip(comparison.labels, sources, strict=True))

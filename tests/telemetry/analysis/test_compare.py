@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from telecnn.cli import main
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.compare import compare_laps, format_comparison
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.analysis.compare import compare_laps, format_comparison
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import Lap
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.compare import unique_labels
-from telecnn.telemetry.schema import (
+from telecnn.telemetry.analysis.compare import unique_labels
+from telecnn.telemetry.analysis.tables import lap_title, session_name
+from telecnn.telemetry.analysis.team_colors import team_color
+from telecnn.telemetry.laps.schema import (
     CHANNEL_KIND,
     CHANNELS,
     DRS_OPEN_CODES,
@@ -20,11 +22,9 @@ from telecnn.telemetry.schema import (
     Lap,
     taxonomy_order,
 )
-from telecnn.telemetry.tables import lap_title, session_name
-from telecnn.telemetry.team_colors import team_color
 
 if TYPE_CHECKING:
-    from telecnn.telemetry.compare import Comparison
+    from telecnn.telemetry.analysis.compare import Comparison
 
 #: One colour per event type, shared by every figure.
 EVENT_COLORS: dict[str, str] = {
@@ -66,7 +66,7 @@ def plot_lap(lap: Lap, events: pd.DataFrame | None = None, title: str | None = N
     from matplotlib.patches import Patch
 
     if events is None:
-        from telecnn.telemetry.rules import rule_events
+        from telecnn.telemetry.events.rules import rule_events
 
         events = rule_events(lap)
     data = lap.data
@@ -168,7 +168,7 @@ def _corner_labels(ax: Any, lap: Lap, distances: np.ndarray | None = None) -> No
     """Corner numbers above the panel, at each corner's distance along the lap."""
     if lap.corners is None:
         return
-    from telecnn.telemetry.corners import corner_distances
+    from telecnn.telemetry.analysis.corners import corner_distances
 
     at = corner_distances(lap, lap.corners) if distances is None else distances
     for label, d in zip(lap.corners["corner"], at, strict=True):

@@ -12,12 +12,13 @@ from click.testing import CliRunner
 from matplotlib.colors import to_hex
 
 from telecnn.cli import main
-from telecnn.telemetry.compare import compare_found
-from telecnn.telemetry.corners import label_corners, read_corners, with_corners
-from telecnn.telemetry.plots import plot_comparison, plot_lap
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.analysis.compare import compare_found
+from telecnn.telemetry.analysis.corners import label_corners, with_corners
+from telecnn.telemetry.analysis.plots import plot_comparison, plot_lap
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.sources import read_laps
+from telecnn.telemetry.sources.corners import read_corners
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import distance_from_speed
-from telecnn.telemetry.clean import clean_lap, merge_position
+from telecnn.telemetry.laps.axes import distance_from_speed
+from telecnn.telemetry.laps.clean import clean_lap, merge_position
 
 
 @pytest.fixture

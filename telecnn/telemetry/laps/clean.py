@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.axes import distance_from_speed, numeric_values
-from telecnn.telemetry.events import run_bounds
-from telecnn.telemetry.grid import fill_gaps
-from telecnn.telemetry.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
+from telecnn.telemetry.events.table import run_bounds
+from telecnn.telemetry.laps.axes import distance_from_speed, numeric_values
+from telecnn.telemetry.laps.grid import fill_gaps
+from telecnn.telemetry.laps.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
 
 #: NaN gaps up to this long (seconds) are filled without a note.
 SHORT_GAP_S = 1.0

@@ -7,10 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import EVENT_COLUMNS, Lap
-from telecnn.telemetry.sources import read_laps
-from telecnn.telemetry.tables import (
+from telecnn.telemetry.analysis.tables import (
     all_events,
     count_line,
     format_events,
@@ -18,6 +15,9 @@ from telecnn.telemetry.tables import (
     laps_table,
     write_events,
 )
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, Lap
+from telecnn.telemetry.sources import read_laps
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Laps laid end to end: the columns of many laps as one set of arrays, each sample labelled
 with its lap, so the rules and the detector's post-processing run once over a race instead of
 once per lap. Every step that reads them takes the labels (``segments``): no run crosses from
-one lap into the next, and :func:`~telecnn.telemetry.events.split_events` gives each lap the
+one lap into the next, and :func:`~telecnn.telemetry.events.table.split_events` gives each lap the
 table it would have had alone.
 """
 

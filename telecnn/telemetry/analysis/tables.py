@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
 from telecnn.telemetry.sources.files import write_frame
 
 

@@ -26,8 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.end_to_end import EndToEnd, end_to_end, groups
-from telecnn.telemetry.events import (
+from telecnn.telemetry.events.table import (
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
     events_frame,
@@ -38,7 +37,8 @@ from telecnn.telemetry.events import (
     segment_starts,
     split_events,
 )
-from telecnn.telemetry.schema import DRS_OPEN_CODES, Lap, supported_events
+from telecnn.telemetry.laps.end_to_end import EndToEnd, end_to_end, groups
+from telecnn.telemetry.laps.schema import DRS_OPEN_CODES, Lap, supported_events
 
 #: lift_coast thresholds.
 LIFT_THROTTLE_BELOW = 10.0
@@ -63,7 +63,7 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
     ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays. A car standing still
-    has no events (:func:`~telecnn.telemetry.events.moving_parts`).
+    has no events (:func:`~telecnn.telemetry.events.table.moving_parts`).
     """
     return rule_events_laps([lap])[0]
 
@@ -76,8 +76,8 @@ def rule_events_laps(
     laps: Sequence[Lap | pd.DataFrame | Mapping[str, np.ndarray]],
 ) -> list[pd.DataFrame]:
     """:func:`rule_events` of every lap, in one pass per set of columns: the laps that have the
-    same ones are laid end to end (:mod:`~telecnn.telemetry.end_to_end`) and each gets the table
-    it would have alone."""
+    same ones are laid end to end (:mod:`~telecnn.telemetry.laps.end_to_end`) and each gets the
+    table it would have alone."""
     arrays = [_arrays(lap) for lap in laps]
     out: list[Any] = [None] * len(laps)  # every lap is in one group
     keys = [tuple(c for c in RULE_COLUMNS if c in cols) for cols in arrays]
@@ -92,7 +92,7 @@ def rule_events_laps(
 
 def moving_rule_parts(joined: EndToEnd) -> list[dict[str, np.ndarray]]:
     """The rules' parts (:func:`rule_parts`) of laps laid end to end, without the events of a
-    car standing still (:func:`~telecnn.telemetry.events.moving_parts`): what every lap's rule
+    car standing still (:func:`~telecnn.telemetry.events.table.moving_parts`): what every lap's rule
     events are made of, the simulator's truth included."""
     cols = joined.columns
     speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None

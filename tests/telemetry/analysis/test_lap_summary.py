@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from telecnn.cli import main
-from telecnn.telemetry.lap_summary import driver_medians, summarize, summarize_laps
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import Lap
-from telecnn.telemetry.tables import seconds_of
+from telecnn.telemetry.analysis.lap_summary import driver_medians, summarize, summarize_laps
+from telecnn.telemetry.analysis.tables import seconds_of
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import Lap
 
 
 def run(*args: str):

@@ -1,6 +1,6 @@
 """A lap's two axes: time (s from the lap's start) and distance (m), read once per lap.
 
-:class:`~telecnn.telemetry.schema.Lap` caches both (``lap.times``, ``lap.distance``); the
+:class:`~telecnn.telemetry.laps.schema.Lap` caches both (``lap.times``, ``lap.distance``); the
 functions here serve plain DataFrames too.
 """
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.schema import CHANNEL_KIND
+from telecnn.telemetry.laps.schema import CHANNEL_KIND
 
 
 def grid_times(start: float, end: float, hz: float) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""Corner numbers: read a circuit's corners (a file, or fastf1's circuit info), place them on a
-lap, and give each braking zone, lift and clipping run the corner it leads into.
+"""Corner numbers on laps: place a circuit's corners (:mod:`telecnn.telemetry.sources.corners`)
+on each lap, and give each braking zone, lift and clipping run its corner.
 
 A corners table has one row per corner: ``corner`` (its label, ``T4`` or ``T10A``), ``number``,
 ``letter``, and where it is: ``X``/``Y`` (the position data's units) and/or ``Distance`` (metres
@@ -9,88 +9,19 @@ the lap's path; without positions its ``Distance`` is used as it is.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from telecnn.errors import TelecnnError, one_line
-from telecnn.telemetry.schema import Lap
+from telecnn.errors import TelecnnError
+from telecnn.telemetry.laps.schema import Lap
 
 #: The event types that lead into a corner and get its label.
 CORNER_EVENTS: tuple[str, ...] = ("braking", "lift_coast", "clipping")
-#: The columns of a corners table, in order.
-CORNER_COLUMNS: tuple[str, ...] = ("corner", "number", "letter", "X", "Y", "Distance")
 #: A corner further than this share of the track's size from the lap's path is not on it (a
 #: corners file of another circuit, or positions in other units).
 OFF_TRACK_SHARE = 0.05
-
-_NUMBER_NAMES = ("CornerNumber", "Number", "number", "corner_number", "Corner")
-
-
-def corner_table(frame: pd.DataFrame, where: str = "corners") -> pd.DataFrame:
-    """A corners table (:data:`CORNER_COLUMNS`) from fastf1's or an export's columns
-    (``Number`` or ``CornerNumber``, ``X``, ``Y``, optional ``Letter`` and ``Distance``)."""
-    number = next((c for c in _NUMBER_NAMES if c in frame.columns), None)
-    if number is None:
-        raise TelecnnError(f"{where}: no corner numbers (a CornerNumber or Number column)")
-    numbers = pd.to_numeric(frame[number], errors="coerce")
-    if numbers.isna().any() or len(frame) == 0:
-        raise TelecnnError(f"{where}: corner numbers must all be numbers, and there must be some")
-    letters = frame.get("Letter", pd.Series("", index=frame.index)).fillna("").astype(str)
-    out = pd.DataFrame(
-        {
-            "corner": [f"T{int(n)}{ltr.strip()}" for n, ltr in zip(numbers, letters, strict=True)],
-            "number": numbers.astype(int).to_numpy(),
-            "letter": letters.str.strip().to_numpy(),
-        }
-    )
-    for name in ("X", "Y", "Distance"):
-        values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
-        out[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    has_xy = np.isfinite(out[["X", "Y"]].to_numpy()).all()
-    if not has_xy and not np.isfinite(out["Distance"].to_numpy()).all():
-        raise TelecnnError(
-            f"{where}: no corner positions (every corner needs X and Y, or a Distance)"
-        )
-    return out.reset_index(drop=True)
-
-
-def read_corners(path: str | Path) -> pd.DataFrame:
-    """A corners file: JSON (columns as lists, a list of records, or ``{"corners": ...}``) or
-    CSV, with ``CornerNumber``/``Number``, ``X``, ``Y`` and optional ``Letter``/``Distance``."""
-    path = Path(path)
-    if not path.is_file():
-        raise TelecnnError(f"corners file {path} not found")
-    try:
-        if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path)
-        else:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(obj, dict) and "corners" in obj:
-                obj = obj["corners"]
-            frame = pd.DataFrame(obj)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise TelecnnError(f"cannot read corners file {path.name}: {one_line(exc)}") from None
-    return corner_table(frame, path.name)
-
-
-def fastf1_corners(session: Any) -> tuple[pd.DataFrame | None, str | None]:
-    """The corners of a fastf1 session's circuit (``get_circuit_info().corners``), or None and
-    a note saying why there are none (fastf1 could not reach the circuit data)."""
-    getter = getattr(session, "get_circuit_info", None)
-    if getter is None:
-        return None, None
-    try:
-        info = getter()
-        corners = getattr(info, "corners", None)
-        if corners is None or len(corners) == 0:
-            return None, "no corner numbers: fastf1 has no circuit info for this session"
-        return corner_table(pd.DataFrame(corners), "fastf1 circuit info"), None
-    except Exception as exc:  # fastf1 raises many types when its servers are out of reach
-        return None, f"no corner numbers: fastf1's circuit info is unavailable ({one_line(exc)})"
 
 
 def corner_distances(lap: Lap, corners: pd.DataFrame) -> np.ndarray:
@@ -173,3 +104,9 @@ def with_corners(laps: list[Lap], corners: pd.DataFrame) -> list[Lap]:
     for lap in laps:
         lap.corners = corners
     return laps
+
+
+def label_laps(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Each lap's events labelled with their corners (:func:`label_corners`), where its
+    circuit's corners are known: what a caller applies after any detector."""
+    return [label_corners(events, lap) for lap, events in zip(laps, found, strict=True)]

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from telecnn.telemetry.schema import Lap
-from telecnn.telemetry.tables import lap_title, session_name
+from telecnn.telemetry.analysis.tables import lap_title, session_name
+from telecnn.telemetry.laps.schema import Lap
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; }
@@ -45,8 +45,8 @@ def _image(fig: Any, alt: str) -> str:
 
 
 def _table(frame: pd.DataFrame) -> str:
-    from telecnn.telemetry.lap_summary import DIGITS
-    from telecnn.telemetry.tables import text_cells
+    from telecnn.telemetry.analysis.lap_summary import DIGITS
+    from telecnn.telemetry.analysis.tables import text_cells
 
     return text_cells(frame, DIGITS).to_html(index=False, border=0)
 
@@ -76,12 +76,14 @@ def build_report(
     detector: str = "cnn",
 ) -> str:
     """The report's HTML (see the module's notes); nothing is written."""
-    from telecnn.telemetry.compare import compare_found, format_comparison
-    from telecnn.telemetry.lap_summary import driver_medians, summarize_laps
-    from telecnn.telemetry.plots import plot_comparison, plot_lap
-    from telecnn.telemetry.race_plots import plot_summary
+    from telecnn.telemetry.analysis.compare import compare_found, format_comparison
+    from telecnn.telemetry.analysis.corners import label_laps
+    from telecnn.telemetry.analysis.lap_summary import driver_medians, summarize_laps
+    from telecnn.telemetry.analysis.plots import plot_comparison, plot_lap
+    from telecnn.telemetry.analysis.race_plots import plot_summary
 
-    laps, found = list(laps), list(found)
+    laps = list(laps)
+    found = label_laps(laps, found)
     name = title or session_name(laps)
     table = summarize_laps(laps, found, channels)
     events_of = {id(lap): ev for lap, ev in zip(laps, found, strict=True)}

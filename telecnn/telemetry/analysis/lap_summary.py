@@ -2,7 +2,7 @@
 clipping), DRS, shifts and speeds, with what timing says of tyres and pits; and per driver
 (and stint) the medians over laps.
 
->>> from telecnn.telemetry.lap_summary import summarize
+>>> from telecnn.telemetry.analysis.lap_summary import summarize
 >>> table = summarize(laps)                   # runs the shipped CNN; or summarize(laps, "rules")
 >>> driver_medians(table)
 """
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import Lap, supported_events
-from telecnn.telemetry.tables import format_table, seconds_of
+from telecnn.telemetry.analysis.tables import format_table, seconds_of
+from telecnn.telemetry.laps.schema import Lap, supported_events
 
 #: The per-lap columns, in order; timing columns no lap has are left out.
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -135,5 +135,5 @@ DIGITS = {"lap_time": 3}
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    """A summary table as aligned text (:func:`~telecnn.telemetry.tables.format_table`)."""
+    """A summary table as aligned text (:func:`~telecnn.telemetry.analysis.tables.format_table`)."""
     return format_table(table, DIGITS)

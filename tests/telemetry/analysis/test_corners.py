@@ -13,10 +13,11 @@ from click.testing import CliRunner
 
 from telecnn.cli import main
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.corners import corner_distances, label_corners, read_corners, with_corners
-from telecnn.telemetry.rules import rule_events
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.analysis.corners import corner_distances, label_corners, with_corners
+from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.sources import read_laps
+from telecnn.telemetry.sources.corners import read_corners
 
 
 def run(*args: str):

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from telecnn.telemetry.detector.baseline import rule_detect_laps
-from telecnn.telemetry.end_to_end import end_to_end, groups
-from telecnn.telemetry.events import moving_only, moving_parts, run_columns
-from telecnn.telemetry.rules import rule_events, rule_events_laps
-from telecnn.telemetry.schema import Lap
+from telecnn.telemetry.events.rules import rule_events, rule_events_laps
+from telecnn.telemetry.events.table import moving_only, moving_parts, run_columns
+from telecnn.telemetry.laps.end_to_end import end_to_end, groups
+from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.simulate import simulate_laps
 
 
@@ -44,8 +44,8 @@ def test_the_rules_on_a_race_at_once_equal_the_rules_lap_by_lap(mixed_laps) -> N
 
 def rule_events_and_standing(lap: Lap) -> pd.DataFrame:
     """The rules' events without the standstill rule (what it drops is what differs)."""
-    from telecnn.telemetry.events import events_frame
-    from telecnn.telemetry.rules import rule_parts
+    from telecnn.telemetry.events.rules import rule_parts
+    from telecnn.telemetry.events.table import events_frame
 
     return events_frame(*rule_parts(lap.columns))
 
@@ -83,7 +83,7 @@ def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
     mixed_laps, channels
 ) -> None:
     from telecnn.telemetry.detector.running import choose_detector
-    from telecnn.telemetry.rules import lap_events
+    from telecnn.telemetry.events.rules import lap_events
 
     detector = choose_detector("cnn")
     batched = detector.detect_laps(mixed_laps, channels)
@@ -100,7 +100,7 @@ def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
 def test_a_thousand_simulated_laps_in_one_batch_are_labelled_as_each_alone() -> None:
     """The simulator labels its laps with the rules laid end to end over the whole batch; the
     clipping rule's look-back must not round differently with the batch's length."""
-    from telecnn.telemetry.schema import SIM_ONLY_EVENTS
+    from telecnn.telemetry.laps.schema import SIM_ONLY_EVENTS
 
     laps = simulate_laps("monza", 1000, seed=1, batch=1000)
     clipping = 0

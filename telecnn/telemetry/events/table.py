@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.schema import EVENT_COLUMNS, EVENT_TYPES, POINT_EVENTS
+from telecnn.telemetry.laps.schema import EVENT_COLUMNS, EVENT_TYPES, POINT_EVENTS
 
 
 def empty_events() -> pd.DataFrame:

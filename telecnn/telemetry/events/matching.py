@@ -1,7 +1,8 @@
 """Matching events one to one: intervals by intersection over union, points by time gap.
 
 Used to score a detector against labels (:mod:`telecnn.telemetry.detector.evaluate`: in time)
-and to line up laps' zones corner by corner (:mod:`telecnn.telemetry.compare`: in distance).
+and to line up laps' zones corner by corner (:mod:`telecnn.telemetry.analysis.compare`: in
+distance).
 """
 
 from __future__ import annotations

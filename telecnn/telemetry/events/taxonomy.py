@@ -1,5 +1,5 @@
 """The event taxonomy alone, with no imports: what the command line needs to list its choices
-before any heavy library loads (:mod:`telecnn.telemetry.schema` re-exports it)."""
+before any heavy library loads (:mod:`telecnn.telemetry.laps.schema` re-exports it)."""
 
 from __future__ import annotations
 
