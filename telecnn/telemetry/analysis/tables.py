@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.laps.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
+from telecnn.telemetry.laps.status import STATUSES, lap_status
 from telecnn.telemetry.sources.files import write_frame
+from telecnn.words import count
 
 
 def lap_header(lap: Lap) -> str:
@@ -145,7 +147,8 @@ def laps_table(
         )
     else:
         text = "\n".join(
-            f"{lap.meta.label():<16} {count_line(events, unconfirmed(lap))}"
+            f"{lap.meta.label():<16} {lap_status(lap.meta):<8} "
+            f"{count_line(events, unconfirmed(lap))}"
             + (f" | {energy_line(events)}" if energy else "")
             for lap, events in pairs
         )
@@ -153,6 +156,36 @@ def laps_table(
         len(events) and events["event"].isin(unconfirmed(lap)).any() for lap, events in pairs
     )
     return text + (f"\n{UNCONFIRMED}" if doubtful else "")
+
+
+def drivers_block(laps: Sequence[Lap], found: Sequence[pd.DataFrame], energy: bool = True) -> str:
+    """Many laps in a few lines a driver: laps by status, event counts over all laps and (with
+    ``energy``) the median seconds of clipping and lift-and-coast of a clean lap."""
+    by_driver: dict[str, list[int]] = {}
+    for k, lap in enumerate(laps):
+        by_driver.setdefault(lap.meta.driver or lap.meta.label(), []).append(k)
+    lines = []
+    for driver, rows in by_driver.items():
+        statuses = pd.Series([lap_status(laps[k].meta) for k in rows])
+        held = ", ".join(
+            f"{n} {s}"
+            for s, n in statuses.value_counts().reindex(STATUSES).dropna().astype(int).items()
+        )
+        events = pd.concat([found[k] for k in rows], ignore_index=True)
+        marked = frozenset().union(*(unconfirmed(laps[k]) for k in rows))
+        lines.append(f"{driver}: {count(len(rows), 'lap')} ({held})")
+        lines.append(f"  events: {count_line(events, marked)}")
+        clean = [found[k] for k in rows if lap_status(laps[k].meta) == "clean"]
+        if energy and clean:
+            medians = ", ".join(
+                f"{e} {np.median([seconds_of(ev, e) for ev in clean]):.1f} s" for e in ENERGY_TYPES
+            )
+            lines.append(f"  energy per clean lap (median): {medians}")
+    doubtful = any(
+        len(ev) and ev["event"].isin(unconfirmed(lap)).any()
+        for lap, ev in zip(laps, found, strict=True)
+    )
+    return "\n".join(lines) + (f"\n{UNCONFIRMED}" if doubtful else "")
 
 
 def text_cells(table: pd.DataFrame, digits: dict[str, int] | None = None) -> pd.DataFrame:

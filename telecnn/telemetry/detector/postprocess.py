@@ -20,7 +20,7 @@ from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events.table import (
     SPEED_EXTRAS,
     gear_columns,
-    moving_parts,
+    moving_mask,
     point_columns,
     run_bounds,
     run_columns,
@@ -124,7 +124,7 @@ def laps_to_events(
     event_types: tuple[str, ...] = EVENT_TYPES,
 ) -> list[pd.DataFrame]:
     """:func:`probabilities_to_events` of every lap, then the standstill rule
-    (:func:`~telecnn.telemetry.events.table.moving_only`), in one pass: the laps (which all have
+    (:func:`~telecnn.telemetry.events.table.moving_mask`), in one pass: the laps (which all have
     the same channels: speed, gear and distance present in all or none) lie end to end, and
     each gets the table it would have alone."""
     return split_events(_event_parts(laps, thresholds, event_types, standstill=True), len(laps))
@@ -142,13 +142,18 @@ def _event_parts(
     cols, seg, bounds = joined.columns, joined.segments, joined.bounds
     probs, times = np.ascontiguousarray(cols["probs"].T), cols["times"]
     distance, speed, gear = cols.get("distance"), cols.get("speed"), cols.get("gear")
+    # the one standstill rule: events cover the moving car only (no rule when asked not to)
+    moving = moving_mask({"Speed": speed}) if standstill and speed is not None else None
     parts = []
     for name in event_types:
         k = EVENT_TYPES.index(name)
         p = probs[k]
         th = thresholds[name]
+        if moving is not None:
+            p = np.where(moving, p, 0.0)
         if name in POINT_EVENTS:
             conf = _peak_confidence(laps, k, bounds, th["height"], th["distance"])
+            conf = conf if moving is None else np.where(moving, conf, 0.0)
             at = np.flatnonzero(conf > 0)
             part = point_columns(conf > 0, times, distance, name, conf, seg)
             if gear is not None:
@@ -172,8 +177,6 @@ def _event_parts(
                 SPEED_EXTRAS.get(name, ()),
             )
         )
-    if standstill:
-        parts = moving_parts(parts, times, speed, bounds)
     return parts
 
 

@@ -27,17 +27,19 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.events.table import (
+    MOVING,
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
+    STANDSTILL_KMH,
     events_frame,
     gear_columns,
-    moving_parts,
+    moving_mask,
     point_columns,
     run_columns,
     segment_starts,
     split_events,
 )
-from telecnn.telemetry.laps.end_to_end import EndToEnd, end_to_end, groups
+from telecnn.telemetry.laps.end_to_end import end_to_end, groups
 from telecnn.telemetry.laps.schema import DRS_OPEN_CODES, Lap, supported_events
 
 #: lift_coast thresholds.
@@ -63,13 +65,14 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
     ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays. A car standing still
-    has no events (:func:`~telecnn.telemetry.events.table.moving_parts`).
+    has no events: events cover the moving car only
+    (:func:`~telecnn.telemetry.events.table.moving_mask`).
     """
     return rule_events_laps([lap])[0]
 
 
-#: The columns the rules read.
-RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear")
+#: The columns the rules read (and the moving flag, where a detector does not read Speed).
+RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", MOVING)
 
 
 def rule_events_laps(
@@ -84,20 +87,12 @@ def rule_events_laps(
     for names, idx in groups(keys).items():
         joined = end_to_end([arrays[i] for i in idx], names)
         for i, events in zip(
-            idx, split_events(moving_rule_parts(joined), joined.count), strict=True
+            idx,
+            split_events(rule_parts(joined.columns, joined.segments), joined.count),
+            strict=True,
         ):
             out[i] = events
     return out
-
-
-def moving_rule_parts(joined: EndToEnd) -> list[dict[str, np.ndarray]]:
-    """The rules' parts (:func:`rule_parts`) of laps laid end to end, without the events of a
-    car standing still (:func:`~telecnn.telemetry.events.table.moving_parts`): what every lap's rule
-    events are made of, the simulator's truth included."""
-    cols = joined.columns
-    speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
-    times = np.asarray(cols["Time"], dtype=float)
-    return moving_parts(rule_parts(cols, joined.segments), times, speed, joined.bounds)
 
 
 def rule_parts(
@@ -112,13 +107,15 @@ def rule_parts(
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float) if "Distance" in cols else None
     speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
+    moving = moving_mask(cols)
+    move = moving if moving is not None else True  # events cover the moving car only
     parts: list[dict[str, Any]] = []
     if "Brake" in cols:
-        brake = np.asarray(cols["Brake"]) > 0
+        brake = (np.asarray(cols["Brake"]) > 0) & move
         parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
-        drs = np.isin(code, _OPEN) & channel_varies(code, seg)
+        drs = np.isin(code, _OPEN) & channel_varies(code, seg) & move
         parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
     for name, mask in energy_conditions(cols, seg).items():
         parts.append(
@@ -128,7 +125,7 @@ def rule_parts(
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
         step[segment_starts(seg, len(step))] = 0.0  # a lap's first sample is no shift
-        for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
+        for name, mask in (("upshift", (step > 0) & move), ("downshift", (step < 0) & move)):
             part = point_columns(mask, t, d, name, None, seg)
             gear_columns(part, np.flatnonzero(mask), gear)
             parts.append(part)
@@ -228,7 +225,7 @@ def speed_rule_events(
     if speed is None or len(t) < 2:
         return events_frame()
     accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
-    mask = np.concatenate((accel < -decel_g * G, [False]))
+    mask = np.concatenate((accel < -decel_g * G, [False])) & (speed >= STANDSTILL_KMH)
     return events_frame(run_columns(mask, t, d, "braking", 1, None, speed))
 
 

@@ -158,7 +158,7 @@ def test_a_race_file_compares_each_drivers_fastest_lap_and_never_a_merged_pair(
     args = ["compare-laps", "--file", str(race_file), "--driver", "VER,NOR", "--channels", "Speed"]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "each driver's fastest lap" in result.stderr
+    assert "each driver's fastest clean lap" in result.stderr
     zones = pd.read_csv(out)
     assert zones.label.nunique() == 2  # one lap a driver, not 112
     ref = zones[zones.label == zones.label.iloc[0]]
