@@ -103,11 +103,11 @@ def check_corners(laps: Sequence[Lap], corners: pd.DataFrame, where: str) -> Non
 
 
 def zone_corners(events: pd.DataFrame, lap: Lap, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The corner each event slows the car for: the corner nearest the lowest speed the lap
-    reaches from the event's start to :data:`LOOKAHEAD_M` past its end, where one lies within
-    :data:`CORNER_TOLERANCE_M` of it; else the first corner at or after the event's end (past
-    the last corner, the first: the next lap's). ``at``: the corners' distances on the lap
-    (NaN: a corner it does not pass, never given)."""
+    """The corner each event slows the car for: the corner nearest the lowest speed the event
+    leads to (:func:`slowest_point`), where one lies within :data:`CORNER_TOLERANCE_M` of it;
+    else the first corner at or after the event's end (past the last corner, the first: the
+    next lap's). ``at``: the corners' distances on the lap (NaN: a corner it does not pass,
+    never given)."""
     known = np.isfinite(at)
     at, labels = at[known], labels[known]
     out = np.full(len(events), None, dtype=object)
@@ -115,28 +115,45 @@ def zone_corners(events: pd.DataFrame, lap: Lap, at: np.ndarray, labels: np.ndar
         return out
     order = np.argsort(at, kind="stable")
     at, labels = at[order], labels[order]
-    distance = lap.distance
     speed = lap.columns["Speed"].astype(float) if "Speed" in lap.columns else None
-    kinds = events["event"].to_numpy()
-    starts = events["start_distance"].to_numpy(float)
-    ends = events["end_distance"].to_numpy(float)
-    for k in range(len(events)):
-        if not np.isfinite(ends[k]):
+    rows = zip(events["event"], events["start_distance"], events["end_distance"], strict=True)
+    for k, (kind, start, end) in enumerate(rows):
+        if not np.isfinite(end):
             continue
-        slowest = None
-        if speed is not None:
-            lo = np.searchsorted(distance, starts[k], side="left")
-            hi = np.searchsorted(distance, ends[k] + LOOKAHEAD_M.get(kinds[k], 0.0), side="right")
-            if hi > lo:
-                slowest = distance[lo + int(np.argmin(speed[lo:hi]))]
+        slowest = None if speed is None else slowest_point(lap.distance, speed, start, end, kind)
         if slowest is not None:
             near = int(np.argmin(np.abs(at - slowest)))
             if abs(at[near] - slowest) <= CORNER_TOLERANCE_M:
                 out[k] = labels[near]
                 continue
-        after = np.searchsorted(at, ends[k], side="left")
+        after = np.searchsorted(at, end, side="left")
         out[k] = labels[after if after < len(at) else 0]
     return out
+
+
+#: Speed (km/h) a car gains over its lowest before a slowing event's dip counts as over.
+RISE_KMH = 2.0
+
+
+def slowest_point(
+    distance: np.ndarray, speed: np.ndarray, start: float, end: float, kind: str
+) -> float | None:
+    """Where (m) the lap is slowest in the dip an event leads to: from the event's start until
+    the car speeds up again after its end (by :data:`RISE_KMH`), at most :data:`LOOKAHEAD_M`
+    past the end; for a clipping run (flat out until the braking after it) the lowest speed
+    within that look-ahead."""
+    lo = int(np.searchsorted(distance, start, side="left"))
+    hi = int(np.searchsorted(distance, end + LOOKAHEAD_M.get(kind, 0.0), side="right"))
+    if hi <= lo:
+        return None
+    if kind != "clipping":
+        j = min(int(np.searchsorted(distance, end, side="right")), hi - 1)
+        low = float(speed[lo : j + 1].min())
+        while j + 1 < hi and speed[j + 1] <= low + RISE_KMH:
+            j += 1
+            low = min(low, float(speed[j]))
+        hi = j + 1
+    return float(distance[lo + int(np.argmin(speed[lo:hi]))])
 
 
 def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:

@@ -159,6 +159,7 @@ def status_counts(table: pd.DataFrame) -> pd.DataFrame:
     """Per driver the number of laps of each status (:data:`STATUSES` order, those present)."""
     wide = pd.crosstab(table["driver"], table["status"])
     wide = wide[[s for s in STATUSES if s in wide.columns]]
+    wide.columns.name = None
     return wide.reindex(list(dict.fromkeys(table["driver"]))).reset_index()
 
 

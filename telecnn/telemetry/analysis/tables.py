@@ -209,8 +209,14 @@ def format_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> s
     return "\n".join("  " + line for line in text.splitlines())
 
 
+#: What each event row of many laps carries of its lap, where any lap has it.
+LAP_CONTEXT: tuple[str, ...] = ("status", "lap_time", "compound", "stint", "tyre_life", "team")
+
+
 def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
+    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several,
+    with what is known of each event's lap (:data:`LAP_CONTEXT`: its status, lap time,
+    compound, stint, tyre life, team)."""
     if len(laps) == 1:
         return found[0].reset_index(drop=True)
     table = pd.concat(list(found), ignore_index=True)
@@ -222,6 +228,17 @@ def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFra
     who = [lap.meta.driver or lap.meta.circuit or lap.meta.source for lap in laps]
     table.insert(0, "lap", lap_column)
     table.insert(0, "driver", np.repeat(np.array(who, dtype=object), counts))
+    for name in LAP_CONTEXT:
+        values = [
+            lap_status(lap.meta) if name == "status" else getattr(lap.meta, name) for lap in laps
+        ]
+        if any(v is not None for v in values):
+            column = pd.Series(np.repeat(np.array(values, dtype=object), counts))
+            if name in ("lap_time", "tyre_life"):
+                column = column.astype(float)
+            elif name == "stint":
+                column = column.astype("Int64")
+            table[name] = column
     return table
 
 

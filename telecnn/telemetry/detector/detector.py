@@ -166,6 +166,7 @@ class Detector:
             self.model.eval()
         self.last_model_seconds = 0.0
         bar = _bar("detecting", len(laps), progress)
+        left = np.bincount([piece.lap for piece in pieces], minlength=len(laps))
         begin = 0
         while begin < len(order):
             length = buckets[order[begin]]
@@ -178,7 +179,9 @@ class Detector:
                 at = grid_index(times, piece.grid[0], self.hz, len(piece.grid))
                 at_samples[piece.lap][:, piece.start : piece.end] = probs[row][:, at]
                 on_grid[piece.lap].append((probs[row][:, : len(piece.grid)], piece.grid))
-            bar.update(len({pieces[i].lap for i in idx}))
+            np.subtract.at(left, [pieces[i].lap for i in idx], 1)
+            bar.n = len(laps) - int(np.count_nonzero(left))
+            bar.refresh()
         bar.close()
         out = []
         for probs, parts in zip(at_samples, on_grid, strict=True):
