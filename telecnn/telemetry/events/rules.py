@@ -8,10 +8,12 @@ Rules (on a lap's samples as they are, no resampling):
 - ``lift_coast``: a maximal run of samples with ``Throttle`` < 10, ``Brake`` off and
   ``Speed`` >= 150 whose times span at least 0.5 s (a throttle-to-brake handover is not one);
 - ``clipping``: a maximal run of samples, each with ``Throttle`` >= 98, ``Brake`` off,
-  ``Speed`` >= 200, at least 1.0 s after the lap's first sample and ``Speed`` at most 1 km/h
-  above the lap's own ``Speed`` 1.0 s earlier (linearly interpolated over ``Time``), whose
-  times span at least 0.5 s: full throttle with the speed no longer rising (energy clipping on
-  2026 cars, the drag-limited top speed on older ones);
+  ``Speed`` >= 200, in a full-throttle stretch (consecutive samples with ``Throttle`` >= 98
+  and ``Brake`` off) that began at least 1.0 s earlier (at the lap's first sample at the
+  earliest) and ``Speed`` at most 1 km/h above the lap's own ``Speed`` 1.0 s earlier
+  (linearly interpolated over ``Time``), whose times span at least 0.5 s: full throttle held
+  with the speed no longer rising (energy clipping on 2026 cars, the drag-limited top speed on
+  older ones; the re-acceleration after a lift is none, however fast the car was before it);
 - ``upshift`` / ``downshift``: a point event at the first sample whose ``nGear`` is higher /
   lower than the previous sample's.
 
@@ -35,6 +37,7 @@ from telecnn.telemetry.events.table import (
     gear_columns,
     moving_mask,
     point_columns,
+    run_bounds,
     run_columns,
     segment_starts,
     split_events,
@@ -149,10 +152,24 @@ def energy_conditions(
     speed = np.asarray(cols["Speed"], dtype=float)
     throttle = np.asarray(cols["Throttle"], dtype=float)
     off_brake = np.asarray(cols["Brake"]) <= 0
+    full = (throttle >= CLIP_THROTTLE) & off_brake
     return {
         "lift_coast": (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED),
-        "clipping": (throttle >= CLIP_THROTTLE) & off_brake & speed_not_rising(t, speed, segments),
+        "clipping": full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments),
     }
+
+
+def full_throttle_held(
+    t: np.ndarray, full: np.ndarray, segments: np.ndarray | None = None
+) -> np.ndarray:
+    """Per sample: whether it lies in a full-throttle stretch (``full``: consecutive samples
+    with ``Throttle`` >= 98 and ``Brake`` off, within its lap) that began at least
+    :data:`CLIP_LOOKBACK` earlier: the part of ``clipping`` that leaves out the re-acceleration
+    after a lift."""
+    starts, ends = run_bounds(full, 1, segments)
+    began = np.full(len(t), np.inf)
+    began[full] = np.repeat(t[starts], ends - starts + 1)  # each full sample's stretch start
+    return t - began >= CLIP_LOOKBACK - SPAN_TOLERANCE
 
 
 def speed_not_rising(

@@ -145,6 +145,45 @@ def test_clipping_boundaries(change, found):
 
 
 @pytest.mark.parametrize("constant", [0, 12])
+@pytest.mark.parametrize(("held", "found"), [(0.99, []), (1.0, [[2.0, 2.5]])])
+def test_clipping_needs_full_throttle_held_a_second(held, found):
+    """Taxonomy 3: the re-acceleration after a lift is no clipping. The car runs flat out at
+    250 km/h, lifts to 50% at 0.5-1.0 s, and is flat out again from ``1.0 + (1.0 - held)`` s:
+    its samples from 2.0 s count only where that stretch began 1.0 s before them."""
+    t = np.array([0.0, 0.5, 1.0, 1.01, 2.0, 2.25, 2.5])
+    t[3] = 2.0 - held
+    speed = np.full(len(t), 250.0)
+    throttle = np.array([100.0, 50.0, 50.0, 100.0, 100.0, 100.0, 100.0])
+    assert _spans(_flat_out(t, speed, throttle), "clipping") == found
+
+
+def test_no_clipping_when_the_car_accelerates_again_after_a_lift(bahrain_laps):
+    """A real 2026 lap (NOR lap 32 of the test day, 68-70 s): a lift to 50% throttle at
+    255 km/h, the speed falling to 247, then full throttle again with the speed flat at
+    247-248 km/h. The old rule called it clipping from the first full-throttle sample; it is
+    the re-acceleration, not clipping, and every clipping sample of the day lies a second or
+    more into its full-throttle stretch."""
+    lap = next(x for x in bahrain_laps if (x.meta.driver, x.meta.lap_number) == ("NOR", 32))
+    d = lap.data
+    window = d[(d.Time >= 67.5) & (d.Time <= 70.0)]
+    assert window.Throttle.min() < 60 and window.Throttle.iloc[-1] >= 98
+    events = rule_events(lap)
+    clips = events[events.event == "clipping"]
+    assert not ((clips.start_time < 70.0) & (clips.end_time > 68.5)).any()
+    checked = 0
+    for lap in bahrain_laps[:60]:
+        d = lap.data
+        t = d.Time.to_numpy()
+        full = ((d.Throttle >= 98) & (d.Brake == 0)).to_numpy()
+        for row in rule_events(lap).query("event == 'clipping'").itertuples():
+            at = int(np.searchsorted(t, row.start_time))
+            off = np.flatnonzero(~full[: at + 1])  # the last sample off full throttle before
+            first_full = t[off[-1] + 1] if len(off) else t[0]
+            assert row.start_time - first_full >= 1.0 - 1e-9, (lap.meta.label(), row.start_time)
+            checked += 1
+    assert checked > 80
+
+
 def test_a_constant_drs_channel_is_a_car_without_drs(constant):
     n = 12
     frame = _lap(
