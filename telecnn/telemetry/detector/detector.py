@@ -224,7 +224,7 @@ class Detector:
     ) -> list[pd.DataFrame]:
         """The post-processing of :meth:`detect_laps`: each lap's events from its probabilities
         and the channels read from it."""
-        traces = [_traces(lap, p) for lap, p in zip(laps, probs, strict=True)]
+        traces = [_traces(lap, p, read) for lap, p, read in zip(laps, probs, used, strict=True)]
         keys = [
             (tuple(read), lap_events(lap.columns, read), _present(trace))
             for lap, read, trace in zip(laps, used, traces, strict=True)
@@ -306,15 +306,18 @@ def _slice(lap: Lap, a: int, b: int) -> Lap:
     return Lap.from_columns({name: values[a:b] for name, values in lap.columns.items()}, lap.meta)
 
 
-def _traces(lap: Lap, probs: LapProbabilities) -> LapTraces:
-    """What post-processing reads of a lap and its probabilities."""
+def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None) -> LapTraces:
+    """What post-processing reads of a lap and its probabilities (the gear where the detector
+    reads it: its shifts take their gears there)."""
     cols = lap.columns
     return LapTraces(
         probs.at_samples,
         lap.times,
         lap.distance,
         cols["Speed"].astype(float, copy=False) if "Speed" in cols else None,
-        cols["nGear"].astype(float, copy=False) if "nGear" in cols else None,
+        cols["nGear"].astype(float, copy=False)
+        if "nGear" in cols and (read is None or "nGear" in read)
+        else None,
         probs.on_grid,
         probs.grid_times,
     )

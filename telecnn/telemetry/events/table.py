@@ -184,7 +184,8 @@ def gear_columns(
     segments: np.ndarray | None = None,
 ) -> None:
     """Add ``from_gear`` / ``to_gear`` to a shift part: the gear before and at each sample
-    ``at`` (the part's rows, in order; a lap's first sample has no sample before it)."""
+    ``at`` (the part's rows, in order: each a gear change; a lap's first sample has no sample
+    before it)."""
     before = np.where(segment_starts(segments, len(gear))[at], at, at - 1) if len(gear) else at
     part["from_gear"] = gear[before]
     part["to_gear"] = gear[at]
