@@ -92,6 +92,11 @@ SPEED_EXTRAS: dict[str, tuple[str, ...]] = {
     "lift_coast": ("entry_speed", "min_speed"),
     "clipping": ("entry_speed", "exit_speed", "speed_lost"),
 }
+#: The types whose ``entry_speed`` is the car's speed as the zone begins: at the last sample
+#: before its first (the pedal went on between the two; at 3.7 Hz the first braking sample
+#: has already lost tens of km/h to the brakes), at a lap's first sample its own. Other
+#: types' entry speed is their first sample's.
+ONSET_TYPES: frozenset[str] = frozenset({"braking", "lift_coast"})
 #: Seconds of float rounding forgiven when a run's span is held against a minimum (times read
 #: from files are sums of decimal steps: 0.1 * 5 is 0.49999...).
 SPAN_TOLERANCE = 1e-9
@@ -150,8 +155,12 @@ def run_columns(
         c = np.concatenate(([0.0], np.cumsum(np.asarray(confidence, dtype=float))))
         cols["confidence"] = (c[ends + 1] - c[starts]) / (ends - starts + 1)
     if speed is not None:
+        entry = starts
+        if event in ONSET_TYPES and len(starts):
+            first = segment_starts(segments, len(speed))[starts]
+            entry = np.where(first, starts, starts - 1)
         values = {
-            "entry_speed": lambda: speed[starts],
+            "entry_speed": lambda: speed[entry],
             "exit_speed": lambda: speed[ends],
             "min_speed": lambda: run_min(speed, starts, ends),
             "speed_lost": lambda: speed[starts] - speed[ends],

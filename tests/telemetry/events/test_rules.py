@@ -228,9 +228,24 @@ def test_braking_events_on_a_real_lap_are_exact_brake_runs(hungary_laps):
     before = data[data.Time < first.start_time].iloc[-1]
     after = data[data.Time > first.end_time].iloc[0]
     assert before.Brake == 0 and after.Brake == 0
-    assert first.entry_speed == inside.Speed.iloc[0] and first.min_speed == inside.Speed.min()
-    # the main straight ends in the lap's hardest stop: from about 270 to about 110 km/h
-    assert first.entry_speed > 250 and first.min_speed < 130
+    # the speed at the onset: the last sample before the pedal went on between two samples
+    assert first.entry_speed == before.Speed and first.min_speed == inside.Speed.min()
+    # the main straight ends in the lap's hardest stop: from about 310 to about 110 km/h
+    assert first.entry_speed > 300 and first.min_speed < 130
+
+
+def test_entry_speed_at_3_7_hz_is_the_speed_as_the_brake_goes_on(hungary_laps):
+    """Car data at 3.7 Hz: the brake comes on between two samples and the first brake-on
+    sample has lost up to 40 km/h already. Into turn 1 every driver arrives at 300-330 km/h,
+    and the entry speeds the ten laps report into it lie within 30 km/h of each other (the
+    first brake-on samples' spread 57)."""
+    entries, first_samples = [], []
+    for lap in hungary_laps.values():
+        zone = rule_events(lap).query("event == 'braking'").iloc[0]
+        entries.append(zone.entry_speed)
+        first_samples.append(lap.data.Speed[lap.data.Time == zone.start_time].iloc[0])
+    assert min(entries) >= 300 and max(entries) - min(entries) < 30
+    assert max(first_samples) - min(first_samples) > 50
 
 
 def test_speed_only_baseline_finds_nearly_every_major_stop(hungary_laps):
