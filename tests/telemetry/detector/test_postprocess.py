@@ -67,7 +67,7 @@ def test_events_in_lap_times_and_distances_with_schema_and_extras() -> None:
     assert (brake.start_time, brake.end_time) == (times[2], times[5])
     assert (brake.start_distance, brake.end_distance) == (dist[2], dist[5])
     assert np.isclose(brake.confidence, np.mean([0.8, 0.9, 0.7, 0.4]))
-    assert brake.entry_speed == speed[2] and brake.min_speed == speed[5]
+    assert brake.entry_speed == speed[1] and brake.min_speed == speed[5]  # the onset: before
     shift = events.iloc[1]
     assert shift.start_time == shift.end_time == times[9]
     assert np.isclose(shift.confidence, 0.97)

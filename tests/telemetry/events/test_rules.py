@@ -48,7 +48,8 @@ def test_braking_drs_and_lift_rules_on_a_hand_made_trace():
     ev = rule_events(frame)
     braking = ev[ev.event == "braking"]
     assert braking[["start_time", "end_time"]].values.tolist() == [[0.25, 0.5]]
-    assert braking.entry_speed.tolist() == [290] and braking.min_speed.tolist() == [200]
+    # entry: the speed at the sample before the pedal went on (between the two samples)
+    assert braking.entry_speed.tolist() == [300] and braking.min_speed.tolist() == [200]
     drs = ev[ev.event == "drs"]
     assert drs[["start_time", "end_time"]].values.tolist() == [[0.0, 0.25], [1.25, 1.5], [2.5, 2.5]]
     lift = ev[ev.event == "lift_coast"]  # samples 6-8: throttle < 10, no brake, >= 150 km/h
@@ -144,7 +145,6 @@ def test_clipping_boundaries(change, found):
     assert _spans(_flat_out(t, speed, throttle, brake), "clipping") == found
 
 
-@pytest.mark.parametrize("constant", [0, 12])
 @pytest.mark.parametrize(("held", "found"), [(0.99, []), (1.0, [[2.0, 2.5]])])
 def test_clipping_needs_full_throttle_held_a_second(held, found):
     """Taxonomy 3: the re-acceleration after a lift is no clipping. The car runs flat out at
@@ -184,6 +184,7 @@ def test_no_clipping_when_the_car_accelerates_again_after_a_lift(bahrain_laps):
     assert checked > 80
 
 
+@pytest.mark.parametrize("constant", [0, 12])
 def test_a_constant_drs_channel_is_a_car_without_drs(constant):
     n = 12
     frame = _lap(
@@ -231,7 +232,7 @@ def test_braking_events_on_a_real_lap_are_exact_brake_runs(hungary_laps):
     # the speed at the onset: the last sample before the pedal went on between two samples
     assert first.entry_speed == before.Speed and first.min_speed == inside.Speed.min()
     # the main straight ends in the lap's hardest stop: from about 310 to about 110 km/h
-    assert first.entry_speed > 300 and first.min_speed < 130
+    assert first.entry_speed >= 300 and first.min_speed < 130
 
 
 def test_entry_speed_at_3_7_hz_is_the_speed_as_the_brake_goes_on(hungary_laps):
