@@ -37,6 +37,8 @@ CHANNEL_KIND: dict[str, str] = {
     "Brake": "discrete",
     "DRS": "discrete",
 }
+#: The words an on/off channel's two states read as, in every figure and table.
+ON_OFF: dict[str, tuple[str, str]] = {"Brake": ("off", "on"), "DRS": ("closed", "open")}
 #: fastf1 DRS codes meaning the flap is open (8 is "eligible", 0/1 off).
 DRS_OPEN_CODES: frozenset[int] = frozenset({10, 12, 14})
 
