@@ -213,13 +213,15 @@ def format_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> s
 LAP_CONTEXT: tuple[str, ...] = ("status", "lap_time", "compound", "stint", "tyre_life", "team")
 
 
-def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several,
-    with what is known of each event's lap (:data:`LAP_CONTEXT`: its status, lap time,
-    compound, stint, tyre life, team)."""
-    if len(laps) == 1:
+def all_events(
+    laps: Sequence[Lap], found: Sequence[pd.DataFrame], keys: bool = False
+) -> pd.DataFrame:
+    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several
+    (or ``keys``), with what is known of each event's lap (:data:`LAP_CONTEXT`: its status,
+    lap time, compound, stint, tyre life, team)."""
+    if len(laps) == 1 and not keys:
         return found[0].reset_index(drop=True)
-    table = pd.concat(list(found), ignore_index=True)
+    table = pd.concat(list(found), ignore_index=True) if found else pd.DataFrame()
     counts = [len(events) for events in found]
     numbers = [lap.meta.lap_number for lap in laps]
     lap_column = pd.Series(np.repeat(np.array(numbers, dtype=object), counts))

@@ -159,7 +159,7 @@ class NumpyEngine:
         n, _, t = batch.shape
         step = max(1, CHUNK_SAMPLES // (t + 2 * GAP))
         chunks = [batch[i : i + step] for i in range(0, n, step)]
-        workers = min(len(chunks), _cores())
+        workers = min(len(chunks), cores())
         if workers <= 1:
             logits = [self.logits(chunk) for chunk in chunks]
         else:
@@ -184,11 +184,16 @@ _LOGIT_LIMIT = 88.0
 _BLAS_LIMIT = threading.Lock()
 
 
-def _cores() -> int:
-    """The CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+#: An environment variable that caps the cores one process uses (a worker of several sets its
+#: share: :func:`telecnn.telemetry.units.work.worker_threads`).
+CORES_ENV = "TELECNN_CORES"
+
+
+def cores() -> int:
+    """The CPU cores this process may run on (at most :data:`CORES_ENV` where set)."""
+    have = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cap = os.environ.get(CORES_ENV, "")
+    return max(1, min(have or 1, int(cap))) if cap.isdigit() else max(1, have or 1)
 
 
 def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> None:
