@@ -39,6 +39,19 @@ class RunCompleteError(RunFolderError):
     """A run resumed with no epochs left to train (its ``--epochs`` already reached)."""
 
 
+class Interrupted(BaseException):
+    """A signal (SIGINT, SIGTERM, SIGHUP) that ended the command. A BaseException, as
+    KeyboardInterrupt is, so no ``except Exception`` swallows it; ``exit_code`` is the shell's
+    128 + the signal's number; the message says what was being written and what was kept."""
+
+    def __init__(self, signum: int, message: str | None = None) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
+
+
 class TrainingStopped(Exception):
     """A run stopped by a signal after saving its checkpoint; ``exit_code`` is 143 or 130."""
 
