@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -29,6 +31,22 @@ class CheckpointError(TelecnnError):
 def one_line(exc: BaseException) -> str:
     """An exception's message on one line (whitespace collapsed; its type name if empty)."""
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def reading(path: Any, what: str) -> Iterator[None]:
+    """Errors met reading a file's contents (a key missing, a value of the wrong type or
+    shape) as one :class:`CheckpointError` that names the file and what it should hold."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except TelecnnError as exc:  # a check deeper down (a layer's shapes, a channel's name)
+        raise CheckpointError(f"{path} is not {what}: {one_line(exc)[:200]}") from None
+    except KeyError as exc:
+        raise CheckpointError(f"{path} is not {what}: it has no {exc.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} is not {what}: {one_line(exc)[:160]}") from None
 
 
 class RunFolderError(TelecnnError):
