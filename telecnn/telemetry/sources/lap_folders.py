@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.laps.clean import KNOWN, canonical_names
 from telecnn.telemetry.laps.schema import LapMeta
+from telecnn.telemetry.sources.json_files import read_json
 
 #: Per-lap telemetry file names in a lap folder.
 LAP_FILE = "*_tel.json"
@@ -66,10 +66,10 @@ def _lap_time(times_file: Path, number: int | None) -> float | None:
     if number is None or not times_file.is_file():
         return None
     try:
-        table = json.loads(times_file.read_text(encoding="utf-8"))
+        table = read_json(times_file)
         for lap, time in zip(table.get("lap", []), table.get("time", []), strict=False):
             if int(lap) == number:
                 return float(time)
-    except (ValueError, TypeError, OSError):
+    except (ValueError, TypeError, AttributeError, OSError):
         return None  # a lap time we cannot read: the lap's own samples give it
     return None
