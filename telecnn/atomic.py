@@ -7,8 +7,8 @@ Every output of the project goes through :func:`atomic_path`, the one place wher
 - a signal (SIGINT, SIGTERM, SIGHUP) while writing removes the temp file and ends the write
   with :class:`~telecnn.errors.Interrupted`, whose message names the file and what was kept;
 - a replaced file keeps its permission mode (a new one gets the umask's, as any new file);
-- a FIFO or a character device (``/dev/null``, ``/dev/stdout``) is written to as it is, never
-  replaced by a file; a symbolic link's target is replaced, the link kept;
+- a FIFO or a character device (``/dev/null``, ``/dev/stdout``) is written into once the output
+  is whole, never replaced by a file; a symbolic link's target is replaced, the link kept;
 - an input of the running command (:func:`inputs_protected`) is never written over.
 """
 
@@ -17,8 +17,10 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -39,31 +41,29 @@ WRITE_SIGNALS: tuple[int, ...] = tuple(
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temp path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
-    A FIFO or character device at ``path`` is yielded itself (written directly, never replaced).
+    A FIFO or character device at ``path`` gets the output once it is whole (written to a temp
+    file in the system's temp folder first), and is never replaced.
     """
     shown = Path(path)
     target = check_output(shown)
-    if is_stream(shown):
-        with _WriteSignals(shown, "a FIFO or device gets what was written so far"):
-            try:
-                yield shown
-            except Exception as exc:
-                _raise_write_error(exc, shown, "written directly: part of it may have gone")
-        return
-    kept = "the previous file is unchanged" if target.exists() else None
+    stream = is_stream(shown)
+    kept = "the previous file is unchanged" if target.exists() and not stream else None
     with _WriteSignals(shown, _kept(kept)) as guard:
         guard.holding = True  # a signal now waits until the temp file is known
-        tmp = _temp_beside(target, shown, kept)
+        tmp = _temp_beside(None if stream else target, shown, kept)
         try:
             guard.holding = False
             guard.deliver_held()
             yield tmp
-            guard.holding = True  # signals wait for the rename: the file is whole or untouched
-            _copy_mode(target, tmp)
-            os.replace(tmp, target)
-            guard.written = True
+            if stream:  # whole before it goes: a FIFO's reader never gets half a file
+                guard.kept = "part of it may have gone to it"
+                _copy_into(tmp, shown)
+            else:
+                guard.holding = True  # signals wait for the rename: whole or untouched
+                _copy_mode(target, tmp)
+                os.replace(tmp, target)
         except Exception as exc:
-            _raise_write_error(exc, shown, _kept(kept))
+            _raise_write_error(exc, shown, guard.kept)
         finally:
             guard.holding = True
             _unfinished.pop(tmp, None)
@@ -140,20 +140,31 @@ def _kept(previous: str | None) -> str:
     return "nothing written" + (f"; {previous}" if previous else "")
 
 
-def _temp_beside(target: Path, shown: Path, kept: str | None) -> Path:
-    """A new empty temp file in ``target``'s folder (made if missing), registered as
-    unfinished until it is renamed or removed."""
-    # the temp name holds the start of the target's, so it stays within the file system's limit
-    stem = target.name.encode()[:100].decode(errors="ignore")
+def _temp_beside(target: Path | None, shown: Path, kept: str | None) -> Path:
+    """A new empty temp file in ``target``'s folder (made if missing; None: the system's temp
+    folder), registered as unfinished until it is renamed or removed."""
+    # the temp name holds the start of the output's, so it stays within the file system's limit
+    stem = shown.name.encode()[:100].decode(errors="ignore")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=target.parent)
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        folder = None if target is None else target.parent
+        fd, name = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise WriteError(f"cannot write {shown}: {write_failure(exc)} ({_kept(kept)})") from exc
     os.close(fd)
     tmp = Path(name)
     _unfinished[tmp] = shown
     return tmp
+
+
+def _copy_into(tmp: Path, stream: Path) -> None:
+    """The finished temp file's bytes written into a FIFO or device: opened, never made, and
+    appended to (``/dev/stdout`` redirected to a file keeps what was printed before)."""
+    for printed in (sys.stdout, sys.stderr):  # what was printed goes first
+        printed.flush()
+    with tmp.open("rb") as source, open(stream, "ab") as out:
+        shutil.copyfileobj(source, out)
 
 
 def _copy_mode(target: Path, tmp: Path) -> None:
@@ -201,7 +212,6 @@ class _WriteSignals:
     def __init__(self, shown: Path, kept: str) -> None:
         self.shown, self.kept = shown, kept
         self.holding = False
-        self.written = False
         self.received: int | None = None
         self.raised = False
         self._previous: dict[int, Any] = {}
