@@ -34,11 +34,14 @@ def notes_summary(laps: Sequence[Lap], max_kinds: int = MAX_KINDS) -> list[str]:
                 lines.append(f"{source}: {len(kinds) - max_kinds} more kinds of note")
                 break
             lap, note = found[0]
+            laps_alike = len({id(other) for other, _ in found})
             if len(mine) == 1:
-                lines.append(f"{source}: {note}")
-            elif len(found) == 1:
-                lines.append(f"{source}: {lap.meta.label()}: {note}")
+                more = f" (and {len(found) - 1} more alike)" if len(found) > 1 else ""
+                lines.append(f"{source}: {note}{more}")
+            elif laps_alike == 1:
+                more = f" (and {len(found) - 1} more alike)" if len(found) > 1 else ""
+                lines.append(f"{source}: {lap.meta.label()}: {note}{more}")
             else:
-                alike = f"{len(found)} of {len(mine)} laps alike"
+                alike = f"{laps_alike} of {len(mine)} laps alike"
                 lines.append(f"{source}: {note} ({lap.meta.label()}; {alike})")
     return lines

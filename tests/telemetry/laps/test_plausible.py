@@ -132,3 +132,12 @@ def test_a_file_of_many_laps_with_one_problem_gives_one_line(race_file: Path, tm
     assert lines[0].startswith("race-ms.parquet: Time read as milliseconds (median step")
     assert lines[0].endswith("224 of 224 laps alike)")
     assert any("values made gaps, then filled: Speed" in line for line in lines)
+
+
+def test_notes_of_one_kind_on_one_lap_are_one_line_with_their_count(car, tmp_path) -> None:
+    gappy = car.astype(float)
+    for start in (20, 80, 140):
+        gappy.loc[start : start + 8, "Speed"] = np.nan  # three gaps over 1 s
+    lap = _lap(gappy, tmp_path)
+    lines = notes_summary([lap])
+    assert len(lines) == 1 and lines[0].endswith("filled (and 2 more alike)"), lines
