@@ -106,8 +106,8 @@ def finish_lap(
     cols = _order(cols, notes, strict)
     times = cols["Time"].astype(float, copy=False)
     doubtful = cols.pop(DOUBTFUL, None)
-    if doubtful is not None and doubtful.any():
-        _drop_or_note_doubtful(cols, doubtful, notes)
+    if doubtful is not None and doubtful.any():  # (NaN where frames with and without it met)
+        _drop_or_note_doubtful(cols, np.nan_to_num(doubtful).astype(np.int64), notes)
     for name in [c for c in KNOWN if c in cols]:
         values = cols[name].astype(float, copy=False)
         bad = np.isnan(values)
