@@ -57,10 +57,17 @@ def compare_laps_command(
     laps = in_driver_order(laps_from_options(**source), source.get("driver"))
     if source.get("lap") is None and len(laps) > len({lap.meta.driver for lap in laps}) > 1:
         # several laps a driver and no --lap: each driver's fastest, not every lap against one
-        from telecnn.telemetry.sources.files import select_laps
+        from telecnn.telemetry.sources.selection import select_laps
 
-        laps = in_driver_order(select_laps(laps, None, "fastest"), source.get("driver"))
-        click.echo("comparing each driver's fastest lap (choose others with --lap)", err=True)
+        lap_filter = source.get("lap_filter", "clean")
+        laps, notes = select_laps(laps, None, "fastest", "the laps", lap_filter)
+        laps = in_driver_order(laps, source.get("driver"))
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(
+            f"comparing each driver's fastest {lap_filter} lap (choose others with --lap)",
+            err=True,
+        )
     if len(laps) < 2:
         raise UserError(
             f"compare-laps needs two laps or more, got {len(laps)}: give several drivers, "

@@ -40,6 +40,12 @@ DEFAULT_RUN_DIR = "runs/events"
     help="Laps per forward pass.",
 )
 @click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help=f"A line for every lap (over {FULL_TABLE_LAPS} laps the table is a block a driver).",
+)
+@click.option(
     "--min-confidence",
     type=click.FloatRange(0.0, 1.0),
     default=0.0,
@@ -53,6 +59,7 @@ def detect_events(
     out: Path | None,
     plot: Path | None,
     batch_size: int,
+    verbose: bool,
     min_confidence: float,
     **options: object,
 ) -> None:
@@ -60,13 +67,19 @@ def detect_events(
 
     Sources: --session SPEC --driver D [--lap fastest|all|N], --file F [F ...], or --sim CIRCUIT
     (the embedded simulator, --era 2026 or 2025 cars; needs no network). Prints a table per
-    lap with its seconds of clipping and lift-and-coast.
+    lap with its seconds of clipping and lift-and-coast; over five laps, a block a driver
+    (laps by status, event counts, energy per clean lap), --verbose a line a lap.
     """
     check_paths()
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.analysis.corners import label_laps
-    from telecnn.telemetry.analysis.tables import ENERGY_TYPES, laps_table, write_events
+    from telecnn.telemetry.analysis.tables import (
+        ENERGY_TYPES,
+        drivers_block,
+        laps_table,
+        write_events,
+    )
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.telemetry.laps.schema import supported_events
 
@@ -77,7 +90,10 @@ def detect_events(
         found = [f[f["confidence"] >= min_confidence].reset_index(drop=True) for f in found]
     # seconds of clipping and lift-and-coast, where the channels read can show them
     energy = chans is None or bool(set(ENERGY_TYPES) & set(supported_events(chans)))
-    click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS, energy=energy))
+    if len(laps) <= FULL_TABLE_LAPS or verbose:
+        click.echo(laps_table(laps, found, full=len(laps) <= FULL_TABLE_LAPS, energy=energy))
+    else:
+        click.echo(drivers_block(laps, found, energy=energy))
     if out is not None:
         write_events(out, laps, found)
         click.echo(f"wrote {out}")

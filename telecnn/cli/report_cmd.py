@@ -38,6 +38,7 @@ def report_command(
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out {out}: the report is an .html file")
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
+    lap_filter = source.get("lap_filter", "clean")
     from telecnn.atomic import write_text
     from telecnn.telemetry.analysis.report import build_report
     from telecnn.telemetry.detector.running import detect_laps
@@ -45,7 +46,7 @@ def report_command(
     laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     click.echo(f"building the report of {len(laps)} laps", err=True)
-    write_text(out, build_report(laps, found, chans, detector=detector))
+    write_text(out, build_report(laps, found, chans, detector=detector, lap_filter=lap_filter))
     click.echo(f"wrote {out}")
 
 

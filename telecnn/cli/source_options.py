@@ -12,6 +12,8 @@ from typing import Any
 
 import click
 
+from telecnn.telemetry.laps.statuses import LAP_FILTERS
+
 SOURCE_KEYS = (
     "session",
     "driver",
@@ -27,6 +29,7 @@ SOURCE_KEYS = (
     "cache",
     "offline",
     "corners_file",
+    "lap_filter",
 )
 
 
@@ -58,7 +61,18 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--lap",
             metavar="fastest|all|N",
-            help="Which laps: fastest (sessions' default), all (files' default) or 3,5-7.",
+            help="Which laps: fastest (sessions' default), all (files' default), 3,5-7, or per "
+            "driver VER:70,PIA:60 (across every file of a folder or glob).",
+        ),
+        click.option(
+            "--laps-filter",
+            "lap_filter",
+            type=click.Choice(LAP_FILTERS),
+            default="clean",
+            show_default=True,
+            help="Which laps count when picking the fastest and taking medians: clean (whole, "
+            "timed, no pit in or out, no safety car), whole (pits too) or all. Every lap keeps "
+            "its events either way.",
         ),
         click.option(
             "--file",
@@ -72,7 +86,9 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--laps",
             "laps_file",
             type=click.Path(dir_okay=False),
-            help="OpenF1 laps export that cuts an OpenF1 car_data --file into laps.",
+            help="Lap timing of the --file laps: fastf1's session.laps exported (CSV, Parquet, "
+            "JSON: Driver, LapNumber, LapTime, Compound...) or OpenF1's laps export (which also "
+            "cuts an OpenF1 car_data --file into laps).",
         ),
         click.option(
             "--location",
@@ -153,13 +169,16 @@ def laps_from_options(
     cache: str | None = None,
     offline: bool = False,
     corners_file: str | None = None,
+    lap_filter: str = "clean",
     progress: bool = True,
 ) -> list[Any]:
-    """Load the laps the shared options describe (exactly one of --session, --file, --sim)."""
+    """Load the laps the shared options describe (exactly one of --session, --file, --sim),
+    each with its status; what picking left out is said on stderr, one note a line."""
     from telecnn.telemetry.sources import load_laps
 
     check_source({"session": session, "driver": driver, "files": files, "sim": sim,
                   "offline": offline})  # fmt: skip
+    notes: list[str] = []
     laps = load_laps(
         session=session,
         drivers=list(driver) or None,
@@ -175,12 +194,16 @@ def laps_from_options(
         cache=cache,
         offline=offline,
         progress=progress,
+        lap_filter=lap_filter,
+        notes=notes,
     )
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     if corners_file is not None:
         from telecnn.telemetry.analysis.corners import with_corners
         from telecnn.telemetry.sources.corners import read_corners
 
-        with_corners(laps, read_corners(corners_file))
+        with_corners(laps, read_corners(corners_file), corners_file)
     from telecnn.telemetry.laps.notes import notes_summary
 
     for line in notes_summary(laps):  # per file and kind: never a line per lap

@@ -26,17 +26,19 @@ PRINTED_LAPS = 60
 @detector_options
 @table_out_option("the per-lap table")
 @figure_option("Figure: lift-and-coast, clipping and lap time per driver, lap by lap.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every lap's row, however many.")
 def summarize_command(
     detector: str,
     channels: str | None,
     model_path: Path | None,
     out: Path | None,
     plot: Path | None,
+    verbose: bool,
     **options: object,
 ) -> None:
-    """Per driver and lap: lap time, braking, lift-and-coast, clipping, DRS, shifts, speeds
-    (and tyres, stint, pits and track status from a fastf1 session); then per driver (and
-    stint) the medians.
+    """Per driver and lap: status, lap time, braking, lift-and-coast, clipping, DRS, shifts,
+    speeds (and tyres, stint, pits and track status where timing says them); then per driver
+    (and stint) the medians over the laps --laps-filter counts (clean laps by default).
 
     Sources as for detect-events; every lap (a --session: every driver too) unless told.
     """
@@ -47,22 +49,26 @@ def summarize_command(
         driver_medians,
         format_summary,
         no_lap_time,
+        status_counts,
         summarize_laps,
     )
     from telecnn.telemetry.analysis.tables import session_name
     from telecnn.telemetry.detector.running import detect_laps
     from telecnn.words import count
 
+    lap_filter = source.get("lap_filter", "clean")
     laps = laps_from_options(**source)
     found = detect_laps(laps, chosen, chans, progress=len(laps) > 1)
     table = summarize_laps(laps, found, chans)
     click.echo(f"{session_name(laps)}: {count(len(laps), 'lap')}, detector {detector}")
-    if len(table) <= PRINTED_LAPS:
-        click.echo(format_summary(table))
-    elif out is None:
-        click.echo(f"  ({len(table)} laps: the per-lap table goes to --out FILE)")
-    click.echo("per driver, medians over laps" + (" and stints" if "stint" in table else ""))
-    click.echo(format_summary(driver_medians(table)))
+    if len(table) <= PRINTED_LAPS or verbose:
+        click.echo(format_summary(table.drop(columns="whole")))
+    else:
+        click.echo("laps by status (the per-lap table: --out FILE or --verbose)")
+        click.echo(format_summary(status_counts(table)))
+    stints = " and stint" if "stint" in table and table["stint"].notna().any() else ""
+    click.echo(f"per driver{stints}, medians over {lap_filter} laps")
+    click.echo(format_summary(driver_medians(table, lap_filter)))
     missing = no_lap_time(table)
     if missing:
         have = "has" if missing == 1 else "have"

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from telecnn.telemetry.laps.schema import ON_OFF
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -122,7 +124,7 @@ def plot_attribution(why: Attribution, context_s: float = CONTEXT_S) -> Figure:
         ax.patch.set_visible(False)
         if name in ("Brake", "DRS"):  # on/off channels
             ax.set_ylim(-0.1, 1.1)
-            ax.set_yticks([0, 1], ["off", "on"] if name == "Brake" else ["shut", "open"])
+            ax.set_yticks([0, 1], ON_OFF[name])
         ax.set_ylabel(f"{name}\n{shares[name]:.0%}", rotation=0, ha="right", va="center")
     axes[-1].set_xlabel("time in lap (s)")
     fig.suptitle(

@@ -91,7 +91,7 @@ def test_real_laps_objects_pick_drivers_and_laps(real_laps, exports, hungary_lap
     assert len(numbered) == 1
     with pytest.raises(TelecnnError, match="driver VER not in this session: have HAM, LEC, NOR"):
         session_laps(real_laps, ["VER"])
-    with pytest.raises(TelecnnError, match="no laps with telemetry"):
+    with pytest.raises(TelecnnError, match="lap 99 not in this session: lap 20"):
         session_laps(real_laps, "HAM", laps="99")
     with pytest.raises(TelecnnError, match="3 laps"):
         as_lap(real_laps)

@@ -176,3 +176,52 @@ def test_kernels_apply_reads_an_openf1_export(tmp_path: Path, race: list[Lap]) -
     assert result.exit_code == 0, result.output
     response = pd.read_csv(out)
     assert set(response.Driver.astype(str)) == {"4", "81"} and len(response) == sum(map(len, race))
+
+
+def test_lap_choices_apply_across_a_folder_with_its_timing(tmp_path, bahrain_laps) -> None:
+    """A per-lap folder as public repositories publish it, laptimes.json with fastf1's timing
+    (compound, stint, pit times, track status, deleted, accurate, team) and drivers.json:
+    --lap picks laps per driver across every file of the folder or a glob, each lap carries
+    its timing, and a lap a driver does not have is one line naming it."""
+    laps = [x for x in bahrain_laps if x.meta.driver in ("LEC", "NOR")]
+    laps = [x for x in laps if x.meta.lap_number in (12, 13, 2)]
+    session = _folder_tree(laps, tmp_path)
+    lec_times = json.loads((session / "LEC" / "laptimes.json").read_text())
+    n = len(lec_times["lap"])
+    lec_times |= {
+        "time": [99.5, "None", 101.25][:n], "compound": ["SOFT"] * n, "stint": [1, 2, 2][:n],
+        "pin": ["None", 1500.2, "None"][:n], "pout": ["None"] * n, "status": ["1", "14", "1"][:n],
+        "del": [False] * n, "iacc": [True, False, True][:n], "team": ["Ferrari"] * n,
+    }  # fmt: skip
+    (session / "LEC" / "laptimes.json").write_text(json.dumps(lec_times))
+    (session / "drivers.json").write_text(
+        json.dumps({"drivers": [{"driver": "NOR", "team": "McLaren"}]})
+    )
+    chosen = load_laps(files=[tmp_path], laps="LEC:12,NOR:2")
+    assert [(x.meta.driver, x.meta.lap_number) for x in chosen] == [("LEC", 12), ("NOR", 2)]
+    lec = {x.meta.lap_number: x.meta for x in load_laps(files=[session / "LEC"])}
+    numbers = sorted(lec)
+    assert lec[numbers[0]].lap_time == 99.5 and lec[numbers[0]].lap_time_source == "timing"
+    assert lec[numbers[1]].lap_time is None  # the timing has none: never the trace's
+    assert lec[numbers[1]].pit_in and lec[numbers[1]].track_status == "14"
+    assert lec[numbers[1]].status == "in-lap" and lec[numbers[0]].team == "Ferrari"
+    nor = load_laps(files=[str(session / "*" / "*_tel.json")], drivers="NOR")
+    assert {x.meta.team for x in nor} == {"McLaren"}
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare-laps",
+            "--file",
+            str(session),
+            "--lap",
+            "LEC:12,NOR:2",
+            "--detector",
+            "rules",
+        ],  # fmt: skip
+    )
+    assert result.exit_code == 0, result.output
+    assert "NOR lap 2 vs LEC lap 12" in result.output
+    _one_line("detect-events", "--file", str(session), "--lap", "LEC:40", "--detector", "rules",
+              words="LEC has no lap 40")  # fmt: skip
+    _one_line("detect-events", "--file", str(session), "--lap", "HAM:2", "--detector", "rules",
+              words="driver HAM not in")  # fmt: skip

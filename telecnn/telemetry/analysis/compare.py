@@ -1,12 +1,13 @@
 """Comparing laps: their zones of one event type matched corner by corner, and the time gap
 along the lap.
 
-The first lap is the reference. Every other lap is put on its distance: where both laps have
-X/Y positions, each sample takes the reference distance of the nearest point of the reference's
-path (searched near where the lap's own distance puts it), so laps on different lines, or with
-data that starts or ends off the line, line up corner by corner; else a lap keeps its own
-distance (as fastf1's ``delta_time`` does). Each zone of the reference is then matched (one to
-one, by overlap in distance) with a zone of every other lap.
+The first lap is the reference. Every other lap is put on its distance
+(:mod:`.alignment`: each sample projected onto the reference's path where both have positions),
+so laps on different lines, or with data that starts or ends off the line, line up corner by
+corner. The time gap along the lap ends at the laps' lap-time difference where both have one
+(the gap is anchored to it: what the alignment leaves is spread along the lap). Each zone of
+the reference is then matched (one to one, by corner, else by overlap in distance) with a zone
+of every other lap.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.analysis.alignment import ReferencePath, monotone_distance, on_reference
 from telecnn.telemetry.analysis.corners import label_corners, label_laps
 from telecnn.telemetry.analysis.tables import format_table
 from telecnn.telemetry.events.matching import match_type
@@ -30,12 +31,6 @@ from telecnn.telemetry.laps.schema import POINT_EVENTS, Lap
 ZONE_MIN_IOU = 0.1
 #: Spacing (m) of the distance grid the time gap is given on.
 DELTA_STEP_M = 5.0
-#: Spacing (m) of the reference path a lap's positions are matched to, and how far (m) from
-#: where its own distance puts a sample the match is looked for.
-PATH_STEP_M = 1.0
-PATH_WINDOW_M = 250.0
-#: Samples over which the offset from a lap's own distance is smoothed (median, then mean).
-OFFSET_SMOOTHING = 9
 
 ZONE_COLUMNS = (
     "zone",
@@ -113,51 +108,6 @@ def unique_labels(laps: Sequence[Lap]) -> list[str]:
     return out
 
 
-def _monotone_distance(lap: Lap) -> np.ndarray:
-    """The lap's distance (m) from its start, never stepping back (merged telemetry can)."""
-    d = lap.distance
-    if not np.isfinite(d).all():
-        raise TelecnnError(f"{lap.meta.label()} has no usable Distance or Speed to compare on")
-    d = np.maximum.accumulate(d - d[0])
-    if d[-1] <= 0:
-        raise TelecnnError(f"{lap.meta.label()} does not move: nothing to compare")
-    return d
-
-
-def _has_positions(lap: Lap) -> bool:
-    cols = lap.columns
-    if "X" not in cols or "Y" not in cols:
-        return False
-    return bool(
-        np.isfinite(cols["X"].astype(float)).all() and np.isfinite(cols["Y"].astype(float)).all()
-    )
-
-
-def on_reference(lap: Lap, reference: Lap, ref_distance: np.ndarray) -> np.ndarray:
-    """The distance along ``reference`` of each of ``lap``'s samples (see the module's notes)."""
-    own = _monotone_distance(lap)
-    if not (_has_positions(lap) and _has_positions(reference)):
-        return own
-    length = ref_distance[-1]
-    path = np.arange(0.0, length, PATH_STEP_M)
-    px = np.interp(path, ref_distance, reference.columns["X"].astype(float))
-    py = np.interp(path, ref_distance, reference.columns["Y"].astype(float))
-    x, y = lap.columns["X"].astype(float), lap.columns["Y"].astype(float)
-    expected = own * (length / own[-1])
-    centre = np.clip(np.rint(expected / PATH_STEP_M).astype(np.int64), 0, len(path) - 1)
-    offsets = np.arange(-int(PATH_WINDOW_M / PATH_STEP_M), int(PATH_WINDOW_M / PATH_STEP_M) + 1)
-    candidates = (centre[:, None] + offsets[None, :]) % len(path)  # the lap is a loop
-    dist2 = (px[candidates] - x[:, None]) ** 2 + (py[candidates] - y[:, None]) ** 2
-    best = offsets[np.argmin(dist2, axis=1)]
-    # before the line or past it the distance runs below 0 or above the lap length
-    matched = path[centre] + best * PATH_STEP_M
-    # the offset from the lap's own distance changes slowly (line, logging drift); the nearest
-    # point jitters (noisy, interpolated positions): smooth the offset, not the distance
-    offset = ndimage.median_filter(matched - expected, size=OFFSET_SMOOTHING, mode="nearest")
-    offset = ndimage.uniform_filter1d(offset, size=OFFSET_SMOOTHING, mode="nearest")
-    return np.maximum.accumulate(expected + offset)
-
-
 def _on_reference_events(events: pd.DataFrame, lap: Lap, aligned: np.ndarray) -> pd.DataFrame:
     """``events`` with their distances on the reference (read at their times)."""
     t = lap.times
@@ -176,6 +126,22 @@ def _merged(ref: pd.DataFrame, zones: pd.DataFrame) -> set[int]:
     b0, b1 = ref["start_distance"].to_numpy(float), ref["end_distance"].to_numpy(float)
     overlaps = (a0[:, None] < b1[None]) & (a1[:, None] > b0[None])
     return set(np.flatnonzero(overlaps.sum(axis=1) >= 2).tolist())
+
+
+def anchored(gap: np.ndarray, grid: np.ndarray, lap: Lap, reference: Lap) -> np.ndarray:
+    """The gap along the lap, ending at the two laps' lap-time difference where both are
+    whole and timed: what is left at the line (the traces' own start and end against the
+    timing's) is spread along the lap by distance, so the lap total is exact."""
+    ends = np.isfinite(gap)
+    timed = lap.meta.lap_time is not None and reference.meta.lap_time is not None
+    whole = lap.meta.whole is not False and reference.meta.whole is not False
+    if not (timed and whole and ends.any()) or not np.isfinite(gap[ends][-1]):
+        return gap
+    last = int(np.flatnonzero(ends)[-1])
+    if grid[last] < 0.95 * grid[-1]:  # the lap does not reach the line on the grid
+        return gap
+    left = (lap.meta.lap_time - reference.meta.lap_time) - gap[last]
+    return gap + left * grid / grid[last]
 
 
 def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -254,12 +220,13 @@ def compare_laps(
     if event in POINT_EVENTS:
         raise TelecnnError(f"compare on an interval event (braking, drs, ...), not {event}")
     labels = unique_labels(laps)
-    ref_distance = _monotone_distance(laps[0])
-    aligned = [ref_distance] + [on_reference(lap, laps[0], ref_distance) for lap in laps[1:]]
+    ref_distance = monotone_distance(laps[0])
+    path = ReferencePath.of(laps[0], ref_distance)
+    aligned = [ref_distance] + [on_reference(x, laps[0], ref_distance, path) for x in laps[1:]]
     grid = np.arange(0.0, ref_distance[-1], DELTA_STEP_M)
     t_ref = _time_at(grid, aligned[0], laps[0].times)
     gaps = {
-        label: _time_at(grid, d, lap.times) - t_ref
+        label: anchored(_time_at(grid, d, lap.times) - t_ref, grid, lap, laps[0])
         for label, lap, d in zip(labels, laps, aligned, strict=True)
     }
     zones = [
@@ -321,6 +288,16 @@ TEXT_HEADERS = {
 }
 
 
+#: What the data supports: a braking point is known to a sample's travel (``+/-m``: metres
+#: at 3.7 Hz and 300 km/h, some 10 m at 7.5 Hz), so distances print in whole metres; laps line
+#: up to about 2 m, a few hundredths of a second at speed, so gaps print to 0.01 s.
+PRINTED_DIGITS = {"start_m": 0, "end_m": 0, "later_m": 0, "+/-m": 0, "dur_s": 2, "gap_s": 2}
+PRECISION_NOTE = (
+    "  distances to the metre, each braking point known to +/-m (a sample's travel at its "
+    "onset); gaps to 0.01 s"
+)
+
+
 def format_comparison(comparison: Comparison) -> str:
     """Each lap's gap over the lap, then the zone table: per zone and lap its start, speeds
     and differences to the reference."""
@@ -338,7 +315,8 @@ def format_comparison(comparison: Comparison) -> str:
     else:
         shown = shown.drop(columns="zone")
     shown = shown.dropna(axis=1, how="all")  # speeds the event type does not have
-    lines.append(format_table(shown, {"gap_s": 3, "dur_s": 2}))
+    lines.append(format_table(shown, PRINTED_DIGITS))
+    lines.append(PRECISION_NOTE)
     missing = {k: v for k, v in comparison.unmatched().items() if v}
     if missing:
         lines.append(

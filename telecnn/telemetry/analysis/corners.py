@@ -4,7 +4,9 @@ on each lap, and give each braking zone, lift and clipping run its corner.
 A corners table has one row per corner: ``corner`` (its label, ``T4`` or ``T10A``), ``number``,
 ``letter``, and where it is: ``X``/``Y`` (the position data's units) and/or ``Distance`` (metres
 along fastf1's reference lap). On a lap with positions each corner is put at the nearest point of
-the lap's path; without positions its ``Distance`` is used as it is.
+the lap's path (a corner a partial lap does not pass gets none); without positions its
+``Distance`` is used as it is. Each braking zone, lift and clipping run is labelled with the
+corner it slows the car for (:func:`zone_corners`).
 """
 
 from __future__ import annotations
@@ -17,25 +19,28 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.laps.schema import Lap
 
-#: The event types that lead into a corner and get its label.
+#: The event types that get a corner: the corner each slows the car for.
 CORNER_EVENTS: tuple[str, ...] = ("braking", "lift_coast", "clipping")
-#: A corner further than this share of the track's size from the lap's path is not on it (a
-#: corners file of another circuit, or positions in other units).
+#: How far (m) past an event's end the lowest speed it leads to is looked for: a braking zone
+#: ends near its corner; a lift or a clipping run leads into a braking zone first.
+LOOKAHEAD_M: dict[str, float] = {"braking": 150.0, "lift_coast": 400.0, "clipping": 400.0}
+#: A corner within this many metres of that lowest speed is the one the event slows for.
+CORNER_TOLERANCE_M = 100.0
+#: A corner further than this (m) from a lap's path is not on it (a partial lap's missing
+#: part); further than :data:`OFF_TRACK_SHARE` of the track's size from the session's whole
+#: laps, the corners are another circuit's.
+OFF_PATH_M = 60.0
 OFF_TRACK_SHARE = 0.05
 
 
 def corner_distances(lap: Lap, corners: pd.DataFrame) -> np.ndarray:
     """Each corner's distance (m) along ``lap``: at the nearest point of the lap's path where
-    both have positions, else the corners' own ``Distance``. Raises where neither serves, or
-    where the corners lie off this lap's path."""
-    data = lap.columns
-    cx, cy = corners["X"].to_numpy(float), corners["Y"].to_numpy(float)
-    lap_xy = "X" in data and "Y" in data
-    if lap_xy and np.isfinite(cx).all() and np.isfinite(cy).all():
-        x, y = data["X"].astype(float), data["Y"].astype(float)
-        ok = np.isfinite(x) & np.isfinite(y)
-        if ok.sum() >= 2:
-            return _on_path(x[ok], y[ok], lap.distance[ok], cx, cy, lap.meta.label())
+    both have positions (NaN for a corner the lap does not pass: a partial lap), else the
+    corners' own ``Distance``. Raises where neither serves."""
+    placed = _placed(lap, corners)
+    if placed is not None:
+        at, gap = placed
+        return np.where(gap <= OFF_PATH_M, at, np.nan)
     known = corners["Distance"].to_numpy(float)
     if np.isfinite(known).all():
         return known
@@ -45,11 +50,25 @@ def corner_distances(lap: Lap, corners: pd.DataFrame) -> np.ndarray:
     )
 
 
+def _placed(lap: Lap, corners: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each corner's distance along the lap and its gap (m) to the lap's path, where both have
+    positions."""
+    data = lap.columns
+    cx, cy = corners["X"].to_numpy(float), corners["Y"].to_numpy(float)
+    if not ("X" in data and "Y" in data and np.isfinite(cx).all() and np.isfinite(cy).all()):
+        return None
+    x, y = data["X"].astype(float), data["Y"].astype(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return None
+    return _on_path(x[ok], y[ok], lap.distance[ok], cx, cy)
+
+
 def _on_path(
-    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray, label: str
-) -> np.ndarray:
+    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance of the point of the polyline (x, y) nearest each corner (projected on its
-    segments, the distance interpolated)."""
+    segments, the distance interpolated), and the corner's gap to it (m; positions in 1/10 m)."""
     ax, ay = x[:-1], y[:-1]
     bx, by = np.diff(x), np.diff(y)
     length2 = np.maximum(bx**2 + by**2, 1e-12)
@@ -61,28 +80,86 @@ def _on_path(
     ) ** 2
     best = np.argmin(gap2, axis=1)
     rows = np.arange(len(cx))
-    size = float(np.hypot(np.ptp(x), np.ptp(y)))
-    off = np.sqrt(gap2[rows, best])
-    if size > 0 and float(np.median(off)) > OFF_TRACK_SHARE * size:
-        raise TelecnnError(
-            f"the corners are not on {label}'s path (a median {np.median(off):.0f} position "
-            "units away): corners of another circuit?"
-        )
-    return d[best] + u[rows, best] * (d[best + 1] - d[best])
+    at = d[best] + u[rows, best] * (d[best + 1] - d[best])
+    return at, np.sqrt(gap2[rows, best]) / 10.0
 
 
-def corner_ahead(starts: np.ndarray, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The label of the first corner at or after each start distance (past the last corner,
-    the first: the next lap's)."""
+def check_corners(laps: Sequence[Lap], corners: pd.DataFrame, where: str) -> None:
+    """Refuse corners that are not on the session's whole laps (another circuit's, or
+    positions in other units), naming ``where`` (the corners file). Laps that do not cover the
+    circuit are not asked; without whole laps with positions, the longest lap is."""
+    with_xy = [lap for lap in laps if _placed(lap, corners[:1]) is not None]
+    whole = [lap for lap in with_xy if lap.meta.whole is not False]
+    judge = whole[:3] or sorted(with_xy, key=lambda lap: -float(lap.distance[-1]))[:1]
+    for lap in judge:
+        x, y = lap.columns["X"].astype(float), lap.columns["Y"].astype(float)
+        _, gap = _placed(lap, corners)  # type: ignore[misc]
+        size = float(np.hypot(np.nanmax(x) - np.nanmin(x), np.nanmax(y) - np.nanmin(y))) / 10
+        if size > 0 and float(np.median(gap)) > OFF_TRACK_SHARE * size:
+            raise TelecnnError(
+                f"the corners of {where} are not on {lap.meta.label()}'s path (a median "
+                f"{np.median(gap):.0f} m away): corners of another circuit?"
+            )
+
+
+def zone_corners(events: pd.DataFrame, lap: Lap, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The corner each event slows the car for: the corner nearest the lowest speed the event
+    leads to (:func:`slowest_point`), where one lies within :data:`CORNER_TOLERANCE_M` of it;
+    else the first corner at or after the event's end (past the last corner, the first: the
+    next lap's). ``at``: the corners' distances on the lap (NaN: a corner it does not pass,
+    never given)."""
+    known = np.isfinite(at)
+    at, labels = at[known], labels[known]
+    out = np.full(len(events), None, dtype=object)
+    if not len(at) or not len(events):
+        return out
     order = np.argsort(at, kind="stable")
     at, labels = at[order], labels[order]
-    k = np.searchsorted(at, starts, side="left")
-    return labels[np.where(k < len(at), k, 0)]
+    speed = lap.columns["Speed"].astype(float) if "Speed" in lap.columns else None
+    rows = zip(events["event"], events["start_distance"], events["end_distance"], strict=True)
+    for k, (kind, start, end) in enumerate(rows):
+        if not np.isfinite(end):
+            continue
+        slowest = None if speed is None else slowest_point(lap.distance, speed, start, end, kind)
+        if slowest is not None:
+            near = int(np.argmin(np.abs(at - slowest)))
+            if abs(at[near] - slowest) <= CORNER_TOLERANCE_M:
+                out[k] = labels[near]
+                continue
+        after = np.searchsorted(at, end, side="left")
+        out[k] = labels[after if after < len(at) else 0]
+    return out
+
+
+#: Speed (km/h) a car gains over its lowest before a slowing event's dip counts as over.
+RISE_KMH = 2.0
+
+
+def slowest_point(
+    distance: np.ndarray, speed: np.ndarray, start: float, end: float, kind: str
+) -> float | None:
+    """Where (m) the lap is slowest in the dip an event leads to: from the event's start until
+    the car speeds up again after its end (by :data:`RISE_KMH`), at most :data:`LOOKAHEAD_M`
+    past the end; for a clipping run (flat out until the braking after it) the lowest speed
+    within that look-ahead."""
+    lo = int(np.searchsorted(distance, start, side="left"))
+    hi = int(np.searchsorted(distance, end + LOOKAHEAD_M.get(kind, 0.0), side="right"))
+    if hi <= lo:
+        return None
+    if kind != "clipping":
+        j = min(int(np.searchsorted(distance, end, side="right")), hi - 1)
+        low = float(speed[lo : j + 1].min())
+        while j + 1 < hi and speed[j + 1] <= low + RISE_KMH:
+            j += 1
+            low = min(low, float(speed[j]))
+        hi = j + 1
+    return float(distance[lo + int(np.argmin(speed[lo:hi]))])
 
 
 def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
     """``events`` with a ``corner`` column: the corner each braking zone, lift and clipping run
-    leads into (other types: empty). Unchanged when the lap has no corners."""
+    slows the car for (:func:`zone_corners`; other types: empty). Unchanged when the lap has
+    no corners."""
     if lap.corners is None:
         return events
     out = events.copy()
@@ -90,17 +167,16 @@ def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
     if len(out):
         at = corner_distances(lap, lap.corners)
         leads = out["event"].isin(CORNER_EVENTS).to_numpy()
-        starts = out["start_distance"].to_numpy(float)[leads]
-        corner[leads] = corner_ahead(starts, at, lap.corners["corner"].to_numpy(object))
+        names = lap.corners["corner"].to_numpy(object)
+        corner[leads] = zone_corners(out[leads], lap, at, names)
     out["corner"] = corner
     return out
 
 
-def with_corners(laps: list[Lap], corners: pd.DataFrame) -> list[Lap]:
-    """The laps, each given these corners (checked first against the first lap's path: a
-    refusal changes no lap)."""
-    if laps:
-        corner_distances(laps[0], corners)
+def with_corners(laps: list[Lap], corners: pd.DataFrame, where: str = "the corners") -> list[Lap]:
+    """The laps, each given these corners, checked first against the session's whole laps
+    (:func:`check_corners`: a refusal changes no lap)."""
+    check_corners(laps, corners, where)
     for lap in laps:
         lap.corners = corners
     return laps

@@ -17,12 +17,15 @@ import pandas as pd
 
 from telecnn.telemetry.analysis.tables import format_table, seconds_of
 from telecnn.telemetry.laps.schema import Lap, supported_events
+from telecnn.telemetry.laps.status import STATUSES, lap_status
 
 #: The per-lap columns, in order; timing columns no lap has are left out.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "driver",
     "lap",
+    "status",
     "lap_time",
+    "lap_time_from",
     "braking_zones",
     "braking_s",
     "lift_coast_s",
@@ -44,7 +47,7 @@ TIMING_COLUMNS: tuple[str, ...] = (
     "track_status",
 )
 #: The columns that medians are taken of.
-MEDIAN_COLUMNS: tuple[str, ...] = SUMMARY_COLUMNS[2:]
+MEDIAN_COLUMNS: tuple[str, ...] = ("lap_time", *SUMMARY_COLUMNS[5:])
 
 
 def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = None) -> dict:
@@ -66,7 +69,9 @@ def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = Non
     row = {
         "driver": meta.driver or meta.circuit or meta.source.removeprefix("file:"),
         "lap": meta.lap_number,
+        "status": lap_status(meta),
         "lap_time": np.nan if meta.lap_time is None else float(meta.lap_time),
+        "lap_time_from": meta.lap_time_source if meta.lap_time is not None else None,
         "braking_zones": count("braking"),
         "braking_s": seconds("braking"),
         "lift_coast_s": seconds("lift_coast"),
@@ -77,7 +82,7 @@ def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = Non
         "min_speed": float(np.nanmin(speed)) if np.isfinite(speed).any() else np.nan,
         "top_speed": float(np.nanmax(speed)) if np.isfinite(speed).any() else np.nan,
     }
-    return row | {name: getattr(meta, name) for name in TIMING_COLUMNS}
+    return row | {name: getattr(meta, name) for name in TIMING_COLUMNS} | {"whole": meta.whole}
 
 
 def summarize_laps(
@@ -85,7 +90,7 @@ def summarize_laps(
 ) -> pd.DataFrame:
     """The per-lap table of laps whose events are ``found`` (from any detector)."""
     rows = [lap_row(lap, ev, channels) for lap, ev in zip(laps, found, strict=True)]
-    table = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, *TIMING_COLUMNS])
+    table = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, *TIMING_COLUMNS, "whole"])
     empty = [c for c in TIMING_COLUMNS if table[c].isna().all()]
     table = table.drop(columns=empty)
     for name in ("lap", "stint"):
@@ -114,15 +119,48 @@ def summarize(
     return summarize_laps(laps, found, channels)
 
 
-def driver_medians(table: pd.DataFrame) -> pd.DataFrame:
-    """Per driver (and per stint, where stints are known) the number of laps and the median of
-    each per-lap figure."""
+def counted(table: pd.DataFrame, lap_filter: str = "clean") -> pd.Series:
+    """Per row of a per-lap table: whether the lap counts under ``lap_filter``
+    (:data:`~telecnn.telemetry.laps.status.LAP_FILTERS`, as
+    :func:`~telecnn.telemetry.laps.status.counts` says for a lap)."""
+    if lap_filter == "all":
+        return pd.Series(True, index=table.index)
+    if lap_filter == "whole":
+        return ~table["whole"].eq(False) & table["lap_time"].notna()
+    return table["status"] == "clean"
+
+
+def driver_medians(table: pd.DataFrame, lap_filter: str = "clean") -> pd.DataFrame:
+    """Per driver (and per stint, where stints are known) how many laps there are, how many
+    count under ``lap_filter`` (clean laps by default), and the median of each per-lap figure
+    over those that count."""
     keys = ["driver", "stint"] if "stint" in table and table["stint"].notna().any() else ["driver"]
     columns = [c for c in MEDIAN_COLUMNS if c in table]
     grouped = table.groupby(keys, sort=False, dropna=False)
-    out = grouped[columns].median()
+    mine = counted(table, lap_filter)
+    out = table[mine].groupby(keys, sort=False, dropna=False)[columns].median()
+    out = out.reindex(grouped.size().index)
+    if "compound" in table:
+        out.insert(0, "compound", grouped["compound"].agg(_most_common))
+    out.insert(
+        0, lap_filter, mine.groupby([table[k] for k in keys], sort=False, dropna=False).sum()
+    )
     out.insert(0, "laps", grouped.size())
     return out.reset_index()
+
+
+def _most_common(values: pd.Series) -> object:
+    """The most common value of a column (None when it has none)."""
+    counts = values.dropna().value_counts()
+    return counts.index[0] if len(counts) else None
+
+
+def status_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per driver the number of laps of each status (:data:`STATUSES` order, those present)."""
+    wide = pd.crosstab(table["driver"], table["status"])
+    wide = wide[[s for s in STATUSES if s in wide.columns]]
+    wide.columns.name = None
+    return wide.reindex(list(dict.fromkeys(table["driver"]))).reset_index()
 
 
 def no_lap_time(table: pd.DataFrame) -> int:

@@ -19,6 +19,7 @@ from telecnn.telemetry.laps.schema import (
     CHANNEL_KIND,
     CHANNELS,
     DRS_OPEN_CODES,
+    ON_OFF,
     POINT_EVENTS,
     SIM_ONLY_EVENTS,
     Lap,
@@ -46,7 +47,6 @@ UNITS = {
     "nGear": "gear",
 }
 #: Channels drawn as off/on steps (DRS from fastf1's codes: open or not).
-ON_OFF = {"Brake": ("off", "on"), "DRS": ("closed", "open")}
 #: The least width an event is shaded with, as a share of the x axis (a 0.1 s wheelspin
 #: would be a hairline).
 MIN_SPAN_SHARE = 0.004
@@ -167,24 +167,52 @@ def _shade(
 
 
 def _corner_labels(ax: Any, lap: Lap, distances: np.ndarray | None = None) -> None:
-    """Corner numbers above the panel, at each corner's distance along the lap."""
+    """Corner numbers above the panel, at each corner's distance along the lap (those a
+    partial lap does not pass left out), in rows where neighbours would overlap."""
     if lap.corners is None:
         return
     from telecnn.telemetry.analysis.corners import corner_distances
 
     at = corner_distances(lap, lap.corners) if distances is None else distances
-    for label, d in zip(lap.corners["corner"], at, strict=True):
-        _label_above(ax, label, d, "center", color="0.25")
+    known = np.isfinite(at)
+    names, at = lap.corners["corner"].to_numpy()[known], at[known]
+    rows = label_rows(at, names, ax)
+    for label, d, row in zip(names, at, rows, strict=True):
+        _label_above(ax, label, d, "center", color="0.25", row=row)
         ax.axvline(d, color="0.6", lw=0.5, ls=":")
 
 
-def _label_above(ax: Any, text: str, x: float, ha: str, color: str = "black") -> None:
-    """A small label just above the panel at ``x`` (data units)."""
+#: Points a corner label's text takes per character, and the gap left between two labels.
+LABEL_POINTS_PER_CHAR = 4.6
+LABEL_GAP_POINTS = 3.0
+
+
+def label_rows(at: np.ndarray, names: np.ndarray, ax: Any) -> np.ndarray:
+    """The row (0: just above the panel, 1: above that...) of each label at ``at`` (data
+    units) so that no two labels in a row overlap on the axes' current width."""
+    left, right = ax.get_xlim()
+    width_points = ax.get_window_extent().width * 72.0 / ax.figure.dpi
+    per_unit = width_points / max(right - left, 1e-9)
+    half = np.array([len(str(n)) for n in names]) * LABEL_POINTS_PER_CHAR / 2 + LABEL_GAP_POINTS
+    rows = np.zeros(len(at), dtype=np.int64)
+    ends: list[float] = []  # each row's rightmost label edge, in points
+    for k in np.argsort(at, kind="stable"):
+        centre = (at[k] - left) * per_unit
+        row = next((r for r, end in enumerate(ends) if centre - half[k] >= end), len(ends))
+        if row == len(ends):
+            ends.append(-np.inf)
+        ends[row] = centre + half[k]
+        rows[k] = row
+    return rows
+
+
+def _label_above(ax: Any, text: str, x: float, ha: str, color: str = "black", row: int = 0) -> None:
+    """A small label just above the panel at ``x`` (data units), in row ``row``."""
     ax.annotate(
         text,
         (x, 1.0),
         xycoords=("data", "axes fraction"),
-        xytext=(0, 2),
+        xytext=(0, 2 + 8 * row),
         textcoords="offset points",
         ha=ha,
         va="bottom",

@@ -14,7 +14,7 @@ from telecnn.telemetry.analysis.team_colors import team_color
 PANELS: tuple[tuple[str, str, str], ...] = (
     ("lift_coast_s", "lift-and-coast (s per lap)", "Oranges"),
     ("clipping_s", "clipping: full throttle, speed not rising (s per lap)", "Greens"),
-    ("lap_time", "lap time (s; slower laps darker)", "viridis_r"),
+    ("lap_time", "lap time (s): the fastest to 110% of it, slower laps darkest", "viridis_r"),
 )
 
 
@@ -48,17 +48,22 @@ def plot_summary(table: pd.DataFrame, title: str | None = None, year: int | None
     )
     for ax, (column, label, cmap) in zip(axes[:, 0], panels, strict=True):
         values, rows, laps = _grid(table, column)
-        finite = values[np.isfinite(values)]
-        low, high = np.percentile(finite, [5, 95]) if column == "lap_time" else (0, None)
-        if high is None:
-            high = max(float(finite.max()) if len(finite) else 1.0, 0.5)
+        low, high = _scale(table, column)
         extent = (laps[0] - 0.5, laps[-1] + 0.5, len(rows) - 0.5, -0.5)
         image = ax.imshow(
             np.ma.masked_invalid(values), aspect="auto", vmin=low, vmax=high,
             cmap=plt.get_cmap(cmap).with_extremes(bad="0.9"),
             extent=extent, interpolation="nearest",
         )  # fmt: skip
-        fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+        bar = fig.colorbar(
+            image,
+            ax=ax,
+            fraction=0.025,
+            pad=0.01,
+            extend="max" if column == "lap_time" else "neither",
+        )
+        if column == "lap_time":  # the scale's bounds, said: the fastest lap and 110% of it
+            bar.set_ticks([low, high], labels=[f"{low:.1f}", f"{high:.1f}+"])
         ax.set_yticks(range(len(rows)), rows, fontsize=8)
         for tick, driver in zip(ax.get_yticklabels(), rows, strict=True):
             color = teams.get(driver)
@@ -107,14 +112,19 @@ def _bars(
 SLOW_LAP_SHARE = 1.10
 
 
-def _scale(values: np.ndarray, column: str) -> tuple[float, float]:
-    """A panel's colour range: from 0 (seconds of an event), or the fastest lap times."""
+def _scale(table: pd.DataFrame, column: str) -> tuple[float, float]:
+    """A panel's colour range: from 0 to the most seconds of an event; for lap times from the
+    fastest (clean, where the table says which laps are) to :data:`SLOW_LAP_SHARE` of it."""
+    values = table[column].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
     if not len(values):
         return 0.0, 1.0
-    if column == "lap_time":
-        low = float(np.percentile(values, 1))
-        return low, min(float(values.max()), SLOW_LAP_SHARE * low)
-    return 0.0, max(float(values.max()), 0.5)
+    if column != "lap_time":
+        return 0.0, max(float(values.max()), 0.5)
+    clean = table.loc[table.get("status", pd.Series("clean", index=table.index)) == "clean"]
+    timed = clean[column].dropna()
+    low = float(timed.min()) if len(timed) else float(values.min())
+    return low, SLOW_LAP_SHARE * low
 
 
 def _teams(table: pd.DataFrame, year: int | None) -> dict[str, str]:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from telecnn.telemetry.analysis.tables import lap_title, session_name
 from telecnn.telemetry.laps.schema import Lap
+from telecnn.telemetry.laps.status import counts
+from telecnn.telemetry.sources.selection import fastest_laps
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1400px; color: #222; }
@@ -51,21 +53,25 @@ def _table(frame: pd.DataFrame) -> str:
     return text_cells(frame, DIGITS).to_html(index=False, border=0)
 
 
-def fastest_laps(laps: Sequence[Lap]) -> list[Lap]:
-    """Each driver's fastest lap (laps without a lap time never count), fastest first."""
-    from telecnn.telemetry.sources.files import select_laps
-
-    timed = [lap for lap in laps if lap.meta.lap_time is not None]
-    return sorted(select_laps(timed, None, "fastest"), key=lambda lap: lap.meta.lap_time or 0.0)
-
-
-def _pair(laps: Sequence[Lap], fastest: list[Lap]) -> list[Lap]:
-    """The two laps to compare: the two fastest drivers' fastest laps, or (one driver) the
-    two fastest laps."""
+def comparison_pair(laps: Sequence[Lap], lap_filter: str = "clean") -> list[Lap]:
+    """The two laps to compare: the two fastest drivers' fastest laps, one driver's two
+    fastest (of the laps ``lap_filter`` counts), or, where no lap has a lap time (single laps),
+    the first two laps given."""
+    fastest = fastest_laps(laps, lap_filter)
     if len(fastest) >= 2:
         return fastest[:2]
-    timed = sorted((lap for lap in laps if lap.meta.lap_time), key=lambda lap: lap.meta.lap_time)
-    return timed[:2]
+    timed = [lap for lap in laps if lap.meta.lap_time is not None and counts(lap.meta, lap_filter)]
+    if len(timed) >= 2:
+        return sorted(timed, key=lambda lap: lap.meta.lap_time)[:2]
+    return list(laps[:2]) if not timed else []
+
+
+def left_out(table: pd.DataFrame, lap_filter: str) -> str:
+    """What counting only ``lap_filter`` laps leaves out: ``12 in-lap, 3 partial``."""
+    from telecnn.telemetry.analysis.lap_summary import counted
+
+    out = table.loc[~counted(table, lap_filter), "status"].value_counts()
+    return ", ".join(f"{n} {status}" for status, n in out.items()) or "none"
 
 
 def build_report(
@@ -74,11 +80,18 @@ def build_report(
     channels: Sequence[str] | None = None,
     title: str | None = None,
     detector: str = "cnn",
+    lap_filter: str = "clean",
 ) -> str:
-    """The report's HTML (see the module's notes); nothing is written."""
+    """The report's HTML (see the module's notes); nothing is written. Medians, the fastest
+    laps and the comparison count the laps ``lap_filter`` counts (clean laps by default);
+    every lap is in the last table with its status."""
     from telecnn.telemetry.analysis.compare import compare_found, format_comparison
     from telecnn.telemetry.analysis.corners import label_laps
-    from telecnn.telemetry.analysis.lap_summary import driver_medians, summarize_laps
+    from telecnn.telemetry.analysis.lap_summary import (
+        driver_medians,
+        status_counts,
+        summarize_laps,
+    )
     from telecnn.telemetry.analysis.plots import plot_comparison, plot_lap
     from telecnn.telemetry.analysis.race_plots import plot_summary
 
@@ -87,13 +100,19 @@ def build_report(
     name = title or session_name(laps)
     table = summarize_laps(laps, found, channels)
     events_of = {id(lap): ev for lap, ev in zip(laps, found, strict=True)}
-    fastest = fastest_laps(laps)
+    fastest = fastest_laps(laps, lap_filter)
+    medians = driver_medians(table, lap_filter)
     parts = [
         f"<h1>{html.escape(name)}</h1>",
         f"<p>{len(laps)} laps of {table['driver'].nunique()} drivers; events by the "
-        f"{html.escape(detector)} detector.</p>",
-        "<h2>Per driver: medians over laps</h2>",
-        _table(driver_medians(table)),
+        f"{html.escape(detector)} detector. Medians, fastest laps and the comparison count "
+        f"{html.escape(lap_filter)} laps; left out: {html.escape(left_out(table, lap_filter))}."
+        "</p>",
+        "<h2>Laps by status</h2>",
+        _table(status_counts(table)),
+        f"<h2>Per driver{' and stint' if 'stint' in medians else ''}: medians over "
+        f"{html.escape(lap_filter)} laps</h2>",
+        _table(medians),
         "<h2>Energy management lap by lap</h2>",
         _image(plot_summary(table, name, laps[0].meta.year), "energy chart"),
     ]
@@ -102,15 +121,21 @@ def build_report(
         parts.append(f'<p class="note">{missing} laps have no lap time (shown as -).</p>')
     parts.append("<h2>Each driver's fastest lap</h2>")
     if not fastest:
-        parts.append('<p class="note">No lap has a lap time: no fastest laps to show.</p>')
-    for lap in fastest:
+        parts.append(
+            f'<p class="note">No {html.escape(lap_filter)} lap has a lap time: no fastest '
+            "laps to show.</p>"
+        )
+    shown = fastest or laps[:2]
+    for lap in shown:
         label = lap_title(lap)
         parts += [
             f"<h3>{html.escape(label)}</h3>",
             _image(plot_lap(lap, events_of[id(lap)]), label),
         ]
-    pair = _pair(laps, fastest)
-    parts.append("<h2>Corner by corner: the two fastest</h2>")
+    pair = comparison_pair(laps, lap_filter)
+    parts.append(
+        "<h2>Corner by corner: the two fastest</h2>" if fastest else "<h2>Corner by corner</h2>"
+    )
     if len(pair) == 2:
         comparison = compare_found(pair, [events_of[id(lap)] for lap in pair], "braking", channels)
         parts += [
@@ -118,7 +143,10 @@ def build_report(
             f"<pre>{html.escape(format_comparison(comparison))}</pre>",
         ]
     else:
-        parts.append('<p class="note">Fewer than two timed laps: nothing to compare.</p>')
+        parts.append(
+            f'<p class="note">Fewer than two {html.escape(lap_filter)} timed laps: nothing '
+            "to compare.</p>"
+        )
     parts += [
         "<h2>Every lap</h2>",
         f"<details><summary>{len(table)} laps</summary>{_table(table)}</details>",

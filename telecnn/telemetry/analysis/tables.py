@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.laps.schema import EVENT_COLUMNS, SIM_ONLY_EVENTS, Lap, taxonomy_order
+from telecnn.telemetry.laps.status import STATUSES, lap_status
 from telecnn.telemetry.sources.files import write_frame
+from telecnn.words import count
 
 
 def lap_header(lap: Lap) -> str:
@@ -143,7 +145,8 @@ def laps_table(
         )
     else:
         text = "\n".join(
-            f"{lap.meta.label():<16} {count_line(events, unconfirmed(lap))}"
+            f"{lap.meta.label():<16} {lap_status(lap.meta):<8} "
+            f"{count_line(events, unconfirmed(lap))}"
             + (f" | {energy_line(events)}" if energy else "")
             for lap, events in pairs
         )
@@ -151,6 +154,36 @@ def laps_table(
         len(events) and events["event"].isin(unconfirmed(lap)).any() for lap, events in pairs
     )
     return text + (f"\n{UNCONFIRMED}" if doubtful else "")
+
+
+def drivers_block(laps: Sequence[Lap], found: Sequence[pd.DataFrame], energy: bool = True) -> str:
+    """Many laps in a few lines a driver: laps by status, event counts over all laps and (with
+    ``energy``) the median seconds of clipping and lift-and-coast of a clean lap."""
+    by_driver: dict[str, list[int]] = {}
+    for k, lap in enumerate(laps):
+        by_driver.setdefault(lap.meta.driver or lap.meta.label(), []).append(k)
+    lines = []
+    for driver, rows in by_driver.items():
+        statuses = pd.Series([lap_status(laps[k].meta) for k in rows])
+        held = ", ".join(
+            f"{n} {s}"
+            for s, n in statuses.value_counts().reindex(STATUSES).dropna().astype(int).items()
+        )
+        events = pd.concat([found[k] for k in rows], ignore_index=True)
+        marked = frozenset().union(*(unconfirmed(laps[k]) for k in rows))
+        lines.append(f"{driver}: {count(len(rows), 'lap')} ({held})")
+        lines.append(f"  events: {count_line(events, marked)}")
+        clean = [found[k] for k in rows if lap_status(laps[k].meta) == "clean"]
+        if energy and clean:
+            medians = ", ".join(
+                f"{e} {np.median([seconds_of(ev, e) for ev in clean]):.1f} s" for e in ENERGY_TYPES
+            )
+            lines.append(f"  energy per clean lap (median): {medians}")
+    doubtful = any(
+        len(ev) and ev["event"].isin(unconfirmed(lap)).any()
+        for lap, ev in zip(laps, found, strict=True)
+    )
+    return "\n".join(lines) + (f"\n{UNCONFIRMED}" if doubtful else "")
 
 
 def text_cells(table: pd.DataFrame, digits: dict[str, int] | None = None) -> pd.DataFrame:
@@ -174,8 +207,14 @@ def format_table(table: pd.DataFrame, digits: dict[str, int] | None = None) -> s
     return "\n".join("  " + line for line in text.splitlines())
 
 
+#: What each event row of many laps carries of its lap, where any lap has it.
+LAP_CONTEXT: tuple[str, ...] = ("status", "lap_time", "compound", "stint", "tyre_life", "team")
+
+
 def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several."""
+    """One frame of every lap's events; ``driver`` and ``lap`` columns when there are several,
+    with what is known of each event's lap (:data:`LAP_CONTEXT`: its status, lap time,
+    compound, stint, tyre life, team)."""
     if len(laps) == 1:
         return found[0].reset_index(drop=True)
     table = pd.concat(list(found), ignore_index=True)
@@ -187,6 +226,17 @@ def all_events(laps: Sequence[Lap], found: Sequence[pd.DataFrame]) -> pd.DataFra
     who = [lap.meta.driver or lap.meta.circuit or lap.meta.source for lap in laps]
     table.insert(0, "lap", lap_column)
     table.insert(0, "driver", np.repeat(np.array(who, dtype=object), counts))
+    for name in LAP_CONTEXT:
+        values = [
+            lap_status(lap.meta) if name == "status" else getattr(lap.meta, name) for lap in laps
+        ]
+        if any(v is not None for v in values):
+            column = pd.Series(np.repeat(np.array(values, dtype=object), counts))
+            if name in ("lap_time", "tyre_life"):
+                column = column.astype(float)
+            elif name == "stint":
+                column = column.astype("Int64")
+            table[name] = column
     return table
 
 

@@ -13,9 +13,20 @@ import pandas as pd
 
 from telecnn.telemetry.detector.features import known_channels
 from telecnn.telemetry.events.rules import rule_events_laps, speed_rule_events
+from telecnn.telemetry.events.table import MOVING, moving_mask
 from telecnn.telemetry.laps.schema import CHANNELS, Lap
 
 _KEEP = ("Time", "Distance", "X", "Y", "Z")
+
+
+def _read(lap: Lap, read: list[str]) -> dict:
+    """The columns a rule reads of a lap, with the lap's moving flag where it has a speed the
+    channels read leave out (the standstill rule holds whatever the channels)."""
+    cols = {c: lap.columns[c] for c in read}
+    moving = moving_mask(lap.columns)
+    if "Speed" not in cols and moving is not None:
+        cols[MOVING] = moving
+    return cols
 
 
 def rule_detect(lap: Lap, channels: Sequence[str] | None = None) -> pd.DataFrame:
@@ -29,14 +40,12 @@ def rule_detect_laps(
     """:func:`rule_detect` of every lap (the rules run once over laps with the same columns)."""
     use = known_channels(channels) if channels is not None else CHANNELS
     reads = [[c for c in lap.columns if c in use or c in _KEEP] for lap in laps]
-    found = rule_events_laps(
-        [{c: lap.columns[c] for c in read} for lap, read in zip(laps, reads, strict=True)]
-    )
+    found = rule_events_laps([_read(lap, read) for lap, read in zip(laps, reads, strict=True)])
     if "Speed" not in use:
         return found
     for k, (lap, read) in enumerate(zip(laps, reads, strict=True)):
         if "Brake" not in read and ("Speed" in read or "Distance" in read):
-            braking = speed_rule_events({c: lap.columns[c] for c in read})
+            braking = speed_rule_events(_read(lap, read))
             events = pd.concat(
                 [e for e in (found[k], braking) if len(e)] or [found[k]], ignore_index=True
             )

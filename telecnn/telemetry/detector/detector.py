@@ -28,6 +28,7 @@ from telecnn.telemetry.detector.features import (
 )
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
 from telecnn.telemetry.events.rules import lap_events
+from telecnn.telemetry.events.table import moving_mask, run_bounds
 from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.grid import grid_index, pad_to
 from telecnn.telemetry.laps.schema import EVENT_TYPES, Lap
@@ -126,11 +127,12 @@ class Detector:
 
     def _inputs(
         self, laps: Sequence[Lap], channels: Sequence[str] | None, progress: bool
-    ) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[list[str]]]:
-        """Each lap's grid input and grid times, and the channels read from it."""
-        inputs, used = [], []
+    ) -> tuple[list[_Piece], list[list[str]]]:
+        """Each lap's pieces on the grid (the lap without its long standstills:
+        :func:`moving_pieces`), and the channels read from each lap."""
+        pieces, used = [], []
         bar = _bar("reading laps", len(laps), progress)
-        for lap in laps:
+        for k, lap in enumerate(laps):
             times = lap.times
             if times[-1] - times[0] < MIN_LAP_SECONDS or len(times) < 4:
                 raise TelecnnError(
@@ -138,10 +140,13 @@ class Detector:
                     f"{times[-1] - times[0]:.1f} s (needs at least {MIN_LAP_SECONDS:.0f} s)"
                 )
             used.append(self.channels_for(lap, channels))
-            inputs.append(lap_inputs(lap, self.norm, self.hz, used[-1]))
+            for a, b in moving_pieces(lap):
+                part = lap if (a, b) == (0, len(lap)) else _slice(lap, a, b)
+                x, grid = lap_inputs(part, self.norm, self.hz, used[-1])
+                pieces.append(_Piece(k, a, b, x, grid))
             bar.update()
         bar.close()
-        return inputs, used
+        return pieces, used
 
     def _probabilities(
         self,
@@ -150,27 +155,40 @@ class Detector:
         batch_size: int,
         progress: bool,
     ) -> tuple[list[LapProbabilities], list[list[str]]]:
-        """:meth:`probabilities` and the channels read from each lap."""
-        inputs, used = self._inputs(laps, channels, progress)
-        buckets = [padded_length(x.shape[1]) for x, _ in inputs]
-        order = np.lexsort((np.arange(len(inputs)), buckets))
-        out: list[Any] = [None] * len(laps)
+        """:meth:`probabilities` and the channels read from each lap. The model runs on each
+        lap's moving pieces; a skipped standstill has probability 0 of every event."""
+        pieces, used = self._inputs(laps, channels, progress)
+        buckets = [padded_length(piece.x.shape[1]) for piece in pieces]
+        order = np.lexsort((np.arange(len(pieces)), buckets))
+        at_samples = [np.zeros((len(EVENT_TYPES), len(lap)), dtype=np.float32) for lap in laps]
+        on_grid: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in laps]
         if self.model is not None:
             self.model.eval()
         self.last_model_seconds = 0.0
         bar = _bar("detecting", len(laps), progress)
+        left = np.bincount([piece.lap for piece in pieces], minlength=len(laps))
         begin = 0
         while begin < len(order):
             length = buckets[order[begin]]
             idx = [i for i in order[begin : begin + batch_size] if buckets[i] == length]
             begin += len(idx)
-            probs = self._forward(np.stack([pad_to(inputs[i][0], length) for i in idx]))
+            probs = self._forward(np.stack([pad_to(pieces[i].x, length) for i in idx]))
             for row, i in enumerate(idx):
-                grid = inputs[i][1]
-                at = grid_index(laps[i].times, grid[0], self.hz, len(grid))
-                out[i] = LapProbabilities(probs[row][:, at], probs[row][:, : len(grid)], grid)
-            bar.update(len(idx))
+                piece = pieces[i]
+                times = laps[piece.lap].times[piece.start : piece.end]
+                at = grid_index(times, piece.grid[0], self.hz, len(piece.grid))
+                at_samples[piece.lap][:, piece.start : piece.end] = probs[row][:, at]
+                on_grid[piece.lap].append((probs[row][:, : len(piece.grid)], piece.grid))
+            np.subtract.at(left, [pieces[i].lap for i in idx], 1)
+            bar.n = len(laps) - int(np.count_nonzero(left))
+            bar.refresh()
         bar.close()
+        out = []
+        for probs, parts in zip(at_samples, on_grid, strict=True):
+            parts.sort(key=lambda part: part[1][0])
+            grid_probs = np.concatenate([g for g, _ in parts], axis=1) if parts else probs[:, :0]
+            grid = np.concatenate([t for _, t in parts]) if parts else np.zeros(0)
+            out.append(LapProbabilities(probs, grid_probs, grid))
         return out, used
 
     def _forward(self, batch: np.ndarray) -> np.ndarray:
@@ -206,7 +224,7 @@ class Detector:
     ) -> list[pd.DataFrame]:
         """The post-processing of :meth:`detect_laps`: each lap's events from its probabilities
         and the channels read from it."""
-        traces = [_traces(lap, p) for lap, p in zip(laps, probs, strict=True)]
+        traces = [_traces(lap, p, read) for lap, p, read in zip(laps, probs, used, strict=True)]
         keys = [
             (tuple(read), lap_events(lap.columns, read), _present(trace))
             for lap, read, trace in zip(laps, used, traces, strict=True)
@@ -242,15 +260,64 @@ class Detector:
         }
 
 
-def _traces(lap: Lap, probs: LapProbabilities) -> LapTraces:
-    """What post-processing reads of a lap and its probabilities."""
+#: A standstill longer than this (s: the garage, a red flag in the pit lane) is skipped before
+#: the model runs, but for :data:`SKIP_MARGIN_S` at each end: a standing car has no events by
+#: definition, and a test day is nearly half the garage.
+SKIP_STANDING_S = 20.0
+SKIP_MARGIN_S = 2.0
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A stretch ``start:end`` of lap ``lap``'s samples on the grid: its input and grid times."""
+
+    lap: int
+    start: int
+    end: int
+    x: np.ndarray
+    grid: np.ndarray
+
+
+def moving_pieces(lap: Lap) -> list[tuple[int, int]]:
+    """The sample ranges ``[a, b)`` of ``lap`` the model runs on: the lap without its
+    standstills longer than :data:`SKIP_STANDING_S` (kept for :data:`SKIP_MARGIN_S` at each
+    end); ranges of less than :data:`MIN_LAP_SECONDS` are left out (a car pushed in the
+    garage). The whole lap when nothing is skipped."""
+    moving = moving_mask(lap.columns)
+    n = len(lap)
+    if moving is None or moving.all():
+        return [(0, n)]
+    t = lap.times
+    starts, ends = run_bounds(~moving)
+    after = np.minimum(ends + 1, n - 1)
+    long = t[after] - t[starts] > SKIP_STANDING_S
+    if not long.any():
+        return [(0, n)]
+    # the skipped part of each long standstill, margins kept
+    cut_from = np.searchsorted(t, t[starts[long]] + SKIP_MARGIN_S)
+    cut_to = np.searchsorted(t, t[ends[long]] - SKIP_MARGIN_S, side="right")
+    edges = np.concatenate([[0], np.column_stack([cut_from, cut_to]).ravel(), [n]])
+    pieces = [(int(a), int(b)) for a, b in edges.reshape(-1, 2) if b > a]
+    return [(a, b) for a, b in pieces if t[b - 1] - t[a] >= MIN_LAP_SECONDS]
+
+
+def _slice(lap: Lap, a: int, b: int) -> Lap:
+    """Samples ``a:b`` of a lap as a lap of their own (its meta kept)."""
+    return Lap.from_columns({name: values[a:b] for name, values in lap.columns.items()}, lap.meta)
+
+
+def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None) -> LapTraces:
+    """What post-processing reads of a lap and its probabilities (the gear where the detector
+    reads it: its shifts take their gears there)."""
     cols = lap.columns
     return LapTraces(
         probs.at_samples,
         lap.times,
         lap.distance,
         cols["Speed"].astype(float, copy=False) if "Speed" in cols else None,
-        cols["nGear"].astype(float, copy=False) if "nGear" in cols else None,
+        cols["nGear"].astype(float, copy=False)
+        if "nGear" in cols and (read is None or "nGear" in read)
+        else None,
         probs.on_grid,
         probs.grid_times,
     )

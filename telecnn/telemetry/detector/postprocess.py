@@ -17,15 +17,17 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.detector.peaks import find_peaks
+from telecnn.telemetry.events.matching import POINT_TOLERANCE
 from telecnn.telemetry.events.table import (
     SPEED_EXTRAS,
     gear_columns,
-    moving_parts,
+    moving_mask,
     point_columns,
     run_bounds,
     run_columns,
     run_max,
     runs_mask,
+    segment_starts,
     split_events,
 )
 from telecnn.telemetry.laps.end_to_end import end_to_end
@@ -124,7 +126,7 @@ def laps_to_events(
     event_types: tuple[str, ...] = EVENT_TYPES,
 ) -> list[pd.DataFrame]:
     """:func:`probabilities_to_events` of every lap, then the standstill rule
-    (:func:`~telecnn.telemetry.events.table.moving_only`), in one pass: the laps (which all have
+    (:func:`~telecnn.telemetry.events.table.moving_mask`), in one pass: the laps (which all have
     the same channels: speed, gear and distance present in all or none) lie end to end, and
     each gets the table it would have alone."""
     return split_events(_event_parts(laps, thresholds, event_types, standstill=True), len(laps))
@@ -142,17 +144,31 @@ def _event_parts(
     cols, seg, bounds = joined.columns, joined.segments, joined.bounds
     probs, times = np.ascontiguousarray(cols["probs"].T), cols["times"]
     distance, speed, gear = cols.get("distance"), cols.get("speed"), cols.get("gear")
+    # the one standstill rule: events cover the moving car only (no rule when asked not to)
+    moving = moving_mask({"Speed": speed}) if standstill and speed is not None else None
     parts = []
     for name in event_types:
         k = EVENT_TYPES.index(name)
         p = probs[k]
         th = thresholds[name]
+        if moving is not None:
+            p = np.where(moving, p, 0.0)
         if name in POINT_EVENTS:
             conf = _peak_confidence(laps, k, bounds, th["height"], th["distance"])
-            at = np.flatnonzero(conf > 0)
+            conf = conf if moving is None else np.where(moving, conf, 0.0)
+            change = None
+            if gear is not None:  # a shift is a gear change: read its gears there, or drop it
+                at = np.flatnonzero(conf > 0)
+                change = gear_change_near(at, gear, times, seg, up=name == "upshift")
+                # one shift a change: the surest of those that find the same one
+                best = np.lexsort((-conf[at], change))
+                first = np.ones(len(at), dtype=bool)
+                first[best[1:]] = change[best[1:]] != change[best[:-1]]
+                conf[at[(change < 0) | ~first]] = 0.0
+                change = change[(change >= 0) & first]
             part = point_columns(conf > 0, times, distance, name, conf, seg)
-            if gear is not None:
-                gear_columns(part, _gear_change_near(at, gear, bounds), gear, seg)
+            if change is not None:
+                gear_columns(part, change, gear, seg)
             parts.append(part)
             continue
         starts, ends = _hysteresis(p, th["high"], th["low"], seg)
@@ -172,8 +188,6 @@ def _event_parts(
                 SPEED_EXTRAS.get(name, ()),
             )
         )
-    if standstill:
-        parts = moving_parts(parts, times, speed, bounds)
     return parts
 
 
@@ -209,11 +223,31 @@ def _peak_confidence(
     return conf
 
 
-def _gear_change_near(at: np.ndarray, gear: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """Each shift's sample, or the next one where the gear changes only there (a shift the
-    CNN places one sample early): the sample whose gear differs from the one before (within
-    its lap: ``bounds`` are the laps' first samples, then the total)."""
-    lap = np.searchsorted(bounds, at, side="right") - 1
-    before = np.where(at == bounds[lap], at, at - 1)
-    later = np.where(at + 1 == bounds[lap + 1], at, at + 1)
-    return np.where((gear[at] == gear[before]) & (gear[later] != gear[at]), later, at)
+#: A CNN shift reads its gears from the gear change of its direction nearest it within this
+#: many seconds (the scoring's tolerance for point events); with none, it is no shift.
+SHIFT_TOLERANCE_S = POINT_TOLERANCE
+
+
+def gear_change_near(
+    at: np.ndarray, gear: np.ndarray, times: np.ndarray, segments: np.ndarray, up: bool
+) -> np.ndarray:
+    """For each shift at sample ``at`` (laps end to end, labelled by ``segments``), the sample
+    of the nearest gear change of its direction (up or down) in its lap within
+    :data:`SHIFT_TOLERANCE_S`, or -1 where there is none: the gears a shift carries are the
+    trace's before and at that change, never those where the CNN placed it."""
+    step = np.diff(gear, prepend=gear[:1])
+    step[segment_starts(segments, len(step))] = 0.0  # a lap's first sample changes nothing
+    changes = np.flatnonzero(step > 0 if up else step < 0)
+    out = np.full(len(at), -1, dtype=np.int64)
+    if not len(changes) or not len(at):
+        return out
+    right = np.clip(np.searchsorted(changes, at), 0, len(changes) - 1)
+    left = np.clip(right - 1, 0, len(changes) - 1)
+    for candidates in (left, right):
+        c = changes[candidates]
+        gap = np.abs(times[c] - times[at])
+        ok = (segments[c] == segments[at]) & (gap <= SHIFT_TOLERANCE_S)
+        current = np.where(out >= 0, np.abs(times[np.maximum(out, 0)] - times[at]), np.inf)
+        better = ok & (gap < current)
+        out[better] = c[better]
+    return out

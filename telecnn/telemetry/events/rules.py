@@ -8,10 +8,12 @@ Rules (on a lap's samples as they are, no resampling):
 - ``lift_coast``: a maximal run of samples with ``Throttle`` < 10, ``Brake`` off and
   ``Speed`` >= 150 whose times span at least 0.5 s (a throttle-to-brake handover is not one);
 - ``clipping``: a maximal run of samples, each with ``Throttle`` >= 98, ``Brake`` off,
-  ``Speed`` >= 200, at least 1.0 s after the lap's first sample and ``Speed`` at most 1 km/h
-  above the lap's own ``Speed`` 1.0 s earlier (linearly interpolated over ``Time``), whose
-  times span at least 0.5 s: full throttle with the speed no longer rising (energy clipping on
-  2026 cars, the drag-limited top speed on older ones);
+  ``Speed`` >= 200, in a full-throttle stretch (consecutive samples with ``Throttle`` >= 98
+  and ``Brake`` off) that began at least 1.0 s earlier (at the lap's first sample at the
+  earliest) and ``Speed`` at most 1 km/h above the lap's own ``Speed`` 1.0 s earlier
+  (linearly interpolated over ``Time``), whose times span at least 0.5 s: full throttle held
+  with the speed no longer rising (energy clipping on 2026 cars, the drag-limited top speed on
+  older ones; the re-acceleration after a lift is none, however fast the car was before it);
 - ``upshift`` / ``downshift``: a point event at the first sample whose ``nGear`` is higher /
   lower than the previous sample's.
 
@@ -27,17 +29,20 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.events.table import (
+    MOVING,
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
+    STANDSTILL_KMH,
     events_frame,
     gear_columns,
-    moving_parts,
+    moving_mask,
     point_columns,
+    run_bounds,
     run_columns,
     segment_starts,
     split_events,
 )
-from telecnn.telemetry.laps.end_to_end import EndToEnd, end_to_end, groups
+from telecnn.telemetry.laps.end_to_end import end_to_end, groups
 from telecnn.telemetry.laps.schema import DRS_OPEN_CODES, Lap, supported_events
 
 #: lift_coast thresholds.
@@ -63,13 +68,14 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     ``entry_speed`` and ``min_speed`` (km/h) for braking and lift_coast, ``entry_speed``,
     ``exit_speed`` and ``speed_lost`` (entry less exit) for clipping, ``from_gear`` and
     ``to_gear`` for shifts. Also takes a plain dict of column arrays. A car standing still
-    has no events (:func:`~telecnn.telemetry.events.table.moving_parts`).
+    has no events: events cover the moving car only
+    (:func:`~telecnn.telemetry.events.table.moving_mask`).
     """
     return rule_events_laps([lap])[0]
 
 
-#: The columns the rules read.
-RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear")
+#: The columns the rules read (and the moving flag, where a detector does not read Speed).
+RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", MOVING)
 
 
 def rule_events_laps(
@@ -84,20 +90,12 @@ def rule_events_laps(
     for names, idx in groups(keys).items():
         joined = end_to_end([arrays[i] for i in idx], names)
         for i, events in zip(
-            idx, split_events(moving_rule_parts(joined), joined.count), strict=True
+            idx,
+            split_events(rule_parts(joined.columns, joined.segments), joined.count),
+            strict=True,
         ):
             out[i] = events
     return out
-
-
-def moving_rule_parts(joined: EndToEnd) -> list[dict[str, np.ndarray]]:
-    """The rules' parts (:func:`rule_parts`) of laps laid end to end, without the events of a
-    car standing still (:func:`~telecnn.telemetry.events.table.moving_parts`): what every lap's rule
-    events are made of, the simulator's truth included."""
-    cols = joined.columns
-    speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
-    times = np.asarray(cols["Time"], dtype=float)
-    return moving_parts(rule_parts(cols, joined.segments), times, speed, joined.bounds)
 
 
 def rule_parts(
@@ -112,13 +110,15 @@ def rule_parts(
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float) if "Distance" in cols else None
     speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
+    moving = moving_mask(cols)
+    move = moving if moving is not None else True  # events cover the moving car only
     parts: list[dict[str, Any]] = []
     if "Brake" in cols:
-        brake = np.asarray(cols["Brake"]) > 0
+        brake = (np.asarray(cols["Brake"]) > 0) & move
         parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
-        drs = np.isin(code, _OPEN) & channel_varies(code, seg)
+        drs = np.isin(code, _OPEN) & channel_varies(code, seg) & move
         parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
     for name, mask in energy_conditions(cols, seg).items():
         parts.append(
@@ -128,7 +128,7 @@ def rule_parts(
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
         step[segment_starts(seg, len(step))] = 0.0  # a lap's first sample is no shift
-        for name, mask in (("upshift", step > 0), ("downshift", step < 0)):
+        for name, mask in (("upshift", (step > 0) & move), ("downshift", (step < 0) & move)):
             part = point_columns(mask, t, d, name, None, seg)
             gear_columns(part, np.flatnonzero(mask), gear)
             parts.append(part)
@@ -152,10 +152,24 @@ def energy_conditions(
     speed = np.asarray(cols["Speed"], dtype=float)
     throttle = np.asarray(cols["Throttle"], dtype=float)
     off_brake = np.asarray(cols["Brake"]) <= 0
+    full = (throttle >= CLIP_THROTTLE) & off_brake
     return {
         "lift_coast": (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED),
-        "clipping": (throttle >= CLIP_THROTTLE) & off_brake & speed_not_rising(t, speed, segments),
+        "clipping": full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments),
     }
+
+
+def full_throttle_held(
+    t: np.ndarray, full: np.ndarray, segments: np.ndarray | None = None
+) -> np.ndarray:
+    """Per sample: whether it lies in a full-throttle stretch (``full``: consecutive samples
+    with ``Throttle`` >= 98 and ``Brake`` off, within its lap) that began at least
+    :data:`CLIP_LOOKBACK` earlier: the part of ``clipping`` that leaves out the re-acceleration
+    after a lift."""
+    starts, ends = run_bounds(full, 1, segments)
+    began = np.full(len(t), np.inf)
+    began[full] = np.repeat(t[starts], ends - starts + 1)  # each full sample's stretch start
+    return t - began >= CLIP_LOOKBACK - SPAN_TOLERANCE
 
 
 def speed_not_rising(
@@ -228,7 +242,7 @@ def speed_rule_events(
     if speed is None or len(t) < 2:
         return events_frame()
     accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
-    mask = np.concatenate((accel < -decel_g * G, [False]))
+    mask = np.concatenate((accel < -decel_g * G, [False])) & (speed >= STANDSTILL_KMH)
     return events_frame(run_columns(mask, t, d, "braking", 1, None, speed))
 
 

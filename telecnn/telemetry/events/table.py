@@ -92,6 +92,11 @@ SPEED_EXTRAS: dict[str, tuple[str, ...]] = {
     "lift_coast": ("entry_speed", "min_speed"),
     "clipping": ("entry_speed", "exit_speed", "speed_lost"),
 }
+#: The types whose ``entry_speed`` is the car's speed as the zone begins: at the last sample
+#: before its first (the pedal went on between the two; at 3.7 Hz the first braking sample
+#: has already lost tens of km/h to the brakes), at a lap's first sample its own. Other
+#: types' entry speed is their first sample's.
+ONSET_TYPES: frozenset[str] = frozenset({"braking", "lift_coast"})
 #: Seconds of float rounding forgiven when a run's span is held against a minimum (times read
 #: from files are sums of decimal steps: 0.1 * 5 is 0.49999...).
 SPAN_TOLERANCE = 1e-9
@@ -150,8 +155,12 @@ def run_columns(
         c = np.concatenate(([0.0], np.cumsum(np.asarray(confidence, dtype=float))))
         cols["confidence"] = (c[ends + 1] - c[starts]) / (ends - starts + 1)
     if speed is not None:
+        entry = starts
+        if event in ONSET_TYPES and len(starts):
+            first = segment_starts(segments, len(speed))[starts]
+            entry = np.where(first, starts, starts - 1)
         values = {
-            "entry_speed": lambda: speed[starts],
+            "entry_speed": lambda: speed[entry],
             "exit_speed": lambda: speed[ends],
             "min_speed": lambda: run_min(speed, starts, ends),
             "speed_lost": lambda: speed[starts] - speed[ends],
@@ -184,7 +193,8 @@ def gear_columns(
     segments: np.ndarray | None = None,
 ) -> None:
     """Add ``from_gear`` / ``to_gear`` to a shift part: the gear before and at each sample
-    ``at`` (the part's rows, in order; a lap's first sample has no sample before it)."""
+    ``at`` (the part's rows, in order: each a gear change; a lap's first sample has no sample
+    before it)."""
     before = np.where(segment_starts(segments, len(gear))[at], at, at - 1) if len(gear) else at
     part["from_gear"] = gear[before]
     part["to_gear"] = gear[at]
@@ -276,65 +286,23 @@ def _type_rank(events: np.ndarray) -> np.ndarray:
     return np.array([_RANK.get(e, len(_RANK)) for e in events], dtype=np.int64)
 
 
-#: Below this speed (km/h) the car stands (the grid, the pit box): nothing it does is an event.
+#: Below this speed (km/h) the car stands (the grid, the pit box, the garage): nothing it does
+#: there is an event.
 STANDSTILL_KMH = 5.0
+#: A column of laps' per-sample "the car moves" flags, given beside the channels a detector
+#: reads where it does not read ``Speed`` (:func:`moving_mask`).
+MOVING = "_moving"
 
 
-def moving_only(events: pd.DataFrame, times: np.ndarray, speed: np.ndarray | None) -> pd.DataFrame:
-    """``events`` without those of a car standing still: a brake held on the grid is no braking
-    zone, a gear picked in the pit box no shift. An event stays if any sample it spans (its
-    nearest one, for a shift) has the car moving; without ``speed`` all stay. Every detector's
-    events pass through here or :func:`moving_parts` (the rules' and the CNN's), so the
-    definition is one."""
-    if not len(events) or speed is None or not len(times):
-        return events
-    keep = _moving(
-        _moving_counts(speed),
-        times,
-        events["start_time"].to_numpy(float),
-        events["end_time"].to_numpy(float),
-    )
-    return events if keep.all() else events[keep].reset_index(drop=True)
-
-
-def moving_parts(
-    parts: list[dict[str, np.ndarray]],
-    times: np.ndarray,
-    speed: np.ndarray | None,
-    bounds: np.ndarray,
-) -> list[dict[str, np.ndarray]]:
-    """:func:`moving_only` on the parts of laps laid end to end (made with ``segments``;
-    ``bounds``: each lap's first sample, then the total), lap by lap as it would be alone."""
-    if speed is None or not parts:
-        return parts
-    sizes = [len(part[SEGMENT]) for part in parts]
-    lap = np.concatenate([part[SEGMENT] for part in parts])
-    start = np.concatenate([part["start_time"] for part in parts])
-    end = np.concatenate([part["end_time"] for part in parts])
-    order = np.argsort(lap, kind="stable")
-    rows = np.searchsorted(lap[order], np.arange(len(bounds)))
-    keep = np.ones(len(lap), dtype=bool)
-    for k in np.flatnonzero(np.diff(rows)):  # the laps with events: one search each
-        a, b = bounds[k], bounds[k + 1]
-        mine = order[rows[k] : rows[k + 1]]
-        keep[mine] = _moving(_moving_counts(speed[a:b]), times[a:b], start[mine], end[mine])
-    out = []
-    for part, kept in zip(parts, np.split(keep, np.cumsum(sizes)[:-1]), strict=True):
-        out.append(part if kept.all() else {k: v[kept] for k, v in part.items()})
-    return out
-
-
-def _moving_counts(speed: np.ndarray) -> np.ndarray:
-    """Running count of the samples with the car moving (0 first)."""
-    return np.concatenate([[0], np.cumsum(np.asarray(speed, dtype=float) >= STANDSTILL_KMH)])
-
-
-def _moving(
-    counts: np.ndarray, times: np.ndarray, start: np.ndarray, end: np.ndarray
-) -> np.ndarray:
-    """Per event: whether a sample it spans (its nearest, for a point) has the car moving."""
-    first = np.searchsorted(times, start, side="left")
-    last = np.searchsorted(times, end, side="right")
-    last = np.clip(np.maximum(last, first + 1), 0, len(times))
-    first = np.clip(first, 0, len(times) - 1)
-    return counts[last] - counts[first] > 0
+def moving_mask(cols: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """Per sample: whether the car moves (``Speed`` >= :data:`STANDSTILL_KMH`; the
+    :data:`MOVING` column where given); None without either. The one standstill rule: events
+    cover the moving car only, so a zone is cut where the car stands (a brake held on the
+    grid is no braking zone, a gear picked in the pit box no shift, seconds standing are no
+    seconds of braking). The rules, the CNN's post-processing and so the labels and the
+    summaries all apply it."""
+    if MOVING in cols:
+        return np.asarray(cols[MOVING], dtype=bool)
+    if "Speed" in cols:
+        return np.asarray(cols["Speed"], dtype=float) >= STANDSTILL_KMH
+    return None

@@ -37,6 +37,8 @@ CHANNEL_KIND: dict[str, str] = {
     "Brake": "discrete",
     "DRS": "discrete",
 }
+#: The words an on/off channel's two states read as, in every figure and table.
+ON_OFF: dict[str, tuple[str, str]] = {"Brake": ("off", "on"), "DRS": ("closed", "open")}
 #: fastf1 DRS codes meaning the flap is open (8 is "eligible", 0/1 off).
 DRS_OPEN_CODES: frozenset[int] = frozenset({10, 12, 14})
 
@@ -79,7 +81,9 @@ EVENT_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class LapMeta:
-    """Where a lap comes from: session, driver, lap number, lap time and the source kind."""
+    """Where a lap comes from (session, driver, lap number, source kind), its lap time and
+    where that came from, what timing says of it (tyres, pits, track status) and its status
+    (:mod:`telecnn.telemetry.laps.status` decides it once, where laps are made)."""
 
     year: int | None = None
     event: str | None = None
@@ -90,7 +94,11 @@ class LapMeta:
     source: str = "unknown"
     circuit: str | None = None
     notes: tuple[str, ...] = ()
-    #: What timing (fastf1's ``Laps``, a lap export) says of the lap, where it says it.
+    #: Where ``lap_time`` comes from: ``"timing"`` (fastf1's ``Laps``, a timing file, a lap
+    #: export, the simulator; a lap timing has no time for keeps none), ``"estimated"`` (the
+    #: trace of a whole lap) or None (nothing said it).
+    lap_time_source: str | None = None
+    #: What timing says of the lap, where it says it.
     team: str | None = None
     compound: str | None = None
     tyre_life: float | None = None
@@ -98,6 +106,10 @@ class LapMeta:
     pit_in: bool | None = None
     pit_out: bool | None = None
     track_status: str | None = None
+    deleted: bool | None = None
+    accurate: bool | None = None
+    #: Whether the trace covers the whole circuit (None: not judged).
+    whole: bool | None = None
 
     def label(self) -> str:
         """A short human label such as ``VER lap 12``."""
@@ -107,6 +119,13 @@ class LapMeta:
     def with_notes(self, *notes: str) -> LapMeta:
         """A copy with more notes (gaps filled, channels missing...)."""
         return replace(self, notes=self.notes + tuple(notes))
+
+    @property
+    def status(self) -> str:
+        """The lap's status in a word (:func:`~telecnn.telemetry.laps.status.lap_status`)."""
+        from telecnn.telemetry.laps.status import lap_status
+
+        return lap_status(self)
 
 
 class Lap:

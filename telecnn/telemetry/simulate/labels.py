@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.events.rules import moving_rule_parts
-from telecnn.telemetry.events.table import run_columns, split_events
+from telecnn.telemetry.events.rules import rule_parts
+from telecnn.telemetry.events.table import moving_mask, run_columns, split_events
 from telecnn.telemetry.laps.end_to_end import end_to_end
 
 
@@ -28,9 +28,11 @@ def truth_events(
     cols, segments = joined.columns, joined.segments
     t = np.asarray(cols["Time"], dtype=float)
     d = np.asarray(cols["Distance"], dtype=float)
-    parts = moving_rule_parts(joined)
+    parts = rule_parts(cols, segments)
+    moving = moving_mask(cols)
     for name in injected[0]:
         mask = np.concatenate([inj[name] for inj in injected])
+        mask = mask & moving if moving is not None else mask
         if mask.any():
             parts.append(run_columns(mask, t, d, name, segments=segments))
     return split_events(parts, len(laps))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,10 @@ import pandas as pd
 from telecnn.errors import TelecnnError, one_line
 from telecnn.telemetry.laps.clean import clean_lap, merge_position
 from telecnn.telemetry.laps.schema import Lap, LapMeta
+from telecnn.telemetry.laps.status import judge_laps
 from telecnn.telemetry.sources.corners import fastf1_corners
-from telecnn.telemetry.sources.selection import (
-    LapSelection,
-    check_drivers,
-    normalise_drivers,
-    parse_lap_numbers,
-)
-from telecnn.telemetry.sources.timing import timing_meta
+from telecnn.telemetry.sources.selection import LapSelection, normalise_drivers, select_laps
+from telecnn.telemetry.sources.timing import meta_fields, timing_table
 
 #: Session names accepted in a spec, mapped to fastf1's identifiers.
 SESSION_NAMES = {
@@ -155,47 +152,56 @@ def _session_error(spec: SessionSpec, exc: Exception, offline: bool) -> TelecnnE
 
 def session_laps(
     session: Any,
-    drivers: list[str] | str | None = None,
+    drivers: Iterable[str] | str | None = None,
     laps: LapSelection = "fastest",
     progress: bool = False,
+    lap_filter: str = "clean",
+    notes: list[str] | None = None,
 ) -> list[Lap]:
-    """Laps of a loaded fastf1 ``Session`` (or its ``Laps``): drivers (None / "all": everyone)
-    and ``"fastest"``, ``"all"`` or lap numbers."""
+    """Laps of a loaded fastf1 ``Session`` (or its ``Laps``): drivers (None / "all":
+    everyone) and laps as :func:`~.selection.select_laps` reads them (``"fastest"``: each
+    driver's fastest lap that ``lap_filter`` counts, picked from the timing before any
+    telemetry is loaded). Each lap keeps what timing says of it and gets its status."""
     table = (
         session.laps
         if hasattr(session, "laps") and not isinstance(session, pd.DataFrame)
         else session
     )
-    have = sorted({str(d) for d in table["Driver"].dropna().unique()})
-    wanted = normalise_drivers(drivers) or have
-    check_drivers(wanted, have, "this session")
-    rows = []
-    for driver in wanted:
-        mine = table.pick_drivers(driver)
-        if laps == "fastest":
-            best = mine.pick_fastest()
-            if best is None or (isinstance(best, pd.Series) and best.empty):
-                continue
-            rows.append(best)
-        else:
-            if laps not in (None, "all"):
-                numbers = sorted(parse_lap_numbers(laps))
-                mine = mine.pick_laps(numbers)
-            rows.extend(row for _, row in mine.iterrows())
-    if not rows:
-        raise TelecnnError(f"no laps with telemetry for {', '.join(wanted)} (lap {laps})")
-    iterator: Any = rows
-    if progress and len(rows) > 1:
+    timing = timing_table(pd.DataFrame(table), "fastf1's laps")
+    rows = [_TimingRow(row, k) for k, (_, row) in enumerate(timing.iterrows())]
+    chosen, left = select_laps(rows, drivers, laps, "this session", lap_filter)
+    if notes is not None:
+        notes += left
+    if not chosen:
+        raise TelecnnError(f"no laps with telemetry for {drivers or 'the drivers'} (lap {laps})")
+    order = {code: k for k, code in enumerate(normalise_drivers(drivers) or [])}
+    chosen = sorted(chosen, key=lambda row: order.get(str(row.meta.driver).upper(), len(order)))
+    picked = [table.iloc[row.position] for row in chosen]
+    iterator: Any = picked
+    if progress and len(picked) > 1:
         from tqdm import tqdm
 
-        iterator = tqdm(rows, desc="loading laps", unit="lap", leave=False)
+        iterator = tqdm(picked, desc="loading laps", unit="lap", leave=False)
     out = [lap_from_fastf1(row) for row in iterator]
     corners, note = fastf1_corners(getattr(table, "session", None) or session)
     for lap in out:
         lap.corners = corners
         if note:
             lap.meta = lap.meta.with_notes(note)
-    return out
+    return judge_laps(out)
+
+
+class _TimingRow:
+    """A timing row standing in for its lap while laps are picked (only ``meta`` is read)."""
+
+    def __init__(self, row: pd.Series, position: int) -> None:
+        number = row["LapNumber"]
+        self.meta = LapMeta(
+            driver=str(row["Driver"]),
+            lap_number=None if pd.isna(number) else int(number),
+            **meta_fields(row),
+        )
+        self.position = position
 
 
 def lap_from_fastf1(lap: Any) -> Lap:
@@ -228,17 +234,15 @@ def telemetry_meta(tel: Any) -> LapMeta:
 
 
 def _lap_meta(lap: Any) -> LapMeta:
-    lap_time = lap.get("LapTime")
+    """A fastf1 lap's metadata: its session, driver, number and everything its timing says."""
+    timing = timing_table(pd.DataFrame([lap]), "fastf1's lap").iloc[0]
     number = lap.get("LapNumber")
     return LapMeta(
         **_session_meta(getattr(lap, "session", None)),
         driver=None if lap.get("Driver") is None else str(lap.get("Driver")),
         lap_number=None if number is None or pd.isna(number) else int(number),
-        lap_time=None
-        if lap_time is None or pd.isna(lap_time)
-        else pd.Timedelta(lap_time).total_seconds(),
         source="fastf1",
-        **timing_meta(lap),
+        **meta_fields(timing),
     )
 
 

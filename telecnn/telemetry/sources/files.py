@@ -22,17 +22,25 @@ from telecnn.errors import DataNotFoundError, TelecnnError, one_line
 from telecnn.telemetry.laps.clean import clean_lap, finish_lap, merge_position, normalise_frame
 from telecnn.telemetry.laps.end_to_end import end_to_end
 from telecnn.telemetry.laps.schema import Lap, LapMeta
+from telecnn.telemetry.laps.status import judge_laps
 from telecnn.telemetry.sources.json_files import read_json
 from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
-from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
+from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data, name_drivers
 from telecnn.telemetry.sources.selection import (
+    Held,
+    LapChoice,
     LapSelection,
-    check_drivers,
-    laps_held,
-    normalise_drivers,
-    parse_lap_numbers,
+    parse_lap_choice,
+    select_laps,
+    wanted_drivers,
 )
-from telecnn.telemetry.sources.timing import timing_meta
+from telecnn.telemetry.sources.timing import (
+    apply_timing,
+    meta_fields,
+    read_timing,
+    teams_beside,
+    timing_table,
+)
 from telecnn.telemetry.table_formats import SUFFIXES
 
 
@@ -43,13 +51,38 @@ def read_laps(
     laps_file: str | Path | None = None,
     location_file: str | Path | None = None,
     drivers_file: str | Path | None = None,
+    lap_filter: str = "clean",
 ) -> list[Lap]:
-    """Every lap in a telemetry file (optionally only some drivers and laps). An OpenF1
-    ``car_data`` file is cut into laps by ``laps_file`` (its ``laps`` export), given positions
-    by ``location_file`` and its drivers' names by ``drivers_file``; without a laps file each
-    driver's data is one stretch."""
+    """The laps of a telemetry file (optionally only some drivers and laps: see
+    :func:`~telecnn.telemetry.sources.selection.select_laps`), each with its status
+    (:mod:`telecnn.telemetry.laps.status`). ``laps_file`` is lap timing (fastf1's
+    ``session.laps`` exported, OpenF1's laps export); an OpenF1 ``car_data`` file is cut into
+    laps by its laps export, given positions by ``location_file`` and its drivers' names by
+    ``drivers_file``; without a laps export each driver's data is one stretch."""
+    choice, held = parse_lap_choice(laps), Held()
+    found = read_file(path, wanted_drivers(drivers, choice), choice, laps_file, location_file,
+                      drivers_file, held)  # fmt: skip
+    return select_laps(judge_laps(found), drivers, choice, Path(path).name, lap_filter, held)[0]
+
+
+def read_file(
+    path: str | Path,
+    drivers: list[str] | None = None,
+    choice: LapChoice | None = None,
+    laps_file: str | Path | None = None,
+    location_file: str | Path | None = None,
+    drivers_file: str | Path | None = None,
+    held: Held | None = None,
+) -> list[Lap]:
+    """Every lap of a telemetry file, cleaned, with its timing (``laps_file``), not yet judged
+    nor selected; rows of other drivers (``drivers``) and of laps ``choice`` leaves out by
+    number are dropped before cleaning (nothing is refused here: the choice applies across all
+    files at once; ``held`` is told which drivers and laps the file holds). A lap without a
+    driver is the file's (``VER.csv``: ``VER``); ``drivers.json`` beside the file names the
+    teams."""
     path = Path(path)
     frame, base = read_table(path)
+    timing = None if laps_file is None else read_timing(laps_file)
     if is_car_data(frame):
         cut = None if laps_file is None else read_table(laps_file)[0]
         where = None if location_file is None else read_table(location_file)[0]
@@ -57,13 +90,35 @@ def read_laps(
         frame = car_data_frame(frame, cut, where, path.name, names)
         if cut is None:
             base = base.with_notes("no lap boundaries: each driver's data is one stretch")
-    elif laps_file is not None or location_file is not None or drivers_file is not None:
+        elif names is not None and timing is not None:  # the laps export names numbers
+            timing["Driver"] = name_drivers(timing["Driver"], names)
+    elif location_file is not None or drivers_file is not None:
         raise TelecnnError(
-            f"--laps, --location and --drivers-file go with OpenF1 car_data exports; "
-            f"{path.name} is not one"
+            f"--location and --drivers-file go with OpenF1 car_data exports; {path.name} is not one"
         )
-    frame = prefilter(frame, drivers, laps, path.name)
-    return select_laps(split_laps(frame, base), drivers, laps, where=path.name)
+    if held is not None:
+        _tell(held, frame, base, path)
+    frame = prefilter(frame, drivers, choice)
+    laps = split_laps(frame, base)
+    teams = teams_beside(path)
+    for lap in laps:
+        driver = lap.meta.driver or (path.stem if len(laps) == 1 else None)
+        team = lap.meta.team or teams.get(str(driver).upper())
+        lap.meta = replace(lap.meta, driver=driver, team=team)
+    if timing is not None and laps:
+        laps = apply_timing(laps, timing, Path(laps_file).name)
+    return laps
+
+
+def _tell(held: Held, frame: pd.DataFrame, base: LapMeta, path: Path) -> None:
+    """Tell ``held`` the drivers and lap numbers a file's rows hold."""
+    if "Driver" not in frame.columns:
+        held.add(base.driver or path.stem, [base.lap_number])
+        return
+    numbers = frame["LapNumber"] if "LapNumber" in frame.columns else pd.Series(np.nan, frame.index)
+    pairs = pd.DataFrame({"d": frame["Driver"].astype(str), "n": numbers}).drop_duplicates()
+    for driver, rows in pairs.groupby("d")["n"]:
+        held.add(driver, pd.to_numeric(rows, errors="coerce"))
 
 
 def read_table(path: str | Path) -> tuple[pd.DataFrame, LapMeta]:
@@ -84,20 +139,30 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, LapMeta]:
     return frame, base
 
 
-def prefilter(frame: pd.DataFrame, drivers, which: LapSelection, where: str) -> pd.DataFrame:
-    """Drop rows of other drivers and laps before cleaning (cleaning is the costly step)."""
-    wanted = normalise_drivers(drivers)
-    if wanted and "Driver" in frame.columns:
-        names = frame["Driver"].astype(str).str.upper()
-        check_drivers(wanted, names.unique(), where)
-        frame = frame[names.isin(wanted)]
-    if which not in (None, "all", "fastest") and "LapNumber" in frame.columns:
-        keep = frame["LapNumber"].isin(parse_lap_numbers(which))
-        if not keep.any():
-            have = sorted(int(n) for n in frame["LapNumber"].dropna().unique())
-            raise TelecnnError(f"lap {which} not in {where}: {laps_held(have)}")
-        frame = frame[keep]
-    return frame
+def prefilter(
+    frame: pd.DataFrame, drivers: list[str] | None, choice: LapChoice | None
+) -> pd.DataFrame:
+    """Drop rows of other drivers and of laps the choice leaves out by number before cleaning
+    (cleaning is the costly step); nothing is refused here."""
+    numbered = choice is not None and choice.numbers_only and "LapNumber" in frame.columns
+    if "Driver" not in frame.columns or not (drivers or numbered and choice.by_driver):
+        keys = None
+    else:  # upper-cased once per driver, not per row
+        codes, names = pd.factorize(frame["Driver"])
+        keys = pd.Series(np.append(names.astype(str), "").astype(object)[codes], index=frame.index)
+        keys = keys.str.upper() if len(names) else keys
+    if drivers and keys is not None:
+        frame, keys = frame[keys.isin(drivers)], keys[keys.isin(drivers)]
+    if not numbered:
+        return frame
+    numbers = pd.to_numeric(frame["LapNumber"], errors="coerce").to_numpy(dtype=float)
+    default = choice.default
+    keep = default.mask(numbers) if default is not None else np.zeros(len(frame), dtype=bool)
+    for driver, which in choice.by_driver.items():
+        if keys is not None:
+            theirs = (keys == driver).to_numpy()
+            keep = np.where(theirs, which.mask(numbers), keep)
+    return frame[keep]
 
 
 def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
@@ -117,41 +182,11 @@ def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:
             base,
             driver=str(fields["Driver"]) if "Driver" in fields else base.driver,
             lap_number=int(fields["LapNumber"]) if "LapNumber" in fields else base.lap_number,
-            lap_time=None,  # each lap's own, from its samples
+            lap_time=None,  # timing's, or estimated once the lap is judged whole
         )
         lap_columns = {name: values[rows] for name, values in columns.items()}
-        out.append(_with_lap_time(finish_lap(lap_columns, meta)))
+        out.append(finish_lap(lap_columns, meta))
     return out
-
-
-def select_laps(
-    laps: list[Lap], drivers: list[str] | str | None, which: LapSelection, where: str = "the data"
-) -> list[Lap]:
-    """Keep the laps of ``drivers`` (None: all) and ``which`` laps: ``"all"``, ``"fastest"``
-    (per driver), a lap number or a list of them."""
-    wanted = normalise_drivers(drivers)
-    if wanted:
-        have = {(lap.meta.driver or "").upper() for lap in laps}
-        check_drivers(wanted, have, where)
-        laps = [lap for lap in laps if (lap.meta.driver or "").upper() in wanted]
-    if which is None or which == "all":
-        return laps
-    if which == "fastest":
-        best: dict[str | None, Lap] = {}
-        for lap in laps:
-            time = lap.meta.lap_time if lap.meta.lap_time is not None else np.inf
-            cur = best.get(lap.meta.driver)
-            if cur is None or time < (cur.meta.lap_time or np.inf):
-                best[lap.meta.driver] = lap
-        return list(best.values())
-    numbers = parse_lap_numbers(which)
-    chosen = [lap for lap in laps if lap.meta.lap_number in numbers]
-    if len(laps) == 1 and laps[0].meta.lap_number is None:
-        chosen = laps  # a single unnumbered lap is whatever lap was asked for
-    if not chosen:
-        have = sorted({lap.meta.lap_number for lap in laps if lap.meta.lap_number is not None})
-        raise TelecnnError(f"lap {which} not in {where}: {laps_held(have)}")
-    return chosen
 
 
 def _kind(path: Path) -> str:
@@ -256,34 +291,33 @@ def export_frame(obj: dict[str, Any]) -> pd.DataFrame:
 
 
 def export_meta(obj: dict[str, Any], base: LapMeta) -> LapMeta:
-    """Driver, lap number and lap time of a lap-export JSON."""
-    lap_time = obj.get("lap_time_seconds")
-    number = obj.get("lap_number")
+    """Driver, lap number, lap time and what its ``lap_details`` (fastf1's lap columns) say
+    of a lap-export JSON."""
     details = obj.get("lap_details") if isinstance(obj.get("lap_details"), dict) else {}
-    if obj.get("tyre_life") is not None:
-        details = {**details, "TyreLife": obj["tyre_life"]}
+    row = {
+        **details,
+        "Driver": obj.get("driver") or "?",
+        "LapNumber": obj.get("lap_number") or 0,
+        "LapTime": obj.get("lap_time_seconds"),
+        "Team": obj.get("team"),
+        "Compound": obj.get("compound") or details.get("Compound"),
+        "TyreLife": obj.get("tyre_life", details.get("TyreLife")),
+    }
+    timing = timing_table(pd.DataFrame([row]), "the lap export").iloc[0]
     year = None
     dates = obj["telemetry"].get("Date")
     if dates:
         year = pd.to_datetime(dates[0], errors="coerce").year
+    number = obj.get("lap_number")
     return LapMeta(
         year=None if year is None or pd.isna(year) else int(year),
         event=base.event,
         session=base.session,
         driver=obj.get("driver"),
         lap_number=None if number is None else int(number),
-        lap_time=None if lap_time is None else float(lap_time),
         source=base.source,
-        **timing_meta({"Team": obj.get("team"), **details, "Compound": obj.get("compound")}),
+        **meta_fields(timing),
     )
-
-
-def _with_lap_time(lap: Lap) -> Lap:
-    if lap.meta.lap_time is not None:
-        return lap
-    t = lap.times
-    lap.meta = replace(lap.meta, lap_time=round(float(t[-1] - min(t[0], 0.0)), 3))
-    return lap
 
 
 def laps_frame(laps: list[Lap]) -> pd.DataFrame:

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.laps.clean import KNOWN, canonical_names
 from telecnn.telemetry.laps.schema import LapMeta
-from telecnn.telemetry.sources.json_files import read_json
+from telecnn.telemetry.sources.timing import laptimes_json, meta_fields
 
 #: Per-lap telemetry file names in a lap folder.
 LAP_FILE = "*_tel.json"
@@ -28,6 +30,14 @@ def lap_number(path: Path) -> int | None:
     """The lap number a per-lap file's name starts with (``12_tel.json``: 12)."""
     head = path.name.split("_", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+def lap_file_key(path: Path) -> tuple[str, int | None] | None:
+    """A per-lap file's driver (its folder's name) and lap number (its name's) from its path
+    alone, or None for any other file."""
+    if not path.name.endswith(LAP_FILE.lstrip("*")):
+        return None
+    return path.parent.name, lap_number(path)
 
 
 def is_lap_file(obj: Any) -> bool:
@@ -48,28 +58,28 @@ def lap_file_frame(obj: dict[str, Any], path: Path) -> pd.DataFrame:
 
 
 def lap_file_meta(path: Path, base: LapMeta) -> LapMeta:
-    """Driver (the folder's name), lap (the file's name), lap time (``laptimes.json``) and
-    session and event (the folders above) of a per-lap file."""
+    """Driver (the folder's name), lap (the file's name), session and event (the folders
+    above) of a per-lap file, and what ``laptimes.json`` beside it says of the lap (its lap
+    time, compound, stint, pits...: :mod:`.timing`)."""
     number = lap_number(path)
     parts = path.parent.parts
-    return LapMeta(
+    meta = LapMeta(
         event=parts[-3] if len(parts) >= 3 else base.event,
         session=parts[-2] if len(parts) >= 2 else base.session,
         driver=path.parent.name,
         lap_number=number,
-        lap_time=_lap_time(path.parent / LAP_TIMES, number),
         source=base.source,
     )
+    timing = _folder_timing(path.parent / LAP_TIMES, path.parent.name)
+    if timing is None or number is None:
+        return meta
+    rows = timing[timing["LapNumber"] == number]
+    if rows.empty:
+        return replace(meta, lap_time_source="timing")  # timing without this lap: no time
+    return replace(meta, **meta_fields(rows.iloc[0]))
 
 
-def _lap_time(times_file: Path, number: int | None) -> float | None:
-    if number is None or not times_file.is_file():
-        return None
-    try:
-        table = read_json(times_file)
-        for lap, time in zip(table.get("lap", []), table.get("time", []), strict=False):
-            if int(lap) == number:
-                return float(time)
-    except (ValueError, TypeError, AttributeError, OSError):
-        return None  # a lap time we cannot read: the lap's own samples give it
-    return None
+@lru_cache(maxsize=64)
+def _folder_timing(times_file: Path, driver: str):  # noqa: ANN202 - a DataFrame or None
+    """The driver's ``laptimes.json`` as the timing table, read once per folder."""
+    return laptimes_json(times_file, driver) if times_file.is_file() else None

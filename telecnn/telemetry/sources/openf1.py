@@ -55,10 +55,15 @@ def car_data_frame(
 
 def _named(frame: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
     """Driver numbers as the drivers export's acronyms (numbers it lacks stay numbers)."""
+    return frame.assign(Driver=name_drivers(frame["Driver"], drivers))
+
+
+def name_drivers(numbers: pd.Series, drivers: pd.DataFrame) -> pd.Series:
+    """Driver numbers (as text) as the drivers export's acronyms (numbers it lacks stay)."""
     if not {"driver_number", "name_acronym"} <= set(drivers.columns):
         raise TelecnnError("the drivers export needs driver_number and name_acronym columns")
     names = dict(zip(drivers["driver_number"].astype(str), drivers["name_acronym"], strict=True))
-    return frame.assign(Driver=frame["Driver"].map(lambda n: str(names.get(n, n))))
+    return numbers.map(lambda n: str(names.get(n, n)))
 
 
 def _dates(frame: pd.DataFrame, column: str, where: str) -> pd.Series:

@@ -19,7 +19,13 @@ from telecnn.telemetry.laps.axes import distance_from_speed
 from telecnn.telemetry.laps.clean import lap_seconds
 from telecnn.telemetry.sources.files import prefilter, read_table
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
-from telecnn.telemetry.sources.selection import LapSelection
+from telecnn.telemetry.sources.selection import (
+    LapSelection,
+    check_drivers,
+    laps_held,
+    normalise_drivers,
+    parse_lap_choice,
+)
 
 LAP_KEYS = ("Driver", "LapNumber")
 
@@ -53,7 +59,21 @@ def read_traces(
     if frame.empty:
         raise TelecnnError(f"{path.name} has no data rows")
     keys = [k for k in LAP_KEYS if k in frame.columns]
-    frame = prefilter(frame, drivers, laps, path.name)
+    wanted, choice = normalise_drivers(drivers), parse_lap_choice(laps)
+    if wanted and "Driver" in frame.columns:
+        check_drivers(wanted, frame["Driver"].astype(str).str.upper().unique(), path.name)
+    chosen = prefilter(frame, wanted, choice)
+    if chosen.empty and not frame.empty:
+        held = (
+            sorted(
+                int(n)
+                for n in pd.to_numeric(frame.get("LapNumber"), errors="coerce").dropna().unique()
+            )
+            if "LapNumber" in frame
+            else []
+        )
+        raise TelecnnError(f"lap {choice} not in {path.name}: {laps_held(held)}")
+    frame = chosen
     groups = frame.groupby(keys, sort=True) if keys else [((), frame)]
     traces = []
     for key, rows in groups:

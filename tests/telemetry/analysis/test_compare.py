@@ -14,6 +14,7 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.analysis.compare import compare_laps, format_comparison
 from telecnn.telemetry.events.rules import rule_events
 from telecnn.telemetry.laps.schema import Lap
+from telecnn.telemetry.sources import read_laps
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,7 @@ def test_braking_points_come_from_the_brake_channel_where_there_is_one(
     assert result.exit_code == 0, result.output
     zones = pd.read_csv(out)
     ham = zones[zones.label.str.startswith("HAM")].set_index("zone")
-    assert ham.loc[1, "later_m"] == pytest.approx(-9.2, abs=0.05)
+    assert ham.loc[1, "later_m"] == pytest.approx(-9.2, abs=1.0)  # laps align to about a metre
     assert set(zones.onset_from) == {"Brake channel"}
     matched = zones.dropna(subset=["start_distance"])  # a zone one lap has no match for: NaN
     assert matched.resolution_m.between(5, 30).all()  # one sample at 3.7 Hz: 14-21 m here
@@ -158,7 +159,7 @@ def test_a_race_file_compares_each_drivers_fastest_lap_and_never_a_merged_pair(
     args = ["compare-laps", "--file", str(race_file), "--driver", "VER,NOR", "--channels", "Speed"]
     result = CliRunner().invoke(main, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "each driver's fastest lap" in result.stderr
+    assert "each driver's fastest clean lap" in result.stderr
     zones = pd.read_csv(out)
     assert zones.label.nunique() == 2  # one lap a driver, not 112
     ref = zones[zones.label == zones.label.iloc[0]]
@@ -184,3 +185,35 @@ def test_a_zone_run_together_over_two_corners_matches_neither(quali: list[Lap]) 
     pd.testing.assert_series_equal(
         second.loc[3:, "start_distance"], before.loc[3:, "start_distance"]
     )
+
+
+@pytest.mark.parametrize(
+    ("folder", "telemetry", "drivers"),
+    [("china-2025-r", "race.parquet", ["NOR", "VER", "PIA", "RUS"]),
+     ("bahrain-2026-test", "day1.parquet", ["LEC", "NOR", "RUS", "ALB"])],  # fmt: skip
+)
+def test_the_gap_is_physical_and_ends_at_the_lap_time_difference(
+    f1_data: Path, folder: str, telemetry: str, drivers: list[str]
+) -> None:
+    """On real laps the time gap's slope is what the two speed traces say it is: over any
+    100 m its change stays near the integral of the inverse speeds there (position noise no
+    longer makes steps of tenths of a second); and the gap ends exactly at the lap-time
+    difference."""
+    laps = read_laps(f1_data / folder / telemetry, drivers, "fastest")
+    comparison = compare_laps(laps, [rule_events(lap) for lap in laps])
+    grid = comparison.distance
+    speed_ref = np.interp(grid, comparison.aligned[0], laps[0].columns["Speed"]) / 3.6
+    deviations = []
+    for k, (label, lap) in enumerate(zip(comparison.labels[1:], laps[1:], strict=True), start=1):
+        speed = np.interp(grid, comparison.aligned[k], lap.columns["Speed"]) / 3.6
+        rate = 1 / np.maximum(speed, 5) - 1 / np.maximum(speed_ref, 5)
+        expected = np.concatenate([[0], np.cumsum((rate[1:] + rate[:-1]) / 2 * np.diff(grid))])
+        gap = comparison.gaps[label]
+        window = 20  # 100 m on the 5 m grid
+        change = (gap[window:] - gap[:-window]) - (expected[window:] - expected[:-window])
+        deviations.append(np.abs(change[np.isfinite(change)]))
+        last = gap[np.isfinite(gap)][-1]
+        assert last == pytest.approx(lap.meta.lap_time - laps[0].meta.lap_time, abs=1e-9)
+        assert comparison.total_gap(label) == pytest.approx(last, abs=1e-9)
+    deviations = np.concatenate(deviations)
+    assert np.median(deviations) < 0.03 and np.percentile(deviations, 90) < 0.1

@@ -122,5 +122,75 @@ def test_bad_corners_files_are_one_line(tmp_path, test_day, content, message) ->
 
 
 def test_corners_of_another_circuit_are_refused(hungary_laps, corners_file) -> None:
-    with pytest.raises(TelecnnError, match="not on NOR"):
-        with_corners([hungary_laps["NOR"]], read_corners(corners_file))
+    with pytest.raises(TelecnnError, match="corners of the corners file are not on NOR"):
+        with_corners([hungary_laps["NOR"]], read_corners(corners_file), "the corners file")
+
+
+def _slowest_point(lap: Lap, start: float, end: float) -> float:
+    """Raw channels: the distance where the car is slowest from a zone's start until it
+    speeds up again after the zone."""
+    d, v = lap.distance, lap.columns["Speed"].astype(float)
+    lo = np.searchsorted(d, start)
+    hi = np.searchsorted(d, end)
+    while hi + 1 < len(v) and v[hi + 1] <= v[hi]:  # still slowing after the pedal
+        hi += 1
+    return float(d[lo + int(np.argmin(v[lo : hi + 1]))])
+
+
+@pytest.mark.parametrize(
+    ("folder", "telemetry", "drivers"),
+    [
+        ("bahrain-2026-test", "day1.parquet", ["LEC", "NOR", "RUS"]),
+        ("china-2025-r", "race.parquet", ["VER", "PIA", "NOR"]),
+    ],  # fmt: skip
+)
+def test_a_zone_is_labelled_by_the_corner_it_slows_for(f1_data, folder, telemetry, drivers) -> None:
+    """On two circuits, every braking zone that costs over 30 km/h is labelled with the corner
+    nearest the point the raw speed trace is slowest after it (Bahrain's T10 zone, which
+    starts before the T9 kink, is T10); neighbouring corners never swap."""
+    laps = read_laps(f1_data / folder / telemetry, drivers, "fastest")
+    laps = with_corners(laps, read_corners(f1_data / folder / "corners.json"))
+    checked = right = 0
+    for lap in laps:
+        at = corner_distances(lap, lap.corners)
+        names = lap.corners["corner"].to_numpy()
+        events = label_corners(rule_events(lap), lap)
+        for row in events[(events.event == "braking")].itertuples():
+            if row.entry_speed - row.min_speed < 30:
+                continue
+            slowest = _slowest_point(lap, row.start_distance, row.end_distance)
+            nearest = names[int(np.nanargmin(np.abs(at - slowest)))]
+            checked += 1
+            right += row.corner == nearest
+    assert checked >= 6 * len(laps) and right == checked
+    if folder == "bahrain-2026-test":
+        t10 = [e for e in label_corners(rule_events(laps[0]), laps[0]).itertuples()
+               if e.event == "braking" and e.corner == "T10"]  # fmt: skip
+        assert len(t10) == 1 and t10[0].min_speed < 100  # the slow T10, not the T9 kink
+
+
+def test_a_lap_that_does_not_cover_the_circuit_gets_the_corners_it_passes(
+    test_day: Path, corners_file: Path, tmp_path: Path
+) -> None:
+    """A test-day out-lap that starts at the pit exit, and a lap cut short: their corners are
+    the ones they pass, never an abort; detect-events with the corners completes."""
+    laps = read_laps(test_day, ["LEC"], "all")
+    whole = next(lap for lap in laps if lap.meta.whole)
+    cut = Lap(whole.data[whole.data.Distance < whole.distance[-1] / 2], whole.meta)
+    with_corners([whole, cut], read_corners(corners_file))
+    placed = corner_distances(cut, cut.corners)
+    assert np.isfinite(placed).sum() < len(placed) and np.isfinite(placed[:3]).all()
+    events = label_corners(rule_events(cut), cut)
+    assert events.loc[events.event == "braking", "corner"].notna().all()
+    out = tmp_path / "events.csv"
+    result = run("detect-events", "--file", str(test_day), "--detector", "rules",
+                 "--corners", str(corners_file), "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out).corner.notna().sum() > 2000
+    other = run("detect-events", "--file", str(test_day), "--detector", "rules",
+                "--corners", str(f1_data_corners(test_day, "china-2025-r")))  # fmt: skip
+    assert other.exit_code == 2 and "china-2025-r/corners.json are not on" in other.output
+
+
+def f1_data_corners(test_day: Path, folder: str) -> Path:
+    return test_day.parent.parent / folder / "corners.json"

@@ -33,11 +33,14 @@ def test_a_race_lap_by_lap(china_laps: list[Lap]) -> None:
     assert row.top_speed == lap.data.Speed.max() and row.min_speed == lap.data.Speed.min()
     racing = table[table.lap > 1]  # the standing start is no racing lap
     assert (racing.braking_zones >= 6).all() and (racing.top_speed > 290).all()
-    medians = driver_medians(table)
-    assert list(medians.driver) == ["NOR", "PIA", "RUS", "VER"]
-    nor = table[table.driver == "NOR"]
-    assert medians.loc[0, "laps"] == len(nor)
-    assert medians.loc[0, "lap_time"] == pytest.approx(nor.lap_time.median())
+    medians = driver_medians(table)  # per driver and stint, over clean laps
+    assert list(medians.driver.unique()) == ["NOR", "PIA", "RUS", "VER"]
+    assert medians.laps.sum() == len(table)
+    assert medians.clean.sum() == (table.status == "clean").sum()
+    nor = table[(table.driver == "NOR") & (table.stint == 1)]
+    first = medians[(medians.driver == "NOR") & (medians.stint == 1)].iloc[0]
+    assert first.laps == len(nor) and first.clean == (nor.status == "clean").sum()
+    assert first.lap_time == pytest.approx(nor[nor.status == "clean"].lap_time.median())
 
 
 def test_2026_laps_have_clipping_and_no_drs(bahrain_laps: list[Lap]) -> None:
@@ -69,16 +72,22 @@ def test_the_command_writes_the_table_and_the_figure(race_file: Path, tmp_path: 
     table = pd.read_parquet(out)
     assert len(table) == 224 and table.groupby("driver").lap.nunique().eq(56).all()
     assert "the per-lap table goes to --out" not in result.stdout  # --out given
-    assert "per driver, medians over laps" in result.stdout
+    assert "per driver and stint, medians over clean laps" in result.stdout
     assert fig.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_laps_without_a_lap_time_are_noted(hungary_laps: dict[str, Lap], tmp_path: Path) -> None:
-    """A bare CSV export carries no lap time: the table shows -, stderr says so, exit 0."""
-    path = tmp_path / "nor.csv"
-    hungary_laps["NOR"].data.to_csv(path, index=False)
-    result = run("summarize", "--file", str(path), "--detector", "rules")
+    """Bare CSV exports carry no lap time: a whole lap's trace gives it (marked estimated),
+    the driver is the file's name; a lap cut short gets none: the table shows -, stderr says
+    so, exit 0."""
+    whole, cut = tmp_path / "NOR.csv", tmp_path / "HAM.csv"
+    hungary_laps["NOR"].data.to_csv(whole, index=False)
+    ham = hungary_laps["HAM"].data
+    ham[ham.Time < ham.Time.max() / 2].to_csv(cut, index=False)
+    result = run("summarize", "--file", str(whole), "--file", str(cut), "--detector", "rules")
     assert result.exit_code == 0, result.output
-    assert "note: 1 of 1 lap has no lap time" in result.stderr
-    row = result.stdout.splitlines()[2].split()
-    assert row[:3] == ["nor.csv", "-", "-"] and int(row[3]) > 5  # braking zones still counted
+    assert "note: 1 of 2 laps has no lap time" in result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[2:4]}
+    duration = hungary_laps["NOR"].times[-1] - hungary_laps["NOR"].times[0]
+    assert rows["NOR"][2:5] == ["clean", f"{duration:.3f}", "estimated"]
+    assert rows["HAM"][2:4] == ["partial", "-"] and int(rows["HAM"][5]) > 2  # zones counted

@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -147,3 +148,41 @@ def test_a_simulated_session_reports_its_two_fastest_laps(tmp_path: Path) -> Non
     parts = PageParts()
     parts.feed(page.read_text(encoding="utf-8"))
     assert len(parts.images) == 3  # energy chart, the one driver's fastest lap, the comparison
+
+
+def test_a_race_report_counts_clean_laps_only(f1_data: Path, tmp_path: Path) -> None:
+    """The wet Australian race with its timing: the crash laps and the safety-car laps never
+    open the page as fastest laps; the page says what it left out and shows every lap's
+    status and compound."""
+    out = tmp_path / "race.html"
+    race = f1_data / "australia-2025"
+    source = ["--file", str(race / "race.parquet"), "--laps", str(race / "laps.parquet")]
+    result = run("report", *source, "--driver", "NOR,PIA,ALO,DOO", "--detector", "rules",
+                 "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    parts = PageParts()
+    parts.feed(page)
+    fastest = [
+        h for h in parts.headings if h.startswith(("NOR lap", "PIA lap", "ALO lap", "DOO lap"))
+    ]
+    assert [h.split(" lap ")[0] for h in fastest] == ["NOR", "PIA", "ALO"]  # DOO crashed on lap 1
+    assert "NOR lap 43, 1:22.167" in fastest[0]  # the timing's fastest lap of the race
+    assert "left out:" in page and "partial" in page and "in-lap" in page
+    assert "INTERMEDIATE" in page and "HARD" in page and "Laps by status" in parts.headings
+
+
+def test_a_report_of_two_single_laps_compares_them(hungary_laps, tmp_path: Path) -> None:
+    """Two fastf1 car-data exports, one lap a file and no timing: the drivers are the files'
+    names, each lap's time its trace's, and the two are compared corner by corner."""
+    files = []
+    for driver in ("NOR", "HAM"):
+        path = tmp_path / f"{driver}.csv"
+        hungary_laps[driver].data.drop(columns=["X", "Y", "Z"]).to_csv(path, index=False)
+        files += ["--file", str(path)]
+    out = tmp_path / "two.html"
+    result = run("report", *files, "--detector", "rules", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "No clean lap has a lap time" not in page and "nothing to compare" not in page
+    assert re.search(r"(NOR|HAM) vs (HAM|NOR): [+-]\d+\.\d{3} s over the lap", html.unescape(page))

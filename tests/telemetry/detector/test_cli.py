@@ -4,6 +4,7 @@ train-events' run folder (new, refused, forced, resumed, extended)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -259,7 +260,7 @@ def test_unconfirmed_types_are_marked_and_low_confidence_dropped(tmp_path: Path,
     hidden = events.event.isin(["wheelspin", "lockup"])
     assert hidden.any()
     assert "* no channel confirms wheelspin or lock-ups" in result.output
-    assert "lockup 1*" in result.output or "wheelspin 1*" in result.output
+    assert re.search(r"(lockup|wheelspin) \d+\*", result.output)
     strict = run(*args, "--min-confidence", "0.6", "--out", str(kept))
     assert strict.exit_code == 0, strict.output
     confident = pd.read_csv(kept)

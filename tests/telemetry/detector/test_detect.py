@@ -123,3 +123,33 @@ def test_padding_holds_the_lap_s_last_sample_so_no_channel_reads_as_missing(
     assert (padded[:, x.shape[1] :] == x[:, -1:]).all()
     masks = padded[len(det.norm.channels) :]
     assert (masks == 1).all()  # every channel of this lap is present, padding included
+
+
+def test_garage_standstills_are_skipped_before_the_model(bahrain_laps: list[Lap]) -> None:
+    """A test-day lap with minutes in the garage: the model runs on its moving stretches only
+    (the grid it sees is a fraction of the lap's), the garage reads probability 0, and no event
+    falls in it."""
+    from telecnn.telemetry.detector.detector import SKIP_STANDING_S, moving_pieces
+    from telecnn.telemetry.detector.running import choose_detector
+    from telecnn.telemetry.events.table import runs_mask
+
+    lap = max(bahrain_laps, key=lambda x: (x.columns["Speed"] < 1).sum())
+    t = lap.times
+    pieces = moving_pieces(lap)
+    kept = runs_mask(
+        np.array([a for a, _ in pieces]), np.array([b - 1 for _, b in pieces]), len(lap)
+    )
+    assert t[-1] - t[0] > 600 and kept.mean() < 0.2  # most of the lap is the garage
+    assert (lap.columns["Speed"][~kept] < 5).all()  # nothing skipped moves
+    detector = choose_detector("cnn")
+    probs = detector.probabilities([lap])[0]
+    assert (probs.at_samples[:, ~kept] == 0).all()
+    assert len(probs.grid_times) < 0.25 * (t[-1] - t[0]) * detector.hz
+    events = detector.detect_laps([lap])[0]
+    skipped = t[~kept]
+    assert not any(
+        ((skipped >= e.start_time) & (skipped <= e.end_time)).any() for e in events.itertuples()
+    )
+    assert (events.event == "braking").sum() >= 8  # the lap around it is detected
+    short = [x for x in bahrain_laps if 1 < (x.columns["Speed"] < 1).sum() * 0.13 < SKIP_STANDING_S]
+    assert all(moving_pieces(x) == [(0, len(x))] for x in short[:20])  # a pit stop runs whole

@@ -67,7 +67,7 @@ def test_events_in_lap_times_and_distances_with_schema_and_extras() -> None:
     assert (brake.start_time, brake.end_time) == (times[2], times[5])
     assert (brake.start_distance, brake.end_distance) == (dist[2], dist[5])
     assert np.isclose(brake.confidence, np.mean([0.8, 0.9, 0.7, 0.4]))
-    assert brake.entry_speed == speed[2] and brake.min_speed == speed[5]
+    assert brake.entry_speed == speed[1] and brake.min_speed == speed[5]  # the onset: before
     shift = events.iloc[1]
     assert shift.start_time == shift.end_time == times[9]
     assert np.isclose(shift.confidence, 0.97)
@@ -99,3 +99,39 @@ def test_a_run_is_judged_by_its_own_samples_alone() -> None:
     together = laps_to_events([a, b], None, ("braking",))[0]
     assert len(alone) == 1
     pd.testing.assert_frame_equal(together, alone)
+
+
+def test_a_shift_takes_its_gears_from_the_nearest_change_of_its_direction() -> None:
+    """The CNN places a shift a sample late or early: its gears are those of the nearest gear
+    change of its direction within half a second in its lap; with none, it is no shift."""
+    from telecnn.telemetry.detector.postprocess import gear_change_near
+
+    times = np.arange(12) * 0.25
+    gear = np.array([3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 4, 4], dtype=float)
+    segments = np.array([0] * 8 + [1] * 4)
+    at = np.array([3, 1, 5, 9, 8])
+    up = gear_change_near(at, gear, times, segments, up=True)
+    # 3 -> the change at 2 (a sample late); 1 -> 2 (early); 5: the up-change at 2 is 0.75 s
+    # away; 9 -> 10 (lap 1's own); 8: lap 1's first sample changes nothing, 10 is 0.5 s on
+    np.testing.assert_array_equal(up, [2, 2, -1, 10, 10])
+    down = gear_change_near(np.array([7, 4]), gear, times, segments, up=False)
+    np.testing.assert_array_equal(down, [6, 6])
+
+
+def test_cnn_shifts_on_a_real_race_carry_the_gears_that_changed(race_laps) -> None:
+    """On the China race, every CNN shift's from_gear and to_gear are the trace's around a real
+    gear change of its direction, within half a second of it: never equal, never backwards."""
+    from telecnn.telemetry.detector.running import detect_laps
+
+    laps = race_laps[::8]
+    for lap, events in zip(laps, detect_laps(laps), strict=True):
+        shifts = events[events.event.isin(["upshift", "downshift"])]
+        assert len(shifts) > 20
+        up = shifts.event == "upshift"
+        assert (shifts.to_gear[up] > shifts.from_gear[up]).all()
+        assert (shifts.to_gear[~up] < shifts.from_gear[~up]).all()
+        t, gear = lap.times, lap.columns["nGear"]
+        change = np.flatnonzero(np.diff(gear)) + 1
+        for row in shifts.itertuples():
+            k = change[np.argmin(np.abs(t[change] - row.start_time))]
+            assert abs(t[k] - row.start_time) <= 0.5

@@ -48,7 +48,8 @@ def test_braking_drs_and_lift_rules_on_a_hand_made_trace():
     ev = rule_events(frame)
     braking = ev[ev.event == "braking"]
     assert braking[["start_time", "end_time"]].values.tolist() == [[0.25, 0.5]]
-    assert braking.entry_speed.tolist() == [290] and braking.min_speed.tolist() == [200]
+    # entry: the speed at the sample before the pedal went on (between the two samples)
+    assert braking.entry_speed.tolist() == [300] and braking.min_speed.tolist() == [200]
     drs = ev[ev.event == "drs"]
     assert drs[["start_time", "end_time"]].values.tolist() == [[0.0, 0.25], [1.25, 1.5], [2.5, 2.5]]
     lift = ev[ev.event == "lift_coast"]  # samples 6-8: throttle < 10, no brake, >= 150 km/h
@@ -144,6 +145,45 @@ def test_clipping_boundaries(change, found):
     assert _spans(_flat_out(t, speed, throttle, brake), "clipping") == found
 
 
+@pytest.mark.parametrize(("held", "found"), [(0.99, []), (1.0, [[2.0, 2.5]])])
+def test_clipping_needs_full_throttle_held_a_second(held, found):
+    """Taxonomy 3: the re-acceleration after a lift is no clipping. The car runs flat out at
+    250 km/h, lifts to 50% at 0.5-1.0 s, and is flat out again from ``1.0 + (1.0 - held)`` s:
+    its samples from 2.0 s count only where that stretch began 1.0 s before them."""
+    t = np.array([0.0, 0.5, 1.0, 1.01, 2.0, 2.25, 2.5])
+    t[3] = 2.0 - held
+    speed = np.full(len(t), 250.0)
+    throttle = np.array([100.0, 50.0, 50.0, 100.0, 100.0, 100.0, 100.0])
+    assert _spans(_flat_out(t, speed, throttle), "clipping") == found
+
+
+def test_no_clipping_when_the_car_accelerates_again_after_a_lift(bahrain_laps):
+    """A real 2026 lap (NOR lap 32 of the test day, 68-70 s): a lift to 50% throttle at
+    255 km/h, the speed falling to 247, then full throttle again with the speed flat at
+    247-248 km/h. The old rule called it clipping from the first full-throttle sample; it is
+    the re-acceleration, not clipping, and every clipping sample of the day lies a second or
+    more into its full-throttle stretch."""
+    lap = next(x for x in bahrain_laps if (x.meta.driver, x.meta.lap_number) == ("NOR", 32))
+    d = lap.data
+    window = d[(d.Time >= 67.5) & (d.Time <= 70.0)]
+    assert window.Throttle.min() < 60 and window.Throttle.iloc[-1] >= 98
+    events = rule_events(lap)
+    clips = events[events.event == "clipping"]
+    assert not ((clips.start_time < 70.0) & (clips.end_time > 68.5)).any()
+    checked = 0
+    for lap in bahrain_laps[:60]:
+        d = lap.data
+        t = d.Time.to_numpy()
+        full = ((d.Throttle >= 98) & (d.Brake == 0)).to_numpy()
+        for row in rule_events(lap).query("event == 'clipping'").itertuples():
+            at = int(np.searchsorted(t, row.start_time))
+            off = np.flatnonzero(~full[: at + 1])  # the last sample off full throttle before
+            first_full = t[off[-1] + 1] if len(off) else t[0]
+            assert row.start_time - first_full >= 1.0 - 1e-9, (lap.meta.label(), row.start_time)
+            checked += 1
+    assert checked > 80
+
+
 @pytest.mark.parametrize("constant", [0, 12])
 def test_a_constant_drs_channel_is_a_car_without_drs(constant):
     n = 12
@@ -189,9 +229,24 @@ def test_braking_events_on_a_real_lap_are_exact_brake_runs(hungary_laps):
     before = data[data.Time < first.start_time].iloc[-1]
     after = data[data.Time > first.end_time].iloc[0]
     assert before.Brake == 0 and after.Brake == 0
-    assert first.entry_speed == inside.Speed.iloc[0] and first.min_speed == inside.Speed.min()
-    # the main straight ends in the lap's hardest stop: from about 270 to about 110 km/h
-    assert first.entry_speed > 250 and first.min_speed < 130
+    # the speed at the onset: the last sample before the pedal went on between two samples
+    assert first.entry_speed == before.Speed and first.min_speed == inside.Speed.min()
+    # the main straight ends in the lap's hardest stop: from about 310 to about 110 km/h
+    assert first.entry_speed >= 300 and first.min_speed < 130
+
+
+def test_entry_speed_at_3_7_hz_is_the_speed_as_the_brake_goes_on(hungary_laps):
+    """Car data at 3.7 Hz: the brake comes on between two samples and the first brake-on
+    sample has lost up to 40 km/h already. Into turn 1 every driver arrives at 300-330 km/h,
+    and the entry speeds the ten laps report into it lie within 30 km/h of each other (the
+    first brake-on samples' spread 57)."""
+    entries, first_samples = [], []
+    for lap in hungary_laps.values():
+        zone = rule_events(lap).query("event == 'braking'").iloc[0]
+        entries.append(zone.entry_speed)
+        first_samples.append(lap.data.Speed[lap.data.Time == zone.start_time].iloc[0])
+    assert min(entries) >= 300 and max(entries) - min(entries) < 30
+    assert max(first_samples) - min(first_samples) > 50
 
 
 def test_speed_only_baseline_finds_nearly_every_major_stop(hungary_laps):

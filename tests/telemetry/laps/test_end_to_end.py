@@ -9,8 +9,7 @@ import pytest
 
 from telecnn.telemetry.detector.baseline import rule_detect_laps
 from telecnn.telemetry.events.rules import rule_events, rule_events_laps
-from telecnn.telemetry.events.table import moving_only, moving_parts, run_columns
-from telecnn.telemetry.laps.end_to_end import end_to_end, groups
+from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.schema import Lap
 from telecnn.telemetry.simulate import simulate_laps
 
@@ -37,17 +36,17 @@ def test_the_rules_on_a_race_at_once_equal_the_rules_lap_by_lap(mixed_laps) -> N
     for lap, events in zip(mixed_laps, batched, strict=True):
         alone = rule_events(lap)
         pd.testing.assert_frame_equal(events, alone)
-        standing += len(events) < len(rule_events_and_standing(lap))
+        standing += not events.equals(rule_events_and_standing(lap))
     assert sum(len(e) for e in batched) > 5000
-    assert standing > 0  # the standstill rule dropped events on some laps (a race start, pits)
+    assert standing > 0  # the standstill rule cut events on some laps (a race start, pits)
 
 
 def rule_events_and_standing(lap: Lap) -> pd.DataFrame:
     """The rules' events without the standstill rule (what it drops is what differs)."""
     from telecnn.telemetry.events.rules import rule_parts
-    from telecnn.telemetry.events.table import events_frame
+    from telecnn.telemetry.events.table import MOVING, events_frame
 
-    return events_frame(*rule_parts(lap.columns))
+    return events_frame(*rule_parts({**lap.columns, MOVING: np.ones(len(lap), dtype=bool)}))
 
 
 @pytest.mark.parametrize("channels", [None, ["Speed"], ["Speed", "Throttle"], ["nGear", "RPM"]])
@@ -57,21 +56,28 @@ def test_the_rule_baseline_on_channel_subsets_is_the_same_at_once(mixed_laps, ch
         pd.testing.assert_frame_equal(events, rule_detect_laps([lap], channels)[0])
 
 
-def test_standstill_filter_on_parts_equals_the_frame_filter(race_laps, bahrain_laps) -> None:
-    """Brake pressed with the car at rest (the grid, the pit box): the same events go."""
-    laps = race_laps[:20] + bahrain_laps[:60]
-    joined = end_to_end([lap.columns for lap in laps], ["Time", "Speed", "Brake"])
-    t = joined.columns["Time"].astype(float)
-    speed = joined.columns["Speed"].astype(float)
-    part = run_columns(joined.columns["Brake"] > 0, t, None, "braking", segments=joined.segments)
-    (kept,) = moving_parts([part], t, speed, joined.bounds)
-    for k, lap in enumerate(laps):
-        mine = kept["_segment"] == k
-        every = part["_segment"] == k
-        frame = pd.DataFrame({k: part[k][every] for k in ("start_time", "end_time")})
-        alone = moving_only(frame, lap.times, lap.columns["Speed"])
-        np.testing.assert_array_equal(kept["start_time"][mine], alone["start_time"].to_numpy())
-    assert len(kept["start_time"]) < len(part["start_time"])
+def test_braking_seconds_are_the_rules_on_the_moving_samples(race_laps, bahrain_laps) -> None:
+    """Standing starts (the China race's lap 1) and minutes in the garage with the brake held
+    (the test day): a lap's seconds of braking are the Brake rule's on the moving samples
+    alone, laid end to end or lap by lap, and no zone holds a standing sample."""
+    from telecnn.telemetry.analysis.tables import seconds_of
+    from telecnn.telemetry.events.table import STANDSTILL_KMH, run_bounds
+
+    starts = [lap for lap in race_laps if lap.meta.lap_number == 1]
+    stops = [lap for lap in bahrain_laps if (lap.columns["Speed"] < 1).sum() > 100][:30]
+    laps = starts + stops
+    standing = 0
+    for lap, events in zip(laps, rule_events_laps(laps), strict=True):
+        t, speed = lap.times, lap.columns["Speed"].astype(float)
+        brake = lap.columns["Brake"] > 0
+        standing += int((brake & (speed < STANDSTILL_KMH)).sum())
+        a, b = run_bounds(brake & (speed >= STANDSTILL_KMH))
+        assert seconds_of(events, "braking") == pytest.approx(float((t[b] - t[a]).sum()))
+        for row in events[events.event == "braking"].itertuples():
+            inside = (t >= row.start_time) & (t <= row.end_time)
+            assert speed[inside].min() >= STANDSTILL_KMH, lap.meta.label()
+        pd.testing.assert_frame_equal(events, rule_events(lap))
+    assert standing > 1000  # the brake is held on the grid and in the garage: none of it counts
 
 
 def test_groups_keep_first_seen_order() -> None:
