@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -31,12 +33,41 @@ def one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+@contextmanager
+def reading(path: Any, what: str) -> Iterator[None]:
+    """Errors met reading a file's contents (a key missing, a value of the wrong type or
+    shape) as one :class:`CheckpointError` that names the file and what it should hold."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except TelecnnError as exc:  # a check deeper down (a layer's shapes, a channel's name)
+        raise CheckpointError(f"{path} is not {what}: {one_line(exc)[:200]}") from None
+    except KeyError as exc:
+        raise CheckpointError(f"{path} is not {what}: it has no {exc.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError, IndexError, RuntimeError) as exc:
+        raise CheckpointError(f"{path} is not {what}: {one_line(exc)[:160]}") from None
+
+
 class RunFolderError(TelecnnError):
     """A run folder that cannot be used as asked: a new run over an old one, nothing to resume."""
 
 
 class RunCompleteError(RunFolderError):
     """A run resumed with no epochs left to train (its ``--epochs`` already reached)."""
+
+
+class Interrupted(BaseException):
+    """A signal (SIGINT, SIGTERM, SIGHUP) that ended the command. A BaseException, as
+    KeyboardInterrupt is, so no ``except Exception`` swallows it; ``exit_code`` is the shell's
+    128 + the signal's number; the message says what was being written and what was kept."""
+
+    def __init__(self, signum: int, message: str | None = None) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
 
 
 class TrainingStopped(Exception):

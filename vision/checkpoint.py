@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from telecnn.device import pick_device
-from telecnn.errors import CheckpointError
+from telecnn.errors import CheckpointError, reading
 from telecnn.training import load_checkpoint
 from vision.models import MODELS, StagedClassifier, create_model
 
@@ -21,9 +21,10 @@ def load_trained(
     name = state.get("model_name")
     if name not in MODELS:
         raise CheckpointError(f"{path} holds an unknown image model {name!r}")
-    model = create_model(name, **dict(state.get("model_config") or {}))
-    try:
-        model.load_state_dict(state["model_state"])
-    except (KeyError, RuntimeError) as exc:
-        raise CheckpointError(f"{path} does not hold {name} weights") from exc
+    with reading(path, f"a {name} checkpoint telecnn can load"):
+        model = create_model(name, **dict(state.get("model_config") or {}))
+        try:
+            model.load_state_dict(state["model_state"])
+        except (KeyError, RuntimeError) as exc:
+            raise CheckpointError(f"{path} does not hold {name} weights") from exc
     return model.to(pick_device(device)).eval(), state

@@ -14,6 +14,7 @@ from telecnn.cli.detection import (
     table_out_option,
 )
 from telecnn.cli.errors import UserError
+from telecnn.cli.io_paths import check_paths
 from telecnn.cli.source_options import laps_from_options, source_options
 from telecnn.telemetry.events.taxonomy import EVENT_TYPES, POINT_EVENTS
 
@@ -47,6 +48,7 @@ def compare_laps_command(
     Give two laps or more: --session SPEC --driver VER,HAM (fastest laps), --file A --file B,
     or --sim CIRCUIT --sim-laps 2. The first lap (of the first driver named) is the reference.
     """
+    check_paths()
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.analysis.compare import compare_found, format_comparison

@@ -1,11 +1,15 @@
 """Turning bad input (exit code 2) and failed writes (exit code 1) into one line on stderr,
-never a traceback; a training run stopped by a signal says how to resume (exit 143 or 130)."""
+never a traceback; a training run stopped by a signal says how to resume (exit 143 or 130);
+any other command ended by a signal says what it was writing and what was kept (exit 128 + the
+signal's number: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
 
 from __future__ import annotations
 
+import signal
+
 import click
 
-from telecnn.errors import TelecnnError, TrainingStopped, WriteError, one_line
+from telecnn.errors import Interrupted, TelecnnError, TrainingStopped, WriteError, one_line
 
 
 class UserError(click.ClickException):
@@ -40,4 +44,21 @@ class TelecnnGroup(click.Group):
             click.echo(f"{one_line(exc)}{resume}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            raise UserError("interrupted") from None
+            _interrupted(ctx, Interrupted(signal.SIGINT))
+        except Interrupted as exc:
+            _interrupted(ctx, exc)
+
+
+def _interrupted(ctx: click.Context, exc: Interrupted) -> None:
+    """One line for a command a signal ended (with any output it was writing, whose temp file
+    is removed), and the signal's exit code."""
+    from telecnn.atomic import WRITE_SIGNALS, remove_unfinished
+
+    for sig in WRITE_SIGNALS:  # a second signal must not cut the clean-up short
+        signal.signal(sig, signal.SIG_IGN)
+    message = one_line(exc)
+    outputs = remove_unfinished()  # a write the signal caught before it could clean up
+    if outputs and " writing " not in message:
+        message += f" while writing {outputs[0]} (nothing written; any previous file is unchanged)"
+    click.echo(f"Error: {message}", err=True)
+    ctx.exit(exc.exit_code)

@@ -15,6 +15,7 @@ from telecnn.cli.detection import (
     source_then_detector,
     table_out_option,
 )
+from telecnn.cli.io_paths import check_paths, wrote
 from telecnn.cli.source_options import ERAS, laps_from_options, source_options
 
 #: Above this many laps the per-lap tables become one summary row per lap.
@@ -31,7 +32,13 @@ DEFAULT_RUN_DIR = "runs/events"
     "Figure of the lap's channels with the events shaded, and its track map (several "
     "laps: one file a lap, named after it)."
 )
-@click.option("--batch-size", default=64, show_default=True, help="Laps per forward pass.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1024),
+    default=64,
+    show_default=True,
+    help="Laps per forward pass.",
+)
 @click.option(
     "--verbose",
     "-v",
@@ -63,6 +70,7 @@ def detect_events(
     lap with its seconds of clipping and lift-and-coast; over five laps, a block a driver
     (laps by status, event counts, energy per clean lap), --verbose a line a lap.
     """
+    check_paths()
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.analysis.corners import label_laps
@@ -92,10 +100,7 @@ def detect_events(
     if plot is not None:
         from telecnn.telemetry.analysis.plots import save_lap_figures
 
-        written = save_lap_figures(laps, found, plot)
-        click.echo(
-            f"wrote {written[0]}" + (f" and {len(written) - 1} more" if len(written) > 1 else "")
-        )
+        click.echo(wrote(save_lap_figures(laps, found, plot)))
 
 
 @click.command("train-events")
@@ -129,7 +134,7 @@ def detect_events(
 @click.option("--offline", is_flag=True, help="fastf1 offline mode (cache only).")
 @click.option("--channels", help="Comma-separated input channels (default: all six).")
 @click.option("--epochs", default=8, show_default=True)
-@click.option("--batch-size", default=32, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 @click.option("--lr", default=3e-3, show_default=True)
 @click.option("--width", default=32, show_default=True, help="Channels of the conv trunk.")
 @click.option("--seed", default=0, show_default=True)
@@ -161,6 +166,7 @@ def train_events(
     the options given now (the model's must match the checkpoint's).
     Works under torchrun (DDP): each rank trains on its share; rank 0 writes the checkpoint.
     """
+    check_paths()
     from telecnn.telemetry.detector.config import DetectorTrainConfig
     from telecnn.telemetry.detector.loading import KIND
     from telecnn.telemetry.detector.train import train_detector
@@ -223,6 +229,7 @@ def eval_events(
     Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
     """
+    check_paths()
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.atomic import write_json
     from telecnn.telemetry.detector.evaluate import format_scores, scores_table

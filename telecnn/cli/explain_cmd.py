@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from telecnn.cli.detection import check_out, parse_channels
+from telecnn.cli.io_paths import check_paths
 from telecnn.cli.source_options import laps_from_options, pop_source, source_options
 
 
@@ -37,6 +38,7 @@ def filters_command(
     """Every first-layer filter beside the classic kernel it resembles most."""
     from telecnn.explain.filters import explain_filters
 
+    check_paths()
     check_out(out)
     report = explain_filters(model_path or run)
     click.echo(report.summary())
@@ -80,6 +82,7 @@ def event_command(
     """
     from telecnn.cli.errors import UserError
 
+    check_paths()
     check_out(out)
     if (index is None) == (at_seconds is None):
         raise UserError("say which event: --index K (1 = the first) or --at SECONDS")

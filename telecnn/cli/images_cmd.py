@@ -10,6 +10,7 @@ from telecnn.cli.common_options import (
     resolve_run_folder,
     run_folder_options,
 )
+from telecnn.cli.io_paths import check_paths
 
 
 def register(group: click.Group) -> None:
@@ -79,6 +80,7 @@ def train_images(
     A resumed run keeps its saved options (model, recipe, batch size, lr, limit, seed); only
     --epochs (to extend it), --data-dir, --device and --no-figures apply to it.
     """
+    check_paths()
     from vision.train import ImageTrainConfig
     from vision.train import train_images as run
 
@@ -125,6 +127,7 @@ def train_images(
 )
 def eval_images(run: str, data_dir: str | None, device: str, json_path: str | None) -> None:
     """Test accuracy, per-class accuracy, confusion matrix and most confused pair of a model."""
+    check_paths()
     from telecnn.atomic import write_json
     from vision.evaluate import evaluate_checkpoint
 

@@ -129,11 +129,13 @@ def register(group: click.Group) -> None:
         import pandas as pd
 
         from telecnn.cli.detection import check_out
+        from telecnn.cli.io_paths import check_paths
         from telecnn.kernels import kernel_info, plot_response, response_frame
         from telecnn.telemetry.sources.files import write_frame
         from telecnn.telemetry.sources.traces import read_traces
 
         kernel_info(name)  # an unknown kernel is refused before the file is read
+        check_paths()
         check_out(out)
         traces = read_traces(file, column, driver, lap)
         tables = [

@@ -8,6 +8,7 @@ import click
 
 from telecnn.cli.detection import detector_options, source_then_detector
 from telecnn.cli.errors import UserError
+from telecnn.cli.io_paths import check_paths
 from telecnn.cli.source_options import laps_from_options, source_options
 
 
@@ -33,6 +34,7 @@ def report_command(
     Sources as for summarize (a --session: every driver, every lap, unless given). The page is
     written once it is whole: a failure leaves any earlier page as it was.
     """
+    check_paths()
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out {out}: the report is an .html file")
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)

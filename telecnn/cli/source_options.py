@@ -204,6 +204,10 @@ def laps_from_options(
         from telecnn.telemetry.sources.corners import read_corners
 
         with_corners(laps, read_corners(corners_file), corners_file)
+    from telecnn.telemetry.laps.notes import notes_summary
+
+    for line in notes_summary(laps):  # per file and kind: never a line per lap
+        click.echo(f"note: {line}", err=True)
     return laps
 
 

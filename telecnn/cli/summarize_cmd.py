@@ -14,6 +14,7 @@ from telecnn.cli.detection import (
     source_then_detector,
     table_out_option,
 )
+from telecnn.cli.io_paths import check_paths
 from telecnn.cli.source_options import laps_from_options, source_options
 
 #: Above this many laps the per-lap table goes to --out only; the medians are printed.
@@ -41,6 +42,7 @@ def summarize_command(
 
     Sources as for detect-events; every lap (a --session: every driver too) unless told.
     """
+    check_paths()
     check_out(out)
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
     from telecnn.telemetry.analysis.lap_summary import (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from telecnn.cli.io_paths import check_paths, wrote
 from telecnn.cli.source_options import era_option, laps_from_options, pop_source, source_options
 
 
@@ -58,6 +59,7 @@ def simulate(
     truth: str | None,
 ) -> None:
     """Simulate laps on a built-in circuit and write them in the multi-lap file format."""
+    check_paths()
     import numpy as np
     import pandas as pd
 
@@ -102,6 +104,7 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
 
     Give one source: --session SPEC --driver D, --file F or --sim CIRCUIT.
     """
+    check_paths()
     from telecnn.telemetry.analysis.corners import label_laps
     from telecnn.telemetry.analysis.tables import laps_table
     from telecnn.telemetry.events.rules import rule_events, speed_rule_events
@@ -113,7 +116,4 @@ def show(plot: str | None, speed_rules: bool, max_rows: int, **kwargs: object) -
     if plot:
         from telecnn.telemetry.analysis.plots import save_lap_figures
 
-        written = save_lap_figures(laps, found, plot)
-        click.echo(
-            f"wrote {written[0]}" + (f" and {len(written) - 1} more" if len(written) > 1 else "")
-        )
+        click.echo(wrote(save_lap_figures(laps, found, plot)))

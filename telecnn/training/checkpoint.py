@@ -49,6 +49,10 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Load a telecnn checkpoint safely (``weights_only=True``) and check its ``kind``."""
     p = resolve_checkpoint(path)
+    if not zipfile.is_zipfile(p):  # what torch.save writes is a zip archive
+        raise CheckpointError(
+            f"{p} is not a readable telecnn checkpoint (not what torch.save writes)"
+        )
     try:
         state = torch.load(p, map_location=map_location, weights_only=True)
     except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, OSError) as exc:

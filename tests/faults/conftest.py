@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,26 @@ def telecnn() -> Callable[..., subprocess.CompletedProcess]:
 @pytest.fixture
 def one_line_exit() -> Callable[..., str]:
     return check_one_line_exit
+
+
+@pytest.fixture(scope="session")
+def lap_files(tmp_path_factory: pytest.TempPathFactory, f1_data) -> dict[str, Path]:
+    """Real laps written out for the fault tests: LEC's and NOR's qualifying laps (Hungary
+    2024) as CSV with ``Time`` in seconds, and eight laps of the China race as Parquet."""
+    import pandas as pd
+
+    folder = tmp_path_factory.mktemp("laps")
+    out = {}
+    for driver in ("LEC", "NOR"):
+        obj = json.loads((f1_data / "hungary-2024-q" / f"{driver}.json").read_text())
+        car = pd.DataFrame(obj["telemetry"])
+        car["Time"] = pd.to_timedelta(car["Time"]).dt.total_seconds()
+        out[driver] = folder / f"{driver}.csv"
+        car[["Time", "RPM", "Speed", "nGear", "Throttle", "Brake", "DRS"]].to_csv(
+            out[driver], index=False
+        )
+    race = pd.read_parquet(f1_data / "china-2025-r" / "race.parquet")
+    out["race"] = folder / "race.parquet"
+    race[race["LapNumber"].isin([10, 11]) & race["Driver"].isin(["VER", "NOR", "PIA", "RUS"])
+         ].to_parquet(out["race"])  # fmt: skip
+    return out

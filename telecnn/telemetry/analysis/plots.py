@@ -3,14 +3,16 @@ and of laps compared (speed, each lap's zones and the time gap along the referen
 
 from __future__ import annotations
 
-import re
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from telecnn.errors import TelecnnError
 from telecnn.telemetry.analysis.compare import unique_labels
+from telecnn.telemetry.analysis.file_names import safe_names
 from telecnn.telemetry.analysis.tables import lap_title, session_name
 from telecnn.telemetry.analysis.team_colors import team_color
 from telecnn.telemetry.laps.schema import (
@@ -372,14 +374,31 @@ def _zone_labels(ax: Any, comparison: Comparison) -> None:
 
 def lap_figure_paths(laps: list[Lap], path: str | Path) -> list[Path]:
     """Where each lap's figure goes: ``path`` for one lap; for several, one file a lap named
-    after it (``events.png`` -> ``events_VER_lap12.png``)."""
+    after it (``events.png`` -> ``events_VER_lap_12.png``): names safe, distinct and stable
+    (:func:`~telecnn.telemetry.analysis.file_names.safe_names`), within the file system's limit."""
     path = Path(path)
     if len(laps) == 1:
         return [path]
-    names = [
-        re.sub(r"[^A-Za-z0-9#-]+", "_", label).replace("#", "n") for label in unique_labels(laps)
-    ]
+    room = _name_max(path.parent) - len(f"{path.stem}_{path.suffix}".encode())
+    try:
+        names = safe_names(unique_labels(laps), room)
+    except ValueError:
+        raise TelecnnError(
+            f"{path.name}: too long a name to add each lap's name to: choose a shorter one"
+        ) from None
     return [path.with_name(f"{path.stem}_{name}{path.suffix}") for name in names]
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) the file system of ``folder`` (or the nearest folder
+    above it that exists) takes."""
+    for where in (folder, *folder.resolve().parents):
+        if where.is_dir():
+            try:
+                return int(os.pathconf(where, "PC_NAME_MAX"))
+            except (OSError, ValueError, AttributeError):
+                break
+    return 255
 
 
 def save_lap_figures(
@@ -390,9 +409,11 @@ def save_lap_figures(
 
     from tqdm.auto import tqdm
 
-    from telecnn.atomic import save_figure
+    from telecnn.atomic import check_output, save_figure
 
     targets = lap_figure_paths(laps, path)
+    for target in targets:  # none replaces an input, before any figure is drawn
+        check_output(target)
     items = tqdm(
         list(zip(laps, found, targets, strict=True)),
         desc="figures",

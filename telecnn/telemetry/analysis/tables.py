@@ -17,21 +17,19 @@ from telecnn.words import count
 
 
 def lap_header(lap: Lap) -> str:
-    """One line about a lap: who, which lap, lap time, samples and rate, plus its notes."""
+    """One line about a lap: who, which lap, lap time, samples and rate (its notes are summed
+    up per file on stderr: :func:`telecnn.telemetry.laps.notes.notes_summary`)."""
     m = lap.meta
     t = lap.times
     span = float(t[-1] - t[0]) if len(t) > 1 else 0.0
     rate = (len(t) - 1) / span if span > 0 else 0.0
     where = "/".join(str(x) for x in (m.year, m.event, m.session) if x)
     lap_time = f"{m.lap_time:.3f} s" if m.lap_time else "n/a"
-    line = (
+    return (
         f"{m.label()}"
         + (f" ({where})" if where else "")
         + (f": lap time {lap_time}, {len(lap)} samples at {rate:.1f} Hz, source {m.source}")
     )
-    if m.notes:
-        line += "\n  notes: " + "; ".join(m.notes)
-    return line
 
 
 def session_name(laps: Sequence[Lap]) -> str:

@@ -14,9 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from telecnn.errors import CheckpointError
+import numpy as np
+
+from telecnn.errors import CheckpointError, reading
 from telecnn.telemetry.detector.detector import Detector
-from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
+from telecnn.telemetry.detector.features import GRID_HZ, Normalisation, known_channels
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.laps.schema import EVENT_TYPES
 
@@ -25,6 +27,8 @@ KIND = "event-detector"
 MODEL_NAME = "event-cnn"
 #: How the forward pass runs: ``numpy`` (telecnn.kernels, no torch) or ``torch`` (CUDA too).
 ENGINES = ("numpy", "torch")
+#: What a detector file must be, in the one line that refuses one.
+WHAT = "an event detector telecnn can run"
 
 
 def default_model_path() -> Path:
@@ -69,8 +73,10 @@ def _read_folded(path: Path) -> Detector:
     from telecnn.telemetry.detector.numpy_engine import NumpyEngine, load_folded
 
     folded, meta = load_folded(path)
-    _check_extra(path, meta)
-    return _detector(None, meta, "cpu", str(path.with_suffix(".pt")), NumpyEngine(folded))
+    with reading(path, WHAT):
+        _check_extra(path, meta)
+        engine = NumpyEngine(folded)
+        return _checked(_detector(None, meta, "cpu", str(path.with_suffix(".pt")), engine))
 
 
 def _check_extra(path: Path, extra: dict[str, Any]) -> None:
@@ -84,16 +90,49 @@ def _check_extra(path: Path, extra: dict[str, Any]) -> None:
 
 
 def _detector(model: Any, extra: dict[str, Any], device: Any, source: str, engine: Any) -> Detector:
+    norm = Normalisation.from_dict(extra["normalisation"])
+    if not len(norm.channels) == len(norm.mean) == len(norm.std) or min(norm.std) <= 0:
+        raise ValueError("its normalisation does not fit its channels")
+    known_channels(norm.channels)
+    hz = float(extra.get("grid_hz", GRID_HZ))
+    if not 0 < hz < 1000:
+        raise ValueError(f"its grid rate {hz} Hz is not a rate")
+    channel_thresholds = dict(extra.get("channel_thresholds", {}))
+    for levels in (extra.get("thresholds", {}), *channel_thresholds.values()):
+        _numbers(levels)
     return Detector(
         model=model,
-        norm=Normalisation.from_dict(extra["normalisation"]),
-        hz=float(extra.get("grid_hz", GRID_HZ)),
+        norm=norm,
+        hz=hz,
         thresholds={**DEFAULT_THRESHOLDS, **extra.get("thresholds", {})},
         device=device,
         source=source,
-        channel_thresholds=extra.get("channel_thresholds", {}),
+        channel_thresholds=channel_thresholds,
         engine=engine,
     )
+
+
+def _numbers(thresholds: dict[str, dict[str, float]]) -> None:
+    """Thresholds as numbers per event type and setting (a TypeError or ValueError if not)."""
+    for settings in thresholds.values():
+        for value in settings.values():
+            float(value)
+
+
+#: Grid samples of the all-zero lap :func:`_checked` runs through a freshly read network.
+_PROBE_SAMPLES = 64
+
+
+def _checked(detector: Detector) -> Detector:
+    """``detector`` once an all-zero lap has gone through its network: weights that do not
+    fit its channels or its event types fail here, as the file's fault, not on the laps."""
+    batch = np.zeros((1, 2 * len(detector.channels), _PROBE_SAMPLES), dtype=np.float32)
+    probs = detector._forward(batch)
+    if probs.shape != (1, len(EVENT_TYPES), _PROBE_SAMPLES) or not np.isfinite(probs).all():
+        raise ValueError(
+            f"its network gives {probs.shape[1]} outputs for {len(EVENT_TYPES)} event types"
+        )
+    return detector
 
 
 def _read_detector(path: Path, device: Any, engine: str) -> Detector:
@@ -106,19 +145,21 @@ def _read_detector(path: Path, device: Any, engine: str) -> Detector:
     extra = state.get("extra") or {}
     if state.get("model_name") != MODEL_NAME or "normalisation" not in extra:
         raise CheckpointError(f"{path} is not an {MODEL_NAME} event detector checkpoint")
-    _check_extra(path, extra)
-    model = build_model(state["model_config"])
-    try:
-        model.load_state_dict(state["model_state"])
-    except RuntimeError as exc:
-        raise CheckpointError(f"{path}: weights do not fit the stored model config") from exc
-    model.to(device).eval()
-    numpy_engine = None
-    if engine == "numpy":
-        from telecnn.telemetry.detector.numpy_engine import NumpyEngine, fold_model
+    with reading(path, WHAT):
+        _check_extra(path, extra)
+        model = build_model(dict(state["model_config"]))
+        try:
+            model.load_state_dict(state["model_state"])
+        except RuntimeError as exc:
+            raise CheckpointError(f"{path}: weights do not fit the stored model config") from exc
+        model.to(device).eval()
+        numpy_engine = None
+        if engine == "numpy":
+            from telecnn.telemetry.detector.numpy_engine import NumpyEngine, fold_model
 
-        numpy_engine = NumpyEngine(fold_model(model))
-    return _detector(model, extra, torch.device(device), str(path), numpy_engine)
+            numpy_engine = NumpyEngine(fold_model(model))
+        detector = _detector(model, extra, torch.device(device), str(path), numpy_engine)
+        return _checked(detector)
 
 
 def export_folded(checkpoint: str | Path, out: str | Path | None = None) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from telecnn.errors import CheckpointError
+from telecnn.errors import CheckpointError, one_line, reading
 from telecnn.kernels import conv1d
 from telecnn.telemetry.detector.rule_inputs import LevelRow, with_rule_inputs
 
@@ -216,24 +217,32 @@ def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> 
 
 
 def load_folded(path: str | Path) -> tuple[FoldedModel, dict[str, Any]]:
-    """A folded model and its meta from :func:`save_folded`'s file (no pickle is read)."""
+    """A folded model and its meta from :func:`save_folded`'s file (no pickle is read); any
+    other file, a truncated one, or one whose header or arrays are not an event CNN's, is a
+    :class:`CheckpointError` (one line)."""
+    what = "a folded event detector"
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["header"]).decode("utf-8"))
             arrays = {name: data[name] for name in data.files if name != "header"}
-    except (OSError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"{path} is not a folded event detector: {exc}") from None
-    blocks = len(header["dilations"])
-    wanted = set(_TOP) | {f"block{k}.{p}" for k in range(blocks) for p in ("w1", "b1", "w2", "b2")}
-    if set(arrays) != wanted:
-        raise CheckpointError(f"{path}: the arrays do not make an event CNN")
-    folded = FoldedModel(
-        arrays,
-        tuple(header["dilations"]),
-        int(header["in_channels"]),
-        tuple(header["trend_rows"]),
-        int(header["trend_lag"]),
-        float(header["trend_gain"]),
-        tuple((int(r), float(lv), float(g)) for r, lv, g in header.get("level_rows", [])),
-    )
+    except (OSError, ValueError, KeyError, EOFError, RecursionError, zipfile.BadZipFile) as exc:
+        raise CheckpointError(f"{path} is not {what}: {one_line(exc)[:160]}") from None
+    with reading(path, what):
+        if not isinstance(header, dict) or not isinstance(header.get("meta"), dict):
+            raise TypeError(f"its header is a JSON {type(header).__name__} without a meta object")
+        blocks = len(header["dilations"])
+        wanted = set(_TOP) | {
+            f"block{k}.{p}" for k in range(blocks) for p in ("w1", "b1", "w2", "b2")
+        }
+        if set(arrays) != wanted:
+            raise CheckpointError(f"{path}: the arrays do not make an event CNN")
+        folded = FoldedModel(
+            arrays,
+            tuple(int(d) for d in header["dilations"]),
+            int(header["in_channels"]),
+            tuple(int(r) for r in header["trend_rows"]),
+            int(header["trend_lag"]),
+            float(header["trend_gain"]),
+            tuple((int(r), float(lv), float(g)) for r, lv, g in header.get("level_rows", [])),
+        )
     return folded, header["meta"]

@@ -4,7 +4,11 @@
 ``SessionTime`` or ``Date`` as fallbacks), rows are time-sorted with duplicate times dropped,
 ``Brake`` becomes 0/1, NaN gaps are filled by each channel's kind (short ones silently, long ones
 with a note), all-NaN and missing channels are reported, and ``Distance`` is integrated from
-``Speed`` when absent. Everything noteworthy lands in ``LapMeta.notes``.
+``Speed`` when absent. Values no car shows (:mod:`.plausible`: outside a channel's physical
+range, infinite) and text in a numeric column become gaps; a channel with more than a fifth of a
+lap's values such is dropped instead of filled, and a lap whose times are in another unit
+(milliseconds...) is read in it. Everything noteworthy lands in ``LapMeta.notes``, one note per
+kind and lap (:func:`telecnn.telemetry.laps.notes.notes_summary` sums them up per file).
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from telecnn.errors import TelecnnError
 from telecnn.telemetry.events.table import run_bounds
 from telecnn.telemetry.laps.axes import distance_from_speed, numeric_values
 from telecnn.telemetry.laps.grid import fill_gaps
+from telecnn.telemetry.laps.plausible import (
+    MAX_BAD_SHARE,
+    implausible,
+    range_text,
+    seconds_factor,
+)
 from telecnn.telemetry.laps.schema import CHANNEL_KIND, CHANNELS, POSITION_CHANNELS, Lap, LapMeta
 
 #: NaN gaps up to this long (seconds) are filled without a note.
@@ -26,6 +36,10 @@ SHORT_GAP_S = 1.0
 LAP_RESET_S = 5.0
 KNOWN = (*CHANNELS, *POSITION_CHANNELS)
 _INT_CHANNELS = ("nGear", "Brake", "DRS")
+#: A column :func:`normalise_frame` adds where some values were doubtful: per sample, bit k set
+#: where channel ``KNOWN[k]`` held text, bit ``_IMPLAUSIBLE + k`` where it held no reading.
+DOUBTFUL = "_doubtful"
+_IMPLAUSIBLE = 16
 
 
 def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = False) -> Lap:
@@ -46,7 +60,8 @@ def clean_lap(frame: pd.DataFrame, meta: LapMeta | None = None, strict: bool = F
 def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
     """The file-wide half of cleaning, done once however many laps a frame holds: canonical
     column names, ``Time`` in seconds from each lap's start (laps told apart by the ``keys``
-    columns, which are kept), every known channel numeric and ``Brake`` as 0/1."""
+    columns, which are kept), every known channel numeric and ``Brake`` as 0/1; text and
+    values no car shows become NaN, marked in a :data:`DOUBTFUL` column for the laps' notes."""
     frame = canonical_names(frame)
     channels = [c for c in KNOWN if c in frame.columns]
     if not any(c in channels for c in (*CHANNELS, "Distance", "X", "Y")):
@@ -57,15 +72,22 @@ def normalise_frame(frame: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFra
         )
     cols = {key: frame[key].to_numpy() for key in keys}
     cols["Time"] = lap_seconds(frame, keys)
+    doubtful: np.ndarray | None = None
     for name in channels:
-        values = _numeric(frame[name], name)
-        if np.isnan(values).all() and frame[name].notna().any():
+        values, text, odd = _channel(frame[name], name)
+        if np.isnan(values).all() and text is not None and text.any():
             example = frame[name].dropna().iloc[0]
             raise TelecnnError(
                 f"column {name} holds no numbers (e.g. {example!r}): it must be numeric "
                 "telemetry (a few unreadable cells among numbers are treated as gaps)"
             )
         cols[name] = values
+        for bit, where in ((KNOWN.index(name), text), (_IMPLAUSIBLE + KNOWN.index(name), odd)):
+            if where is not None and where.any():
+                doubtful = np.zeros(len(frame), np.int32) if doubtful is None else doubtful
+                doubtful[where] |= np.int32(1 << bit)
+    if doubtful is not None:
+        cols[DOUBTFUL] = doubtful
     return pd.DataFrame(cols)
 
 
@@ -80,8 +102,12 @@ def finish_lap(
     # costs more than the work itself on a race of laps
     if isinstance(data, pd.DataFrame):
         data = {name: data[name].to_numpy() for name in data.columns}
-    cols = _order(dict(data), notes, strict)
+    cols = _in_seconds(dict(data), notes)
+    cols = _order(cols, notes, strict)
     times = cols["Time"].astype(float, copy=False)
+    doubtful = cols.pop(DOUBTFUL, None)
+    if doubtful is not None and doubtful.any():  # (NaN where frames with and without it met)
+        _drop_or_note_doubtful(cols, np.nan_to_num(doubtful).astype(np.int64), notes)
     for name in [c for c in KNOWN if c in cols]:
         values = cols[name].astype(float, copy=False)
         bad = np.isnan(values)
@@ -159,31 +185,71 @@ def _to_seconds(col: pd.Series, name: str) -> np.ndarray:
     raise TelecnnError(f"cannot read {name} as seconds, timedeltas or dates (e.g. {col.iloc[0]!r})")
 
 
-def _numeric(col: pd.Series, name: str) -> np.ndarray:
-    """A channel's column as float64 (what is not a number: NaN); ``Brake`` as 0/1 from
-    booleans, ``true``/``false`` text, 0/1 or 0-100."""
-    if name != "Brake":
-        return numeric_values(col)
-    if col.dtype == bool:  # fastf1's own: no text to read
-        return col.to_numpy(dtype=float)
-    if col.dtype == object:
+def _channel(col: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """A channel's column as float64, and where it held text and where no reading (both NaN
+    in the values; None: nowhere); ``Brake`` as 0/1 from booleans, ``true``/``false`` text, 0/1
+    or 0-100."""
+    if name == "Brake" and col.dtype == bool:  # fastf1's own: nothing to doubt
+        return col.to_numpy(dtype=float), None, None
+    if name == "Brake" and col.dtype == object:
         lowered = col.astype(str).str.lower()
         col = col.where(~lowered.isin(["true", "false"]), lowered == "true")
     values = numeric_values(col)
-    if np.isnan(values).all():
-        return values
-    scale = 100.0 if np.nanmax(values) > 1.0 else 1.0
-    return np.where(np.isnan(values), np.nan, (values / scale > 0.01).astype(float))
+    text = None
+    if col.dtype == object:  # numbers as text, or text that is no number
+        text = np.isnan(values) & col.notna().to_numpy()
+    odd = implausible(name, values)
+    if odd is not None:
+        values = np.where(odd, np.nan, values)
+    if name == "Brake" and not np.isnan(values).all():
+        scale = 100.0 if np.nanmax(values) > 1.0 else 1.0
+        values = np.where(np.isnan(values), np.nan, (values / scale > 0.01).astype(float))
+    return values, text, odd
+
+
+def _in_seconds(cols: dict[str, np.ndarray], notes: list[str]) -> dict[str, np.ndarray]:
+    """The lap's columns with ``Time`` in seconds (:func:`~.plausible.seconds_factor`)."""
+    times = cols["Time"].astype(float, copy=False)
+    factor, note = seconds_factor(times)
+    if note is not None:
+        notes.append(note)
+        cols["Time"] = times * factor
+    return cols
+
+
+def _drop_or_note_doubtful(
+    cols: dict[str, np.ndarray], doubtful: np.ndarray, notes: list[str]
+) -> None:
+    """Drop each channel with more than :data:`MAX_BAD_SHARE` of the lap's values text or no
+    reading (a note each); note how many of the others' became gaps (one note)."""
+    n = len(doubtful)
+    gaps = []
+    for k, name in enumerate(KNOWN):
+        if name not in cols:
+            continue
+        text = int(np.count_nonzero(doubtful & (1 << k)))
+        odd = int(np.count_nonzero(doubtful & (1 << (_IMPLAUSIBLE + k))))
+        if not text and not odd:
+            continue
+        what = " or ".join(w for w, c in (("not numbers", text), (range_text(name), odd)) if c)
+        if text + odd > MAX_BAD_SHARE * n:
+            del cols[name]
+            notes.append(f"{name}: {text + odd} of {n} values {what}: dropped, not filled")
+        else:
+            gaps.append(f"{name} {text + odd} ({what})")
+    if gaps:
+        notes.append(f"values made gaps, then filled: {', '.join(gaps)}")
 
 
 def _order(cols: dict[str, np.ndarray], notes: list[str], strict: bool) -> dict[str, np.ndarray]:
     """The lap's columns without samples lacking a time, in time order, each time once."""
     t = cols["Time"].astype(float, copy=False)
-    if np.isnan(t).all():
+    timed = np.isfinite(t)
+    if not timed.any():
         raise TelecnnError("no valid times: the time column is empty or unreadable")
-    if np.isnan(t).any():
-        notes.append(f"{int(np.isnan(t).sum())} samples without a time: dropped")
-        cols = _rows(cols, ~np.isnan(t))
+    if not timed.all():
+        notes.append(f"{int((~timed).sum())} samples without a time: dropped")
+        cols = _rows(cols, timed)
         t = cols["Time"].astype(float, copy=False)
     back = np.diff(t)
     # a few big backward jumps in otherwise rising times: laps glued together (shuffled rows

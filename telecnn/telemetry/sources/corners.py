@@ -9,7 +9,6 @@ along fastf1's reference lap). Placing them on laps and labelling events is anal
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError, one_line
+from telecnn.telemetry.sources.json_files import read_json
 
 #: The columns of a corners table, in order.
 CORNER_COLUMNS: tuple[str, ...] = ("corner", "number", "letter", "X", "Y", "Distance")
@@ -31,7 +31,7 @@ def corner_table(frame: pd.DataFrame, where: str = "corners") -> pd.DataFrame:
     if number is None:
         raise TelecnnError(f"{where}: no corner numbers (a CornerNumber or Number column)")
     numbers = pd.to_numeric(frame[number], errors="coerce")
-    if numbers.isna().any() or len(frame) == 0:
+    if not np.isfinite(numbers.to_numpy(dtype=float)).all() or len(frame) == 0:
         raise TelecnnError(f"{where}: corner numbers must all be numbers, and there must be some")
     letters = frame.get("Letter", pd.Series("", index=frame.index)).fillna("").astype(str)
     out = pd.DataFrame(
@@ -44,6 +44,12 @@ def corner_table(frame: pd.DataFrame, where: str = "corners") -> pd.DataFrame:
     for name in ("X", "Y", "Distance"):
         values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index)
         out[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    infinite = np.isinf(out[["X", "Y", "Distance"]].to_numpy()).any(axis=1)
+    if infinite.any():
+        raise TelecnnError(
+            f"{where}: corner {out['corner'].iloc[int(np.argmax(infinite))]} has a position "
+            "that is not a finite number (such as 1e999)"
+        )
     has_xy = np.isfinite(out[["X", "Y"]].to_numpy()).all()
     if not has_xy and not np.isfinite(out["Distance"].to_numpy()).all():
         raise TelecnnError(
@@ -62,10 +68,12 @@ def read_corners(path: str | Path) -> pd.DataFrame:
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path)
         else:
-            obj = json.loads(path.read_text(encoding="utf-8"))
+            obj = read_json(path, "corners file")
             if isinstance(obj, dict) and "corners" in obj:
                 obj = obj["corners"]
             frame = pd.DataFrame(obj)
+    except TelecnnError:
+        raise
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise TelecnnError(f"cannot read corners file {path.name}: {one_line(exc)}") from None
     return corner_table(frame, path.name)

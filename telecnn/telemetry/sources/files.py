@@ -11,7 +11,6 @@ and ``location`` exports: :mod:`.openf1`); per-lap ``{"tel": ...}`` files
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from telecnn.telemetry.laps.clean import clean_lap, finish_lap, merge_position, 
 from telecnn.telemetry.laps.end_to_end import end_to_end
 from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.laps.status import judge_laps
+from telecnn.telemetry.sources.json_files import read_json
 from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data, name_drivers
 from telecnn.telemetry.sources.selection import (
@@ -262,10 +262,7 @@ def _read(reader: Any, path: Path) -> pd.DataFrame:
 
 
 def _read_json(path: Path, base: LapMeta) -> tuple[pd.DataFrame, LapMeta]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TelecnnError(f"cannot read {path.name}: not valid JSON ({exc})") from None
+    obj = read_json(path)
     if isinstance(obj, dict) and isinstance(obj.get("telemetry"), dict):
         return export_frame(obj), export_meta(obj, base)
     if is_lap_file(obj):

@@ -16,6 +16,7 @@ from telecnn.telemetry.analysis.tables import (
     write_events,
 )
 from telecnn.telemetry.events.rules import rule_events
+from telecnn.telemetry.laps.notes import notes_summary
 from telecnn.telemetry.laps.schema import EVENT_COLUMNS, Lap
 from telecnn.telemetry.sources import read_laps
 
@@ -66,9 +67,10 @@ def test_text_tables_count_in_taxonomy_order_and_cut_long_tables(two):
     assert all(col in full for col in EVENT_COLUMNS[1:])
 
 
-def test_a_header_lists_the_notes_a_source_left(tmp_path: Path, two):
+def test_the_notes_a_source_left_are_summed_up_per_file_not_in_the_header(tmp_path: Path, two):
     laps, _ = two
     gappy = laps[0].data.drop(index=range(100, 130)).reset_index(drop=True)
     gappy.to_csv(tmp_path / "gappy.csv", index=False)
     lap = read_laps(tmp_path / "gappy.csv")[0]
-    assert lap.meta.notes and "notes: " in lap_header(lap)
+    assert lap.meta.notes and "\n" not in lap_header(lap)
+    assert notes_summary([lap]) == [f"gappy.csv: {note}" for note in lap.meta.notes]
