@@ -189,8 +189,10 @@ def test_a_zone_run_together_over_two_corners_matches_neither(quali: list[Lap]) 
 
 @pytest.mark.parametrize(
     ("folder", "telemetry", "drivers"),
-    [("china-2025-r", "race.parquet", ["NOR", "VER", "PIA", "RUS"]),
-     ("bahrain-2026-test", "day1.parquet", ["LEC", "NOR", "RUS", "ALB"])],  # fmt: skip
+    [
+        ("china-2025-r", "race.parquet", ["NOR", "VER", "PIA", "RUS"]),
+        ("bahrain-2026-test", "day1.parquet", ["LEC", "NOR", "RUS", "ALB"]),
+    ],  # fmt: skip
 )
 def test_the_gap_is_physical_and_ends_at_the_lap_time_difference(
     f1_data: Path, folder: str, telemetry: str, drivers: list[str]
