@@ -48,8 +48,16 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def table_out_option(what: str) -> Callable[..., Any]:
-    """``--out``: write ``what`` as a table (CSV, JSON records or Parquet)."""
+def table_out_option(what: str, folder: bool = False) -> Callable[..., Any]:
+    """``--out``: write ``what`` as a table (CSV, JSON records or Parquet); with ``folder``,
+    or as a dataset folder (``DIR/``: one Parquet file a source), its name kept as given."""
+    if folder:
+        return click.option(
+            "--out",
+            type=click.Path(),
+            help=f"Write {what} to .csv, .json (a list of records) or .parquet, or to a folder "
+            "(DIR/: one Parquet file a source, pandas.read_parquet(DIR) reads them all).",
+        )
     return click.option(
         "--out",
         type=click.Path(path_type=Path),

@@ -15,8 +15,18 @@ from telecnn.cli.detection import (
     source_then_detector,
     table_out_option,
 )
+from telecnn.cli.errors import UserError
 from telecnn.cli.io_paths import check_paths, wrote
 from telecnn.cli.source_options import ERAS, laps_from_options, source_options
+from telecnn.cli.unit_runs import (
+    by_units,
+    finish,
+    is_folder_out,
+    run_job,
+    source_units,
+    unit_job,
+    unit_options,
+)
 
 #: Above this many laps the per-lap tables become one summary row per lap.
 FULL_TABLE_LAPS = 5
@@ -27,7 +37,7 @@ DEFAULT_RUN_DIR = "runs/events"
 @click.command("detect-events")
 @source_options
 @detector_options
-@table_out_option("all events")
+@table_out_option("all events", folder=True)
 @figure_option(
     "Figure of the lap's channels with the events shaded, and its track map (several "
     "laps: one file a lap, named after it)."
@@ -52,15 +62,19 @@ DEFAULT_RUN_DIR = "runs/events"
     show_default=True,
     help="Keep only events at least this confident (the CNN's mean probability; rules: 1).",
 )
+@unit_options
 def detect_events(
     detector: str,
     channels: str | None,
     model_path: Path | None,
-    out: Path | None,
+    out: str | None,
     plot: Path | None,
     batch_size: int,
     verbose: bool,
     min_confidence: float,
+    jobs: int | None,
+    cluster: str | None,
+    force: bool,
     **options: object,
 ) -> None:
     """Find braking zones, lift-and-coast, energy clipping, DRS, shifts, wheelspin and lock-ups.
@@ -69,10 +83,26 @@ def detect_events(
     (the embedded simulator, --era 2026 or 2025 cars; needs no network). Prints a table per
     lap with its seconds of clipping and lift-and-coast; over five laps, a block a driver
     (laps by status, event counts, energy per clean lap), --verbose a line a lap.
+
+    Many sources (files, session folders, --session YEAR/*/R) run one a worker (--jobs, or a
+    Dask --cluster); --out DIR/ writes one Parquet file a source, each as it is done, and a
+    rerun skips those there.
     """
     check_paths()
-    check_out(out)
+    engine = str(options.get("engine", "numpy"))
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
+    units = source_units(source)
+    if by_units(units, out, jobs, cluster):
+        if plot is not None:
+            raise UserError("--plot draws one lap a file: give one source (or use summarize)")
+        if not is_folder_out(out):
+            check_out(out)
+        job = unit_job("detect-events", source, detector, model_path, chans, engine,
+                       min_confidence=min_confidence, batch_size=batch_size)  # fmt: skip
+        _detect_units(units, job, out, jobs, cluster, force)
+        return
+    out = None if out is None else Path(out)
+    check_out(out)
     from telecnn.telemetry.analysis.corners import label_laps
     from telecnn.telemetry.analysis.tables import (
         ENERGY_TYPES,
@@ -101,6 +131,25 @@ def detect_events(
         from telecnn.telemetry.analysis.plots import save_lap_figures
 
         click.echo(wrote(save_lap_figures(laps, found, plot)))
+
+
+def _detect_units(units, job, out, jobs, cluster, force) -> None:  # noqa: ANN001
+    """detect-events over many sources: a line a source, the events to --out (a dataset
+    folder, or one table), the tally."""
+    tally = run_job(units, job, out, jobs, cluster, force)
+    for result in tally.done:
+        click.echo(f"{result.unit.name}: {result.laps} laps, {result.events} events")
+    if out is not None and not is_folder_out(out):
+        import pandas as pd
+
+        from telecnn.telemetry.sources.files import write_frame
+
+        tables = [r.table for r in tally.done if r.table is not None]
+        write_frame(pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(), out)
+        click.echo(f"wrote {out}")
+    elif out is not None:
+        click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
+    finish(tally)
 
 
 @click.command("train-events")
@@ -215,11 +264,15 @@ def train_events(
 @source_options
 @detector_options
 @click.option("--out", type=click.Path(path_type=Path), help="Write the scores as JSON.")
+@unit_options
 def eval_events(
     detector: str,
     channels: str | None,
     model_path: Path | None,
     out: Path | None,
+    jobs: int | None,
+    cluster: str | None,
+    force: bool,
     **options: object,
 ) -> None:
     """Score a detector against the rule labels (and the simulator's truth) of laps.
@@ -227,29 +280,42 @@ def eval_events(
     The labels always come from all the lap's channels, whatever --channels the detector reads.
 
     Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
-    interval; shifts within 0.5 s) and, for braking, the median onset error in metres.
+    interval; shifts within 0.5 s) and, for braking, the median onset error in metres. Many
+    sources run one a worker (--jobs, --cluster), their counts summed.
     """
     check_paths()
+    engine = str(options.get("engine", "numpy"))
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     from telecnn.atomic import write_json
-    from telecnn.telemetry.detector.evaluate import format_scores, scores_table
+    from telecnn.telemetry.detector.evaluate import format_scores, merge_scores, scores_table
     from telecnn.telemetry.detector.scoring import evaluate_laps
 
-    laps = laps_from_options(**source)
-    scores = evaluate_laps(laps, chosen, chans, progress=len(laps) > 1)
-    click.echo(f"{len(laps)} laps, detector {detector}" + (f" on {channels}" if channels else ""))
+    units = source_units(source)
+    tally = None
+    if by_units(units, None, jobs, cluster):
+        job = unit_job("eval-events", source, detector, model_path, chans, engine)
+        tally = run_job(units, job, None, jobs, cluster, False)
+        scores = merge_scores([r.scores for r in tally.done if r.scores])
+        laps_count = sum(r.laps for r in tally.done)
+    else:
+        laps = laps_from_options(**source)
+        scores = evaluate_laps(laps, chosen, chans, progress=len(laps) > 1)
+        laps_count = len(laps)
+    click.echo(f"{laps_count} laps, detector {detector}" + (f" on {channels}" if channels else ""))
     click.echo(format_scores(scores))
     if out is not None:
         write_json(
             out,
             {
-                "laps": len(laps),
+                "laps": laps_count,
                 "detector": detector,
                 "channels": channels,
                 "scores": scores_table(scores),
             },
         )
         click.echo(f"wrote {out}")
+    if tally is not None:
+        finish(tally)
 
 
 def register(group: click.Group) -> None:

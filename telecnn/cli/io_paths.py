@@ -42,6 +42,8 @@ OUTPUTS: dict[str, str] = {
 }
 #: Commands whose ``--out`` and ``--resume`` name a run folder, which the run writes into.
 RUN_FOLDER_COMMANDS = ("train-events", "train-images")
+#: Commands whose ``--out`` may name a dataset folder (one file a unit written into it).
+DATASET_COMMANDS = ("detect-events", "summarize")
 #: The figure formats ``--plot`` may name (matplotlib's, by suffix; none: PNG).
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpeg", ".tif",
                    ".tiff", ".webp")  # fmt: skip
@@ -59,7 +61,16 @@ def check_paths(ctx: click.Context | None = None) -> None:
         _check_run_folder(params, inputs)
         outputs = []
     else:
-        outputs = [(flag, params[name]) for name, flag in OUTPUTS.items() if params.get(name)]
+        from telecnn.cli.unit_runs import is_folder_out
+
+        folder = ctx.command.name in DATASET_COMMANDS and is_folder_out(params.get("out"))
+        if folder:  # a dataset folder, written into like a run folder
+            _check_run_folder({"out": params["out"]}, inputs)
+        outputs = [
+            (flag, params[name])
+            for name, flag in OUTPUTS.items()
+            if params.get(name) and not (folder and name == "out")
+        ]
     for k, (flag, path) in enumerate(outputs):
         for other_flag, other in outputs[:k]:
             if same_file(path, other):
@@ -118,15 +129,15 @@ def _is_glob(path: Path) -> bool:
 
 
 def _check_run_folder(params: dict[str, Any], inputs: list[tuple[str, Path]]) -> None:
-    """A trainer's run folder (``--out`` or ``--resume``) may hold none of its inputs: the run
-    writes its files there (and ``--force`` clears them)."""
+    """A trainer's run folder (``--out`` or ``--resume``), or a dataset folder, may hold none
+    of its inputs: the run writes its files there (and ``--force`` clears them)."""
     for flag in ("out", "resume"):
         folder = params.get(flag)
         if not folder:
             continue
         real = os.path.realpath(folder)
         for what, path in inputs:
-            if os.path.realpath(path).startswith(real + os.sep):
+            if os.path.realpath(path).startswith(real + os.sep) or os.path.realpath(path) == real:
                 raise UserError(
                     f"--{flag} {folder} holds {what}: a run writes its files in its folder; "
                     "keep inputs elsewhere (nothing written)"

@@ -16,6 +16,15 @@ from telecnn.cli.detection import (
 )
 from telecnn.cli.io_paths import check_paths
 from telecnn.cli.source_options import laps_from_options, source_options
+from telecnn.cli.unit_runs import (
+    by_units,
+    finish,
+    is_folder_out,
+    run_job,
+    source_units,
+    unit_job,
+    unit_options,
+)
 
 #: Above this many laps the per-lap table goes to --out only; the medians are printed.
 PRINTED_LAPS = 60
@@ -24,27 +33,45 @@ PRINTED_LAPS = 60
 @click.command("summarize")
 @source_options
 @detector_options
-@table_out_option("the per-lap table")
-@figure_option("Figure: lift-and-coast, clipping and lap time per driver, lap by lap.")
+@table_out_option("the per-lap table", folder=True)
+@figure_option(
+    "Figure: lift-and-coast, clipping and lap time per driver, lap by lap (several sources: "
+    "the energy seconds per driver, race by race)."
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print every lap's row, however many.")
+@unit_options
 def summarize_command(
     detector: str,
     channels: str | None,
     model_path: Path | None,
-    out: Path | None,
+    out: str | None,
     plot: Path | None,
     verbose: bool,
+    jobs: int | None,
+    cluster: str | None,
+    force: bool,
     **options: object,
 ) -> None:
     """Per driver and lap: status, lap time, braking, lift-and-coast, clipping, DRS, shifts,
     speeds (and tyres, stint, pits and track status where timing says them); then per driver
     (and stint) the medians over the laps --laps-filter counts (clean laps by default).
 
-    Sources as for detect-events; every lap (a --session: every driver too) unless told.
+    Sources as for detect-events; every lap (a --session: every driver too) unless told. Many
+    sources (a season: files, session folders, --session YEAR/*/R) run one a worker and give
+    per driver and race the medians over clean laps; --out DIR/ writes one file a source.
     """
     check_paths()
-    check_out(out)
+    engine = str(options.get("engine", "numpy"))
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
+    units = source_units(source)
+    if by_units(units, out, jobs, cluster):
+        if not is_folder_out(out):
+            check_out(None if out is None else Path(out))
+        job = unit_job("summarize", source, detector, model_path, chans, engine)
+        _season(units, job, out, plot, jobs, cluster, force)
+        return
+    out = None if out is None else Path(out)
+    check_out(out)
     from telecnn.telemetry.analysis.lap_summary import (
         driver_medians,
         format_summary,
@@ -87,6 +114,39 @@ def summarize_command(
 
         save_figure(plot_summary(table, session_name(laps), laps[0].meta.year), plot)
         click.echo(f"wrote {plot}")
+
+
+def _season(units, job, out, plot, jobs, cluster, force) -> None:  # noqa: ANN001
+    """summarize over many sources: per driver and race the medians over the laps that count,
+    the per-lap rows to --out (a dataset folder, or one table), the season figure."""
+    import pandas as pd
+
+    from telecnn.telemetry.analysis.lap_summary import format_summary
+    from telecnn.telemetry.analysis.season import plot_season, season_medians
+
+    tally = run_job(units, job, out, jobs, cluster, force)
+    tables = [r.table for r in tally.done if r.table is not None]
+    if tally.skipped and out is not None:  # units already in the folder: read back
+        from telecnn.telemetry.units.dataset import read_units
+
+        tables += read_units(Path(out), [u for u in units if u.name in tally.skipped])
+    summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    if len(summary):
+        click.echo(f"per driver and source, medians over {job.lap_filter} laps")
+        click.echo(format_summary(season_medians(summary, job.lap_filter)))
+    if out is not None and not is_folder_out(out):
+        from telecnn.telemetry.sources.files import write_frame
+
+        write_frame(summary, out)
+        click.echo(f"wrote {out}")
+    elif out is not None:
+        click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
+    if plot is not None and len(summary):
+        from telecnn.atomic import save_figure
+
+        save_figure(plot_season(season_medians(summary, job.lap_filter)), plot)
+        click.echo(f"wrote {plot}")
+    finish(tally)
 
 
 def register(group: click.Group) -> None:

@@ -81,6 +81,20 @@ class TypeScore:
         return out
 
 
+def merge_scores(parts: list[dict[str, TypeScore]]) -> dict[str, TypeScore]:
+    """Scores of several sets of laps as one: every count summed, every list joined."""
+    out: dict[str, TypeScore] = {}
+    for scores in parts:
+        for name, score in scores.items():
+            mine = out.setdefault(name, TypeScore())
+            mine.tp, mine.fp, mine.fn = mine.tp + score.tp, mine.fp + score.fp, mine.fn + score.fn
+            mine.onset_errors += score.onset_errors
+            mine.edits += score.edits
+            for k, counts in score.segmental.items():
+                mine.segmental[k] = [a + b for a, b in zip(mine.segmental[k], counts, strict=True)]
+    return out
+
+
 SPAN = ["start_time", "end_time"]
 
 

@@ -47,8 +47,10 @@ def conform(table: pd.DataFrame, schema: dict[str, str]) -> pd.DataFrame:
     """``table`` with exactly the schema's columns, in its order and types (missing: empty)."""
     out = {}
     for name, dtype in schema.items():
-        column = table[name] if name in table else pd.Series(pd.NA, index=table.index)
-        if dtype in (_TEXT, "boolean"):
+        column = table[name] if name in table else pd.Series(None, index=table.index, dtype=object)
+        if dtype in (_FLOAT, _INT):
+            column = pd.to_numeric(column, errors="coerce")
+        else:
             column = column.astype(object).where(column.notna(), None)
         out[name] = column.astype(dtype)
     return pd.DataFrame(out, index=table.index).reset_index(drop=True)
@@ -62,6 +64,11 @@ def write_unit(folder: Path, unit: Unit, table: pd.DataFrame, command: str = "")
         SUMMARY_SCHEMA if "braking_zones" in table.columns else EVENTS_SCHEMA
     )
     return write_frame(conform(table, schema), folder / unit.file_name)
+
+
+def read_units(folder: Path, units: list[Unit]) -> list[pd.DataFrame]:
+    """The tables of ``units`` already in ``folder`` (a rerun's skipped units)."""
+    return [pd.read_parquet(folder / u.file_name) for u in units if (folder / u.file_name).exists()]
 
 
 def prepare(folder: Path, settings: dict[str, Any], units: list[Unit], force: bool) -> set[str]:

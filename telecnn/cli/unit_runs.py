@@ -1,0 +1,130 @@
+"""What ``detect-events``, ``summarize`` and ``eval-events`` share when given many sources:
+``--jobs``, ``--cluster`` and ``--force``, when a command runs unit by unit, and the job and
+tally that go with it (:mod:`telecnn.telemetry.units`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from telecnn.cli.errors import UserError
+
+
+def unit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--jobs``, ``--cluster`` and ``--force``: how many sources run at once, and where."""
+    options = [
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(1, 256),
+            default=None,
+            help="Sources processed at once, one a worker process (default: the cores). Each "
+            "file, per-lap session folder or fastf1 session is one source.",
+        ),
+        click.option(
+            "--cluster",
+            metavar="ADDRESS|local",
+            help="Run the sources on a Dask cluster (tcp://scheduler:8786) or a LocalCluster "
+            "of --jobs workers ('local'); needs pip install 'telecnn[dask]'.",
+        ),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="With --out DIR/: redo every source, replacing the folder's files (without "
+            "it, sources already there are skipped and another run's files are refused).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def is_folder_out(out: str | Path | None) -> bool:
+    """Whether ``--out`` names a dataset folder: one that exists, or a name ending in ``/``."""
+    return out is not None and (str(out).endswith(("/", "\\")) or Path(out).is_dir())
+
+
+def source_units(source: dict[str, Any]) -> list[Any] | None:
+    """The units of a command's sources (None for the simulator: it is one source)."""
+    from telecnn.telemetry.units.units import units_from
+
+    if source.get("sim"):
+        return None
+    sessions = [source["session"]] if source.get("session") else []
+    return units_from(list(source.get("files") or ()), sessions)
+
+
+def by_units(
+    units: list[Any] | None, out: Path | None, jobs: int | None, cluster: str | None
+) -> bool:
+    """Whether a command runs unit by unit: several sources, a dataset folder as ``--out``,
+    or ``--jobs``/``--cluster`` asked for."""
+    if units is None:
+        if jobs is not None or cluster is not None or is_folder_out(out):
+            raise UserError("--jobs, --cluster and --out DIR/ take files or sessions, not --sim")
+        return False
+    return len(units) > 1 or is_folder_out(out) or jobs is not None or cluster is not None
+
+
+def unit_job(
+    command: str,
+    source: dict[str, Any],
+    detector: str,
+    model_path: Path | None,
+    chans: list[str] | None,
+    engine: str = "numpy",
+    **extra: Any,
+) -> Any:
+    """The job every unit is given: the command, its detector, channels and lap choices."""
+    from telecnn.telemetry.units.work import UnitJob
+
+    drivers = tuple(source.get("driver") or ()) or None
+    return UnitJob(
+        command=command,
+        detector=str(model_path) if detector == "cnn" and model_path is not None else detector,
+        engine=engine,
+        channels=tuple(chans) if chans else None,
+        drivers=None if drivers and "all" in [d.lower() for d in drivers] else drivers,
+        laps=source.get("lap"),
+        lap_filter=source.get("lap_filter", "clean"),
+        laps_file=source.get("laps_file"),
+        corners_file=source.get("corners_file"),
+        cache=source.get("cache"),
+        offline=bool(source.get("offline")),
+        **extra,
+    )
+
+
+def run_job(
+    units: list[Any],
+    job: Any,
+    out: Path | None,
+    jobs: int | None,
+    cluster: str | None,
+    force: bool,
+) -> Any:
+    """Run ``job`` on the units (a dataset folder when ``out`` is one); each failed unit's
+    reason on stderr. Returns the tally; a stopped run ends here with its line and code."""
+    from telecnn.telemetry.units.engines import run_units, stopped_error
+
+    folder = out if is_folder_out(out) else None
+    tally = run_units(units, job, folder, jobs, cluster, force)
+    for result in tally.done:
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+    for result in tally.failed:
+        click.echo(f"failed: {result.error}", err=True)
+    if tally.stopped:
+        raise stopped_error(tally, job.command, folder)
+    return tally
+
+
+def finish(tally: Any) -> None:
+    """End with the tally: one line on stdout when every unit is done, else one error line
+    (exit 2) after the others finished."""
+    if tally.failed:
+        raise UserError(tally.line())
+    click.echo(tally.line())
