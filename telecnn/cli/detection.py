@@ -84,7 +84,7 @@ def check_out(path: Path | None) -> None:
     """Refuse an --out the writer cannot write before any work is done."""
     from telecnn.telemetry.table_formats import SUFFIXES
 
-    if path is not None and path.suffix.lower() not in SUFFIXES:
+    if path is not None and Path(path).suffix.lower() not in SUFFIXES:
         raise UserError(f"--out {path}: use a {', '.join(SUFFIXES)} file")
 
 

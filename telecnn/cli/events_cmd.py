@@ -89,20 +89,19 @@ def detect_events(
     rerun skips those there.
     """
     check_paths()
+    if not is_folder_out(out):
+        check_out(out)  # before any library loads: a usage error answers at once
     engine = str(options.get("engine", "numpy"))
     source, chans, chosen = source_then_detector(detector, channels, model_path, options)
     units = source_units(source)
     if by_units(units, out, jobs, cluster):
         if plot is not None:
             raise UserError("--plot draws one lap a file: give one source (or use summarize)")
-        if not is_folder_out(out):
-            check_out(out)
         job = unit_job("detect-events", source, detector, model_path, chans, engine,
                        min_confidence=min_confidence, batch_size=batch_size)  # fmt: skip
         _detect_units(units, job, out, jobs, cluster, force)
         return
     out = None if out is None else Path(out)
-    check_out(out)
     from telecnn.telemetry.analysis.corners import label_laps
     from telecnn.telemetry.analysis.tables import (
         ENERGY_TYPES,

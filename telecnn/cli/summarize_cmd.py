@@ -61,17 +61,16 @@ def summarize_command(
     per driver and race the medians over clean laps; --out DIR/ writes one file a source.
     """
     check_paths()
+    if not is_folder_out(out):
+        check_out(out)  # before any library loads: a usage error answers at once
     engine = str(options.get("engine", "numpy"))
     source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
     units = source_units(source)
     if by_units(units, out, jobs, cluster):
-        if not is_folder_out(out):
-            check_out(None if out is None else Path(out))
         job = unit_job("summarize", source, detector, model_path, chans, engine)
         _season(units, job, out, plot, jobs, cluster, force)
         return
     out = None if out is None else Path(out)
-    check_out(out)
     from telecnn.telemetry.analysis.lap_summary import (
         driver_medians,
         format_summary,

@@ -60,13 +60,23 @@ def source_units(source: dict[str, Any]) -> list[Any] | None:
 def by_units(
     units: list[Any] | None, out: Path | None, jobs: int | None, cluster: str | None
 ) -> bool:
-    """Whether a command runs unit by unit: several sources, a dataset folder as ``--out``,
-    or ``--jobs``/``--cluster`` asked for."""
+    """Whether a command runs unit by unit: several sources of many laps each (a season; a few
+    single-lap files are one session's laps, read together), a dataset folder as ``--out``,
+    ``--jobs``/``--cluster`` asked for, or one file far larger than a race."""
     if units is None:
         if jobs is not None or cluster is not None or is_folder_out(out):
             raise UserError("--jobs, --cluster and --out DIR/ take files or sessions, not --sim")
         return False
-    return len(units) > 1 or is_folder_out(out) or jobs is not None or cluster is not None
+    if is_folder_out(out) or jobs is not None or cluster is not None:
+        return True
+    from telecnn.telemetry.units.units import many_laps
+
+    if len(units) > 1 and any(many_laps(u) for u in units):
+        return True
+    from telecnn.telemetry.sources.files import chunked
+
+    # one file far larger than a race: read and worked through a chunk at a time
+    return len(units) == 1 and len(units[0].files) == 1 and chunked(units[0].files[0])
 
 
 def unit_job(
@@ -108,9 +118,13 @@ def run_job(
 ) -> Any:
     """Run ``job`` on the units (a dataset folder when ``out`` is one); each failed unit's
     reason on stderr. Returns the tally; a stopped run ends here with its line and code."""
+    from dataclasses import replace
+
     from telecnn.telemetry.units.engines import run_units, stopped_error
 
     folder = out if is_folder_out(out) else None
+    if len(units) == 1 and cluster is None:  # one large file: its own progress, in this process
+        job, jobs = replace(job, progress=True), 1
     tally = run_units(units, job, folder, jobs, cluster, force)
     for result in tally.done:
         for note in result.notes:

@@ -109,8 +109,26 @@ def counts(meta: LapMeta, lap_filter: str = "clean") -> bool:
 
 
 @dataclass(frozen=True)
+class PitLook:
+    """The stretches of a lap that could be a pit lane (below :data:`PIT_ROAD_KMH`, at its
+    start or end or with a stop in them): their samples' times, speeds, distances into the lap
+    and positions (None without), and each stretch's bounds within them and where it lies."""
+
+    t: np.ndarray
+    speed: np.ndarray
+    along: np.ndarray
+    xy: tuple[np.ndarray, np.ndarray] | None
+    starts: np.ndarray
+    ends: np.ndarray
+    at_start: np.ndarray
+    at_end: np.ndarray
+    stopped: np.ndarray
+
+
+@dataclass(frozen=True)
 class LapTrace:
-    """What judging a lap reads of its samples (cheap, computed once per lap)."""
+    """What judging a lap reads of its samples (small, computed once per lap: a stream of laps
+    keeps these, not the samples)."""
 
     duration: float
     covered_m: float
@@ -119,6 +137,18 @@ class LapTrace:
     end_speed: float
     start_xy: tuple[float, float] | None
     end_xy: tuple[float, float] | None
+    pit: PitLook | None = None
+
+    @property
+    def racing(self) -> bool:
+        """Whether the lap could give the session's racing line: positions, no stop, fast at
+        both ends."""
+        return (
+            self.start_xy is not None
+            and self.longest_stand < STAND_S
+            and self.start_speed >= PIT_SPEED_KMH
+            and self.end_speed >= PIT_SPEED_KMH
+        )
 
 
 def lap_trace(lap: Lap) -> LapTrace:
@@ -137,7 +167,7 @@ def lap_trace(lap: Lap) -> LapTrace:
             after = np.minimum(ends + 1, len(t) - 1)
             stand = float(np.max(t[after] - t[starts]))
     xy = _xy(cols)
-    return LapTrace(
+    trace = LapTrace(
         duration=float(t[-1] - t[0]),
         covered_m=covered,
         longest_stand=stand,
@@ -145,6 +175,40 @@ def lap_trace(lap: Lap) -> LapTrace:
         end_speed=np.nan if speed is None else float(speed[-1]),
         start_xy=None if xy is None else (float(xy[0][0]), float(xy[1][0])),
         end_xy=None if xy is None else (float(xy[0][-1]), float(xy[1][-1])),
+    )
+    return replace(trace, pit=_pit_look(t, speed, xy, trace))
+
+
+def _pit_look(
+    t: np.ndarray, speed: np.ndarray | None, xy: tuple | None, trace: LapTrace
+) -> PitLook | None:
+    """The lap's :class:`PitLook`, or None where it has no stretch that could be a pit lane
+    (it neither starts nor ends slowly, nor stops) or no speed."""
+    slow_ends = trace.start_speed < PIT_SPEED_KMH or trace.end_speed < PIT_SPEED_KMH
+    if speed is None or not (slow_ends or trace.longest_stand >= STAND_S):
+        return None
+    moving = speed >= STANDSTILL_KMH
+    standing = np.concatenate([[0.0], np.cumsum(~moving * np.diff(t, append=t[-1]))])
+    starts, ends = run_bounds(speed < PIT_ROAD_KMH)
+    last = len(t) - 1
+    stopped = standing[ends + 1] - standing[starts] >= STAND_S
+    keep = (starts == 0) | (ends == last) | stopped
+    starts, ends, stopped = starts[keep], ends[keep], stopped[keep]
+    if not len(starts):
+        return None
+    idx = np.flatnonzero(runs_mask(starts, ends, len(t)))
+    local = np.cumsum(runs_mask(starts, ends, len(t))) - 1  # sample -> its place among idx
+    along = distance_from_speed(t, np.clip(speed, 0.0, None))
+    return PitLook(
+        t=t[idx],
+        speed=speed[idx],
+        along=along[idx],
+        xy=None if xy is None else (xy[0][idx], xy[1][idx]),
+        starts=local[starts],
+        ends=local[ends],
+        at_start=starts == 0,
+        at_end=ends == last,
+        stopped=stopped,
     )
 
 
@@ -184,56 +248,87 @@ def reference_length(covered: np.ndarray) -> float:
 
 
 def _judge_session(laps: list[Lap], traces: list[LapTrace]) -> None:
-    covered = np.array([tr.covered_m for tr in traces])
-    length = reference_length(covered)
-    line = _line_point(traces, covered, length)
-    racing = _RacingLine.of(laps, traces, covered, length)
-    fast_line = _crosses_line_fast(traces)
-    for lap, trace in zip(laps, traces, strict=True):
-        meta = lap.meta
-        whole = _whole(trace, length, line, len(laps))
-        pit_in, pit_out = meta.pit_in, meta.pit_out
-        if pit_in is None and pit_out is None:
-            pit_in, pit_out = _pit_from_trace(lap, trace, racing, fast_line)
-        lap_time, source = meta.lap_time, meta.lap_time_source
-        if source is None and lap_time is None and whole and trace.longest_stand < GARAGE_S:
-            lap_time, source = round(trace.duration, 3), "estimated"
-        elif source is None and lap_time is not None:
-            source = "timing"
-        lap.meta = replace(
-            meta,
-            whole=whole,
-            pit_in=pit_in,
-            pit_out=pit_out,
-            lap_time=lap_time,
-            lap_time_source=source,
+    paths = {i: _xy(lap.columns) for i, lap in enumerate(laps) if traces[i].racing}
+    refs = SessionRefs.of(traces, paths)
+    metas = [judge(lap.meta, trace, refs) for lap, trace in zip(laps, traces, strict=True)]
+    for lap, meta in zip(laps, number_stints(metas, traces), strict=True):
+        lap.meta = meta
+
+
+@dataclass(frozen=True)
+class SessionRefs:
+    """What a session's laps are judged against: its lap length (m), where its laps start
+    (position units; None without positions or with one lap), its racing line, whether its
+    laps cross the line fast, and how many laps it has."""
+
+    length: float
+    line: np.ndarray | None
+    racing: _RacingLine | None
+    fast_line: bool
+    laps: int
+
+    @classmethod
+    def of(
+        cls, traces: Sequence[LapTrace], paths: dict[int, tuple[np.ndarray, np.ndarray] | None]
+    ) -> SessionRefs:
+        """The references of a session's laps' ``traces``; ``paths``: the positions of laps
+        that could give the racing line (by their place in ``traces``; others may be left
+        out, as a stream keeps only a few)."""
+        covered = np.array([tr.covered_m for tr in traces])
+        length = reference_length(covered)
+        candidates = [(traces[i], xy) for i, xy in paths.items() if xy is not None]
+        return cls(
+            length=length,
+            line=_line_point(list(traces), covered, length),
+            racing=_RacingLine.of(candidates, length),
+            fast_line=_crosses_line_fast(list(traces)),
+            laps=len(traces),
         )
-    _number_stints(laps, traces)
 
 
-def _number_stints(laps: list[Lap], traces: list[LapTrace]) -> None:
+def judge(meta: LapMeta, trace: LapTrace, refs: SessionRefs) -> LapMeta:
+    """A lap's metadata with its status decided against its session's references (whole, pit
+    in/out where timing did not say, the lap time and its source)."""
+    whole = _whole(trace, refs.length, refs.line, refs.laps)
+    pit_in, pit_out = meta.pit_in, meta.pit_out
+    if pit_in is None and pit_out is None:
+        pit_in, pit_out = _pit_from_trace(trace, refs.racing, refs.fast_line)
+    lap_time, source = meta.lap_time, meta.lap_time_source
+    if source is None and lap_time is None and whole and trace.longest_stand < GARAGE_S:
+        lap_time, source = round(trace.duration, 3), "estimated"
+    elif source is None and lap_time is not None:
+        source = "timing"
+    return replace(
+        meta, whole=whole, pit_in=pit_in, pit_out=pit_out, lap_time=lap_time,
+        lap_time_source=source,
+    )  # fmt: skip
+
+
+def number_stints(metas: Sequence[LapMeta], traces: Sequence[LapTrace]) -> list[LapMeta]:
     """Each driver's stints where timing gave none: a new stint where the compound changes or
     where the car leaves the pits after standing in them (a pit stop, minutes in the garage);
     a drive through the pit lane (under a safety car) is none."""
+    out = list(metas)
     by_driver: dict[str | None, list[int]] = {}
-    for i, lap in enumerate(laps):
-        by_driver.setdefault(lap.meta.driver, []).append(i)
+    for i, meta in enumerate(out):
+        by_driver.setdefault(meta.driver, []).append(i)
     for members in by_driver.values():
-        if any(laps[i].meta.stint is not None for i in members):
+        if any(out[i].stint is not None for i in members):
             continue
-        members = sorted(members, key=lambda i: laps[i].meta.lap_number or 0)
+        members = sorted(members, key=lambda i: out[i].lap_number or 0)
         stint, previous = 1, None
         for i in members:
-            meta = laps[i].meta
+            meta = out[i]
             if previous is not None:
-                before = laps[previous].meta
+                before = out[previous]
                 changed = meta.compound and before.compound and meta.compound != before.compound
                 stood = traces[i].longest_stand >= STAND_S or (
                     bool(before.pit_in) and traces[previous].longest_stand >= STAND_S
                 )
                 stint += bool(changed or (meta.pit_out and stood))
-            laps[i].meta = replace(meta, stint=stint)
+            out[i] = replace(meta, stint=stint)
             previous = i
+    return out
 
 
 def _whole(trace: LapTrace, length: float, line: np.ndarray | None, laps: int) -> bool:
@@ -280,17 +375,18 @@ class _RacingLine:
 
     @classmethod
     def of(
-        cls, laps: list[Lap], traces: list[LapTrace], covered: np.ndarray, length: float
+        cls, candidates: list[tuple[LapTrace, tuple[np.ndarray, np.ndarray]]], length: float
     ) -> _RacingLine | None:
+        """The line of the fastest candidate (a lap's trace and positions) that covers the
+        lap length (within 3%); None without one."""
         best = None
-        for lap, tr, c in zip(laps, traces, covered, strict=True):
-            near = np.isfinite(length) and abs(c - length) <= 0.03 * length
-            usable = tr.start_xy is not None and near and tr.longest_stand < STAND_S
-            if usable and (best is None or tr.duration < best[1].duration):
-                best = (lap, tr)
+        for trace, xy in candidates:
+            near = np.isfinite(length) and abs(trace.covered_m - length) <= 0.03 * length
+            if near and trace.racing and (best is None or trace.duration < best[0].duration):
+                best = (trace, xy)
         if best is None:
             return None
-        x, y = _xy(best[0].columns)
+        x, y = best[1]
         along = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))]) / 10.0
         points = np.arange(0.0, along[-1], PATH_STEP_M)
         return cls(np.interp(points, along, x), np.interp(points, along, y), float(along[-1]))
@@ -310,49 +406,31 @@ class _RacingLine:
 
 
 def _pit_from_trace(
-    lap: Lap, trace: LapTrace, racing: _RacingLine | None, fast_line: bool
+    trace: LapTrace, racing: _RacingLine | None, fast_line: bool
 ) -> tuple[bool | None, bool | None]:
     """In- and out-lap from the trace (see the module's notes); None where it cannot tell."""
-    slow_ends = trace.start_speed < PIT_SPEED_KMH or trace.end_speed < PIT_SPEED_KMH
-    if not (slow_ends or trace.longest_stand >= STAND_S):
-        return False, False
-    speed = _speed(lap)
-    if speed is None:
-        return None, None
-    t = lap.times
-    step = np.diff(t, append=t[-1])
-    moving = speed >= STANDSTILL_KMH
-    standing = np.concatenate([[0.0], np.cumsum(~moving * step)])
-    # the stretches below PIT_ROAD_KMH (the pit lane and the road into and out of it) that
-    # could be a pit lane: at the lap's start or end, or with a stop in them
-    starts, ends = run_bounds(speed < PIT_ROAD_KMH)
-    last = len(t) - 1
-    stopped = standing[ends + 1] - standing[starts] >= STAND_S
-    edge = (starts == 0) | (ends == last)
-    keep = edge | stopped
-    starts, ends, stopped = starts[keep], ends[keep], stopped[keep]
-    if not len(starts):
-        return False, False
-    look = runs_mask(starts, ends, len(t))
-    xy = _xy(lap.columns)
-    if xy is not None and racing is not None:
-        x, y = xy
-        along = distance_from_speed(t, np.clip(speed, 0.0, None))
-        pit = np.zeros(len(t), dtype=bool)
-        idx = np.flatnonzero(look)
-        pit[idx] = racing.offsets(x[idx], y[idx], along[idx]) > PIT_OFFSET_M
-    elif xy is None and fast_line:
-        pit = look & _limiter(t, speed)
+    look = trace.pit
+    if look is None:
+        slow_ends = trace.start_speed < PIT_SPEED_KMH or trace.end_speed < PIT_SPEED_KMH
+        no_speed = not np.isfinite(trace.start_speed)
+        return (None, None) if no_speed and not slow_ends else (False, False)
+    if look.xy is not None and racing is not None:
+        pit = racing.offsets(look.xy[0], look.xy[1], look.along) > PIT_OFFSET_M
+    elif look.xy is None and fast_line:
+        pit = _limiter(look.t, look.speed)
     else:
         return None, None
     # driving off the line (or on the limiter) for PIT_MIN_S: a car standing off the line (a
     # crash) is no pit stop; a pit lane met inside the lap has a stop in the box in it (a cut
     # through a run-off does not)
+    moving = look.speed >= STANDSTILL_KMH
+    step = np.diff(look.t, append=look.t[-1])
+    step[look.ends] = 0.0  # no time across the gap between two stretches
     seconds = np.concatenate([[0.0], np.cumsum((pit & moving) * step)])
-    in_pit = seconds[ends + 1] - seconds[starts] >= PIT_MIN_S
-    inside = bool((in_pit & stopped & (starts > 0) & (ends < last)).any())
-    pit_in = bool((in_pit & (ends == last)).any()) or inside
-    pit_out = bool((in_pit & (starts == 0)).any()) or inside
+    in_pit = seconds[look.ends + 1] - seconds[look.starts] >= PIT_MIN_S
+    inside = bool((in_pit & look.stopped & ~look.at_start & ~look.at_end).any())
+    pit_in = bool((in_pit & look.at_end).any()) or inside
+    pit_out = bool((in_pit & look.at_start).any()) or inside
     return pit_in, pit_out
 
 

@@ -11,6 +11,7 @@ and ``location`` exports: :mod:`.openf1`); per-lap ``{"tel": ...}`` files
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,21 @@ def read_file(
         raise TelecnnError(
             f"--location and --drivers-file go with OpenF1 car_data exports; {path.name} is not one"
         )
+    return frame_laps(frame, base, path, drivers, choice, timing, held)
+
+
+def frame_laps(
+    frame: pd.DataFrame,
+    base: LapMeta,
+    path: Path,
+    drivers: list[str] | None,
+    choice: LapChoice | None,
+    timing: pd.DataFrame | None,
+    held: Held | None = None,
+) -> list[Lap]:
+    """The laps of a file's rows (all of them, or a chunk of whole laps): ``held`` told what
+    they hold, rows left out by ``drivers`` and ``choice`` dropped, cleaned, each lap's driver
+    (the file's where the rows name none) and team, and what ``timing`` says of it."""
     if held is not None:
         _tell(held, frame, base, path)
     frame = prefilter(frame, drivers, choice)
@@ -106,8 +122,79 @@ def read_file(
         team = lap.meta.team or teams.get(str(driver).upper())
         lap.meta = replace(lap.meta, driver=driver, team=team)
     if timing is not None and laps:
-        laps = apply_timing(laps, timing, Path(laps_file).name)
+        laps = apply_timing(laps, timing, timing.attrs.get("file", "the timing"))
     return laps
+
+
+#: A multi-lap file of more rows than this (a whole race of 20 drivers in merged telemetry
+#: is about 750,000) is read and worked through in chunks of :data:`CHUNK_ROWS`: its memory
+#: follows the chunk, not the file.
+STREAM_ROWS = 1_000_000
+CHUNK_ROWS = 200_000
+
+
+def chunked(path: str | Path, rows: int | None = None) -> bool:
+    """Whether a file is worth reading in chunks: a multi-lap Parquet or CSV file (``Driver``
+    and ``LapNumber`` columns) of more than ``rows`` rows (a CSV: more than ``rows`` times a
+    row's usual size; ``rows``: :data:`STREAM_ROWS` by default)."""
+    rows = STREAM_ROWS if rows is None else rows
+    path = Path(path)
+    kind = _kind(path) if path.is_file() else None
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except Exception:  # an unreadable file: the whole-file reader says why
+            return False
+        names = set(meta.schema.names)
+        return meta.num_rows > rows and {"Driver", "LapNumber"} <= names
+    if kind == "csv":
+        with path.open("rb") as f:
+            head = f.readline().decode(errors="replace")
+        return path.stat().st_size > rows * 120 and {"Driver", "LapNumber"} <= set(head.split(","))
+    return False
+
+
+def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """A multi-lap Parquet or CSV file's rows, a chunk of about ``rows`` (default
+    :data:`CHUNK_ROWS`) at a time, each chunk whole laps (a lap's rows are consecutive in the
+    exports; one cut by a chunk's end goes with the next chunk)."""
+    rows = CHUNK_ROWS if rows is None else rows
+    path = Path(path)
+    carry: pd.DataFrame | None = None
+    for batch in _batches(path, rows):
+        frame = batch if carry is None else pd.concat([carry, batch], ignore_index=True)
+        keys = frame["Driver"].astype(str) + "\0" + frame["LapNumber"].astype(str)
+        last = keys.iloc[-1]
+        cut = len(frame) - int((keys.iloc[::-1] == last).cummin().sum())
+        if cut == 0:  # the chunk is one lap so far: carry it all
+            carry = frame
+            continue
+        yield frame.iloc[:cut].reset_index(drop=True)
+        carry = frame.iloc[cut:].reset_index(drop=True)
+    if carry is not None and len(carry):
+        yield carry
+
+
+def _batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows as pandas frames of about ``rows`` (read as the whole-file readers do)."""
+    try:
+        if _kind(path) == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            # no read-ahead of whole row groups; freed buffers go back to the system
+            parquet = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+            for batch in parquet.iter_batches(batch_size=rows):
+                yield batch.to_pandas()
+                pa.default_memory_pool().release_unused()
+            return
+        for part in pd.read_csv(path, chunksize=rows, na_values=list(CSV_NULLS),
+                                keep_default_na=False):  # fmt: skip
+            yield part.drop(columns=[c for c in part.columns if str(c).startswith("Unnamed:")])
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise TelecnnError(f"cannot read {path.name}: {one_line(exc)[:200]}") from None
 
 
 def _tell(held: Held, frame: pd.DataFrame, base: LapMeta, path: Path) -> None:

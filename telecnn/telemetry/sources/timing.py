@@ -126,7 +126,9 @@ def read_timing(path: str | Path) -> pd.DataFrame:
             f"{path.name} is no lap timing: expected Driver, LapNumber and LapTime columns "
             "(fastf1's session.laps), OpenF1's laps export or a laptimes.json"
         )
-    return timing_table(frame, path.name)
+    table = timing_table(frame, path.name)
+    table.attrs["file"] = path.name
+    return table
 
 
 def laptimes_json(path: Path, driver: str) -> pd.DataFrame | None:

@@ -38,6 +38,26 @@ class Unit:
         return f"{safe}.parquet"
 
 
+def many_laps(unit: Unit) -> bool:
+    """Whether a unit holds many laps: a session, a session's per-lap files, or a Parquet or
+    CSV file with ``Driver`` and ``LapNumber`` columns (read from its header alone)."""
+    if unit.session is not None or len(unit.files) > 1:
+        return True
+    path = Path(unit.files[0])
+    columns: set[str] = set()
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            columns = set(pq.ParquetFile(path).schema_arrow.names)
+        elif path.suffix.lower() == ".csv":
+            with path.open("rb") as f:
+                columns = set(f.readline().decode(errors="replace").strip().split(","))
+    except Exception:  # an unreadable file: the reader says why, unit by unit
+        return True
+    return {"Driver", "LapNumber"} <= columns
+
+
 def units_from(
     files: list[str] | tuple[str, ...] = (), sessions: list[str] | tuple[str, ...] = ()
 ) -> list[Unit]:

@@ -4,6 +4,7 @@ worker process or on a Dask worker, the same either way."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,8 @@ class UnitJob:
     offline: bool = False
     min_confidence: float = 0.0
     batch_size: int = 64
+    #: Show progress within a unit (a file far larger than a race, run alone).
+    progress: bool = False
 
     def settings(self) -> dict[str, Any]:
         """What makes two runs' files alike (a dataset folder keeps one run's)."""
@@ -77,40 +80,25 @@ def process_unit(unit: Unit, job: UnitJob, out_dir: str | None = None) -> UnitRe
 
 
 def _process(unit: Unit, job: UnitJob, out_dir: str | None) -> UnitResult:
-    from telecnn.telemetry.analysis.corners import label_laps, with_corners
-    from telecnn.telemetry.detector.running import detect_laps
-    from telecnn.telemetry.sources import load_laps
-
     notes: list[str] = []
-    laps = load_laps(
-        session=unit.session,
-        files=list(unit.files) or None,
-        drivers=list(job.drivers) if job.drivers else None,
-        laps=job.laps,
-        laps_file=job.laps_file,
-        lap_filter=job.lap_filter,
-        cache=job.cache,
-        offline=job.offline,
-        notes=notes,
-    )
-    if job.corners_file:
-        from telecnn.telemetry.sources.corners import read_corners
-
-        with_corners(laps, read_corners(job.corners_file), job.corners_file)
     detector = unit_detector(job.detector, job.engine, job.channels)
-    channels = list(job.channels) if job.channels else None
-    result = UnitResult(unit, laps=len(laps), notes=[f"{unit.name}: {n}" for n in notes])
+    result = UnitResult(unit)
+    tables, scores = [], []
+    for laps in unit_laps(unit, job, notes):  # a chunk of laps at a time for a large file
+        result.laps += len(laps)
+        outcome = _work(laps, detector, job)
+        if job.command == "eval-events":
+            scores.append(outcome)
+        else:
+            tables.append(unit_table(unit, laps, outcome, job))
+            result.events += sum(len(f) for f in outcome)
+    result.notes = [f"{unit.name}: {n}" for n in notes]
     if job.command == "eval-events":
-        from telecnn.telemetry.detector.scoring import evaluate_laps
+        from telecnn.telemetry.detector.evaluate import merge_scores
 
-        result.scores = evaluate_laps(laps, detector, channels)
+        result.scores = merge_scores(scores)
         return result
-    found = detect_laps(laps, detector, channels, batch_size=job.batch_size)
-    if job.min_confidence > 0:
-        found = [f[f["confidence"] >= job.min_confidence].reset_index(drop=True) for f in found]
-    found = label_laps(laps, found)
-    result.events = sum(len(f) for f in found)
-    result.table = unit_table(unit, laps, found, job)
+    result.table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if out_dir is not None:
         from telecnn.telemetry.units.dataset import write_unit
 
@@ -118,6 +106,50 @@ def _process(unit: Unit, job: UnitJob, out_dir: str | None) -> UnitResult:
         if job.command == "detect-events":
             result.table = None  # on disk: the parent needs only the counts
     return result
+
+
+def unit_laps(unit: Unit, job: UnitJob, notes: list[str]) -> Iterator[list]:
+    """The unit's laps with their status, all at once, or a chunk at a time where the unit is
+    one file far larger than a race (:mod:`telecnn.telemetry.sources.stream`); with the
+    job's corners where given."""
+    from telecnn.telemetry.sources import load_laps
+    from telecnn.telemetry.sources.files import chunked
+
+    drivers = list(job.drivers) if job.drivers else None
+    if len(unit.files) == 1 and chunked(unit.files[0]):
+        from telecnn.telemetry.sources.stream import stream_laps
+
+        chunks = stream_laps(unit.files[0], drivers, job.laps, job.laps_file, job.lap_filter,
+                             notes, progress=job.progress)  # fmt: skip
+    else:
+        chunks = iter([load_laps(
+            session=unit.session, files=list(unit.files) or None, drivers=drivers, laps=job.laps,
+            laps_file=job.laps_file, lap_filter=job.lap_filter, cache=job.cache,
+            offline=job.offline, notes=notes,
+        )])  # fmt: skip
+    for laps in chunks:
+        if job.corners_file:
+            from telecnn.telemetry.analysis.corners import with_corners
+            from telecnn.telemetry.sources.corners import read_corners
+
+            with_corners(laps, read_corners(job.corners_file), job.corners_file)
+        yield laps
+
+
+def _work(laps: list, detector: Any, job: UnitJob) -> Any:
+    """The job's work on some laps: their scores (eval-events) or their events."""
+    from telecnn.telemetry.analysis.corners import label_laps
+    from telecnn.telemetry.detector.running import detect_laps
+
+    channels = list(job.channels) if job.channels else None
+    if job.command == "eval-events":
+        from telecnn.telemetry.detector.scoring import evaluate_laps
+
+        return evaluate_laps(laps, detector, channels)
+    found = detect_laps(laps, detector, channels, batch_size=job.batch_size)
+    if job.min_confidence > 0:
+        found = [f[f["confidence"] >= job.min_confidence].reset_index(drop=True) for f in found]
+    return label_laps(laps, found)
 
 
 def unit_table(unit: Unit, laps: list, found: list[pd.DataFrame], job: UnitJob) -> pd.DataFrame:

@@ -1,0 +1,66 @@
+"""A file far larger than a race, read a chunk of whole laps at a time: the same laps, statuses
+and events as the whole file at once (chunks made small here, so the real race streams)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from telecnn.cli import main
+from telecnn.telemetry.sources import files, load_laps
+from telecnn.telemetry.sources.stream import stream_laps
+
+
+@pytest.fixture(scope="module")
+def wet_race(f1_data: Path) -> Path:
+    return f1_data / "australia-2025" / "race.parquet"
+
+
+def test_chunks_hold_whole_laps(wet_race: Path) -> None:
+    chunks = list(files.frame_chunks(wet_race, rows=60_000))
+    assert len(chunks) > 10
+    keys = [set(zip(c.Driver, c.LapNumber, strict=True)) for c in chunks]
+    assert all(not (a & b) for a, b in zip(keys, keys[1:], strict=False))  # no lap cut in two
+    assert sum(len(c) for c in chunks) == len(pd.read_parquet(wet_race))
+
+
+@pytest.mark.parametrize("laps", [None, "fastest"])
+def test_a_streamed_file_gives_the_laps_of_the_whole_file(wet_race: Path, f1_data, laps) -> None:
+    """Every lap (or each driver's fastest) with the same samples and the same status, lap
+    time, pits and stint as when the whole wet race is read at once, and the same notes."""
+    timing = f1_data / "australia-2025" / "laps.parquet"
+    notes_whole: list[str] = []
+    whole = load_laps(files=[wet_race], laps=laps, laps_file=timing, notes=notes_whole)
+    notes_stream: list[str] = []
+    streamed = [
+        lap
+        for chunk in stream_laps(
+            wet_race, laps=laps, laps_file=timing, notes=notes_stream, rows=80_000
+        )  # fmt: skip
+        for lap in chunk
+    ]
+    assert len(streamed) == len(whole) > 10 and notes_stream == notes_whole
+    for a, b in zip(whole, streamed, strict=True):
+        assert a.meta == b.meta
+        assert len(a) == len(b) and (a.columns["Speed"] == b.columns["Speed"]).all()
+
+
+def test_detect_events_streams_a_large_file(wet_race: Path, tmp_path: Path, monkeypatch) -> None:
+    """Above the streaming size the command reads the file in chunks and writes what it writes
+    for the whole file at once."""
+    whole_out, stream_out = tmp_path / "whole.parquet", tmp_path / "stream.parquet"
+    args = ["detect-events", "--file", str(wet_race), "--detector", "rules", "--driver",
+            "NOR,PIA,VER,LEC"]  # fmt: skip
+    assert CliRunner().invoke(main, [*args, "--out", str(whole_out)]).exit_code == 0
+    monkeypatch.setattr(files, "STREAM_ROWS", 100_000)
+    monkeypatch.setattr(files, "CHUNK_ROWS", 50_000)
+    result = CliRunner().invoke(main, [*args, "--out", str(stream_out)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 units done" in result.output
+    whole, streamed = pd.read_parquet(whole_out), pd.read_parquet(stream_out)
+    assert len(whole) == len(streamed) > 10_000
+    for column in ("driver", "lap", "event", "start_time", "end_time", "status"):
+        assert list(whole[column]) == list(streamed[column]), column
