@@ -168,8 +168,9 @@ def _detect_units(units, job, out, jobs, cluster, force) -> None:  # noqa: ANN00
     "--file",
     "files",
     multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Real laps (fastf1 exports) to add, labelled by the rules.",
+    type=click.Path(),
+    help="Real laps to learn from, labelled by the rules (any --file source: fastf1 exports, "
+    "per-lap folders, globs): the way to teach the detector a new car, series or feed rate.",
 )
 @click.option(
     "--session",
@@ -249,14 +250,16 @@ def train_events(
     )
     from telecnn.words import count
 
-    _, history = train_detector(
+    detector, history = train_detector(
         config, run_dir, real_laps=real, resume_run=plan.resuming, force=force
     )
-    last = history[-1] if history else {}
-    click.echo(
-        f"trained {count(len(history), 'epoch')}; checkpoint {run_dir / 'checkpoint.pt'}; "
-        + ", ".join(f"{k} {v:.3f}" for k, v in last.items() if k.startswith("val_f1"))
-    )
+    from telecnn.atomic import write_json
+
+    detector.source = str(run_dir / "checkpoint.pt")
+    card = write_json(run_dir / "model_card.json", detector.card)
+    click.echo(f"trained {count(len(history), 'epoch')}; checkpoint {detector.source}")
+    click.echo(detector.card_text())
+    click.echo(f"wrote {card}")
 
 
 @click.command("eval-events")
@@ -300,6 +303,8 @@ def eval_events(
         laps = laps_from_options(**source)
         scores = evaluate_laps(laps, chosen, chans, progress=len(laps) > 1)
         laps_count = len(laps)
+    if chosen != "rules":
+        click.echo(chosen.card_text())
     click.echo(f"{laps_count} laps, detector {detector}" + (f" on {channels}" if channels else ""))
     click.echo(format_scores(scores))
     if out is not None:

@@ -93,6 +93,8 @@ class FilterReport:
     channels: tuple[str, ...]
     weights: np.ndarray
     table: pd.DataFrame
+    #: The model card, in a few lines (event models; empty for image models).
+    card: str = ""
 
     def template(self, row: int) -> np.ndarray:
         """The kernel of ``table`` row ``row``, at the filter's shape."""
@@ -107,6 +109,8 @@ class FilterReport:
             f"{len(self.channels)} input channel(s); {len(strong)} of {len(t)} match a classic "
             "kernel with |correlation| >= 0.8"
         ]
+        if self.card:
+            lines[:0] = self.card.splitlines()
         for row in t.reindex(t["correlation"].abs().sort_values(ascending=False).index)[
             :10
         ].itertuples():
@@ -162,7 +166,12 @@ def _event_report(detector: Any) -> FilterReport:
     channels = tuple(detector.channels)
     values = weights[:, : len(channels)]
     return FilterReport(
-        "event-detector", detector.source, channels, values, filter_table(values, channels)
+        "event-detector",
+        detector.source,
+        channels,
+        values,
+        filter_table(values, channels),
+        detector.card_text(),
     )
 
 

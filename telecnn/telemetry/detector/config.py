@@ -7,7 +7,7 @@ from typing import Any
 
 from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
-from telecnn.telemetry.detector.rule_inputs import rule_level_rows
+from telecnn.telemetry.detector.rule_inputs import rule_level_rows, speed_slope_rows
 from telecnn.telemetry.events.rules import CLIP_LOOKBACK
 from telecnn.telemetry.laps.schema import CHANNELS
 
@@ -33,7 +33,9 @@ class DetectorTrainConfig:
     channel_dropout: bool = MODEL_DEFAULTS["channel_dropout"]
     solo_share: float = MODEL_DEFAULTS["solo_share"]  # share of laps seen through Speed alone
     rule_levels: bool = True  # the rules' levels as input rows (:mod:`.rule_inputs`)
+    slopes: bool = True  # the speed's slopes at several scales as input rows
     val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
+    real_val_every: int = 10  # every n-th real lap held out: tuned and scored on (0: none)
     seed: int = 0
     device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
 
@@ -52,9 +54,11 @@ class DetectorTrainConfig:
             "trend_rows": trend_rows,
             "trend_lag": max(1, round(self.hz * CLIP_LOOKBACK)),
         }
+        slopes = speed_slope_rows(norm.channels, norm.std, self.hz) if self.slopes else []
+        config["slope_rows"] = [list(row) for row in slopes]
         if self.rule_levels:
             rows = rule_level_rows(
-                norm.channels, norm.mean, norm.std, trend_rows, config["trend_gain"]
+                norm.channels, norm.mean, norm.std, trend_rows, config["trend_gain"], slopes
             )
             config["level_rows"] = [list(row) for row in rows]
         return config

@@ -78,6 +78,8 @@ class Detector:
     #: braking from ``"Speed"`` alone, where the probabilities are less sharp).
     channel_thresholds: dict[str, Thresholds] = field(default_factory=dict)
     engine: Any = None
+    #: What the model was trained on and its scores on its held-out laps (its model card).
+    card: dict[str, Any] = field(default_factory=dict)
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -257,7 +259,30 @@ class Detector:
             "grid_hz": self.hz,
             "thresholds": self.thresholds,
             "channel_thresholds": self.channel_thresholds,
+            "card": self.card,
         }
+
+    def card_text(self) -> str:
+        """The model card in a few lines: what it was trained on, its held-out scores."""
+        return card_text(self.card, self.source)
+
+
+def card_text(card: dict[str, Any], source: str) -> str:
+    """A model card (:func:`~telecnn.telemetry.detector.train.model_card`) as text."""
+    if not card:
+        return f"model {source}: no model card (trained before cards were written)"
+    real = card.get("real_sources") or {}
+    lines = [
+        f"model {source}: trained on {card.get('simulated_laps', 0)} simulated laps "
+        f"(eras {', '.join(card.get('eras', []))}) and {card.get('real_laps', 0)} real laps"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in real.items())})" if real else "")
+        + f", {card.get('epochs', '?')} epochs, seed {card.get('seed', '?')}"
+    ]
+    for name, scores in (card.get("validation") or {}).items():
+        held = card.get("real_held_out") if name == "real" else "held-out"
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+        lines.append(f"  F1 on its {name} validation laps ({held}): {shown}")
+    return "\n".join(lines)
 
 
 #: A standstill longer than this (s: the garage, a red flag in the pit lane) is skipped before

@@ -109,6 +109,7 @@ def _detector(model: Any, extra: dict[str, Any], device: Any, source: str, engin
         source=source,
         channel_thresholds=channel_thresholds,
         engine=engine,
+        card=dict(extra["card"]) if isinstance(extra.get("card"), dict) else {},
     )
 
 

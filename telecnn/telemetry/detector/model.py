@@ -2,9 +2,10 @@
 
 ``stem`` (a ConvNormAct over the value+mask rows, plus each ``trend_rows`` channel's change
 over the last ``trend_lag`` samples: a fixed difference kernel, so a speed that stops rising
-is one input away; plus one row per ``level_rows`` entry: a channel or trend against a rule's
-level, see :mod:`.rule_inputs`) -> dilated residual blocks (the receptive field doubles
-with each block) -> a 1x1 head. With the defaults (width 32, kernel 3, dilations 1, 2, 4, 8,
+is one input away; the speed's slopes at several scales, in g; plus one row per
+``level_rows`` entry: a channel, trend or slope against a rule's level, see
+:mod:`.rule_inputs`) -> dilated residual blocks (the receptive field doubles with each block)
+-> a 1x1 head. With the defaults (width 32, kernel 3, dilations 1, 2, 4, 8,
 16, 1) the receptive field is 133 grid samples: 13.3 s at 10 Hz.
 """
 
@@ -18,7 +19,7 @@ import torch
 from torch import nn
 
 from telecnn.core import ConvNormAct, ResidualBlock, conv, receptive_field
-from telecnn.telemetry.detector.rule_inputs import with_rule_inputs
+from telecnn.telemetry.detector.rule_inputs import StemInputs, with_rule_inputs
 from telecnn.telemetry.laps.schema import EVENT_TYPES
 
 DEFAULT_DILATIONS: tuple[int, ...] = (1, 2, 4, 8, 16, 1)
@@ -69,19 +70,21 @@ class EventCNN(nn.Module):
         trend_lag: int = 10,
         trend_gain: float = 10.0,
         level_rows: Sequence[Sequence[float]] = (),
+        slope_rows: Sequence[Sequence[float]] = (),
     ) -> None:
         super().__init__()
         self.in_channels = in_channels
-        self.trend_rows = tuple(int(r) for r in trend_rows)
-        self.trend_lag, self.trend_gain = int(trend_lag), float(trend_gain)
-        self.level_rows = tuple((int(r), float(lv), float(g)) for r, lv, g in level_rows)
+        self.inputs = StemInputs.of(
+            in_channels,
+            {"trend_rows": trend_rows, "trend_lag": trend_lag, "trend_gain": trend_gain,
+             "slope_rows": slope_rows, "level_rows": level_rows},
+        )  # fmt: skip
         self.kernel_size, self.stem_kernel = kernel_size, stem_kernel
         self.dilations = tuple(dilations)
         self.drop = (
             ChannelDropout(in_channels, p_solo=solo_share) if channel_dropout else nn.Identity()
         )
-        derived = len(self.trend_rows) + len(self.level_rows)
-        self.stem = ConvNormAct(1, 2 * in_channels + derived, width, stem_kernel)
+        self.stem = ConvNormAct(1, 2 * in_channels + self.inputs.derived, width, stem_kernel)
         self.blocks = nn.Sequential(
             *[
                 ResidualBlock(
@@ -93,17 +96,9 @@ class EventCNN(nn.Module):
         self.head = conv(1, width, num_events, 1)
 
     def with_rule_inputs(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` with its trend rows, then its level rows (what the stem reads: see
+        """``x`` with its trend, slope and level rows (what the stem reads: see
         :mod:`.rule_inputs`)."""
-        return with_rule_inputs(
-            x,
-            self.in_channels,
-            self.trend_rows,
-            self.trend_lag,
-            self.trend_gain,
-            self.level_rows,
-            torch,
-        )
+        return with_rule_inputs(x, self.inputs, torch)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """The conv trunk: ``(N, 2C, T) -> (N, width, T)``."""
@@ -118,10 +113,14 @@ class EventCNN(nn.Module):
 
     @property
     def receptive_field(self) -> int:
-        """Receptive field in grid samples (the trend rows look ``trend_lag`` samples back)."""
+        """Receptive field in grid samples (the trend rows look ``trend_lag`` samples back, the
+        slope rows their half width each way)."""
         kernels = [self.stem_kernel] + [self.kernel_size] * (2 * len(self.dilations))
         dilations = [1] + [d for d in self.dilations for _ in range(2)]
-        return receptive_field(kernels, dilations) + (self.trend_lag if self.trend_rows else 0)
+        spec = self.inputs
+        back = spec.trend_lag if spec.trend_rows else 0
+        half = max((h for _, h, _ in spec.slope_rows), default=0)
+        return receptive_field(kernels, dilations) + max(back, half) + half
 
 
 def build_model(config: dict) -> EventCNN:

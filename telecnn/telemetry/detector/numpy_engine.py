@@ -23,7 +23,7 @@ import numpy as np
 
 from telecnn.errors import CheckpointError, one_line, reading
 from telecnn.kernels import conv1d
-from telecnn.telemetry.detector.rule_inputs import LevelRow, with_rule_inputs
+from telecnn.telemetry.detector.rule_inputs import StemInputs, with_rule_inputs
 
 #: Every array a folded model holds, besides its blocks' ``block{k}.w1/b1/w2/b2``.
 _TOP = ("stem.w", "stem.b", "head.w", "head.b")
@@ -32,15 +32,15 @@ _TOP = ("stem.w", "stem.b", "head.w", "head.b")
 @dataclass(frozen=True)
 class FoldedModel:
     """The event CNN as arrays: conv weights ``(out, in, k)`` and biases with the batch norms
-    folded in, its dilations, its trend input (rows, lag, gain) and its level rows."""
+    folded in, its dilations and the fixed rows its stem reads (:class:`StemInputs`)."""
 
     arrays: dict[str, np.ndarray]
     dilations: tuple[int, ...]
-    in_channels: int
-    trend_rows: tuple[int, ...]
-    trend_lag: int
-    trend_gain: float
-    level_rows: tuple[LevelRow, ...] = ()
+    inputs: StemInputs
+
+    @property
+    def in_channels(self) -> int:
+        return self.inputs.channels
 
 
 def _fold(conv_weight: Any, bn: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -70,15 +70,7 @@ def fold_model(model: Any) -> FoldedModel:
         arrays[f"block{k}.w2"], arrays[f"block{k}.b2"] = _fold(block.conv2.weight, block.bn2)
     arrays["head.w"] = model.head.weight.detach().double().numpy()
     arrays["head.b"] = model.head.bias.detach().double().numpy()
-    return FoldedModel(
-        arrays,
-        tuple(model.dilations),
-        int(model.in_channels),
-        tuple(model.trend_rows),
-        int(model.trend_lag),
-        float(model.trend_gain),
-        tuple(model.level_rows),
-    )
+    return FoldedModel(arrays, tuple(model.dilations), model.inputs)
 
 
 def _same(weight: np.ndarray, dilation: int) -> int:
@@ -111,12 +103,9 @@ class NumpyEngine:
             )
 
     def with_rule_inputs(self, x: np.ndarray) -> np.ndarray:
-        """A batch ``(N, 2C, T)`` with its trend rows, then its level rows (as
+        """A batch ``(N, 2C, T)`` with its trend, slope and level rows (as
         ``EventCNN.with_rule_inputs``)."""
-        f = self.folded
-        return with_rule_inputs(
-            x, f.in_channels, f.trend_rows, f.trend_lag, f.trend_gain, f.level_rows, np
-        )
+        return with_rule_inputs(x, self.folded.inputs, np)
 
     def logits(self, batch: np.ndarray) -> np.ndarray:
         """Logits of a batch ``(N, 2C, T) -> (N, E, T)``.
@@ -205,10 +194,7 @@ def save_folded(path: str | Path, folded: FoldedModel, meta: dict[str, Any]) -> 
     header = {
         "dilations": list(folded.dilations),
         "in_channels": folded.in_channels,
-        "trend_rows": list(folded.trend_rows),
-        "trend_lag": folded.trend_lag,
-        "trend_gain": folded.trend_gain,
-        "level_rows": [list(row) for row in folded.level_rows],
+        **folded.inputs.header(),
         "meta": meta,
     }
     text = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
@@ -236,13 +222,10 @@ def load_folded(path: str | Path) -> tuple[FoldedModel, dict[str, Any]]:
         }
         if set(arrays) != wanted:
             raise CheckpointError(f"{path}: the arrays do not make an event CNN")
+        header["trend_rows"], header["trend_lag"], header["trend_gain"]  # noqa: B018 - required
         folded = FoldedModel(
             arrays,
             tuple(int(d) for d in header["dilations"]),
-            int(header["in_channels"]),
-            tuple(int(r) for r in header["trend_rows"]),
-            int(header["trend_lag"]),
-            float(header["trend_gain"]),
-            tuple((int(r), float(lv), float(g)) for r, lv, g in header.get("level_rows", [])),
+            StemInputs.of(int(header["in_channels"]), header),
         )
     return folded, header["meta"]

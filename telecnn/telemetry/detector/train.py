@@ -26,7 +26,12 @@ from telecnn.telemetry.detector.loss import masked_bce
 from telecnn.telemetry.detector.model import build_model
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
-from telecnn.telemetry.detector.training_laps import training_laps, validation_laps
+from telecnn.telemetry.detector.training_laps import (
+    moving_stretches,
+    split_real,
+    training_laps,
+    validation_laps,
+)
 from telecnn.telemetry.detector.tuning import epoch_thresholds
 from telecnn.telemetry.laps.schema import Lap
 from telecnn.training import (
@@ -62,8 +67,9 @@ def train_detector(
     ctx, device = init_distributed(pick_device(config.device))
     held = ExitStack()
     try:
+        real_train, real_val = split_real(real_laps, config.real_val_every)
         # every rank gets the same number of laps (so the same number of steps: DDP needs it)
-        n_train = config.sim_laps + len(real_laps)
+        n_train = config.sim_laps + len(moving_stretches(real_train))
         mine = list(range(ctx.rank, n_train - n_train % ctx.world_size, ctx.world_size))
         steps = max(1, -(-len(mine) // config.batch_size))
         run_folder = Path(run_dir) if run_dir else None
@@ -77,7 +83,8 @@ def train_detector(
                 plan.discard_previous()
         saved = plan.state["extra"] if plan is not None and plan.state is not None else {}
         # the normalisation first: the model's level rows are in its units
-        examples, val_laps, norm = _data(config, real_laps, mine, saved.get("normalisation"))
+        examples, sim_val, norm = _data(config, real_train, mine, saved.get("normalisation"))
+        val_laps = sim_val + real_val
         model_config = config.build_model_config(norm)
         model = build_model(model_config).to(device)
         optimizer = torch.optim.AdamW(
@@ -95,13 +102,22 @@ def train_detector(
             rng = np.random.default_rng([config.seed, epoch, ctx.rank])
             return batches(examples, config.batch_size, config.crop, rng, device)
 
+        card = model_card(config, real_train, real_val)
+
         def tune_and_score(net: torch.nn.Module) -> dict[str, float]:
             was = net.training
             detector.thresholds, detector.channel_thresholds = epoch_thresholds(detector, val_laps)
+            scores = f1_by_type(evaluate_laps(sim_val, detector))
+            record = {f"val_f1_{k}": v for k, v in scores.items() if not np.isnan(v)}
+            card["validation"] = {"simulated": _rounded(scores)}
+            if real_val:
+                real = f1_by_type(evaluate_laps(real_val, detector))
+                record |= {f"real_f1_{k}": v for k, v in real.items() if not np.isnan(v)}
+                card["validation"]["real"] = _rounded(real)
+            detector.card = card
             spec.extra.update(detector.extra())
-            scores = f1_by_type(evaluate_laps(val_laps, detector))
             net.train(was)
-            return {f"val_f1_{k}": v for k, v in scores.items() if not np.isnan(v)}
+            return record
 
         history = fit(
             model,
@@ -123,6 +139,35 @@ def train_detector(
     finally:
         held.close()
         shutdown(ctx)
+
+
+def model_card(
+    config: DetectorTrainConfig, real_train: Sequence[Lap], real_val: Sequence[Lap]
+) -> dict:
+    """What a run was trained on, as plain values (its scores on its held-out laps are added
+    each epoch): stored in the checkpoint, written beside it, printed by ``eval-events``."""
+    sources: dict[str, int] = {}
+    for lap in real_train:
+        where = " ".join(str(x) for x in (lap.meta.year, lap.meta.event, lap.meta.session) if x)
+        name = where or lap.meta.source.removeprefix("file:")
+        sources[name] = sources.get(name, 0) + 1
+    return {
+        "simulated_laps": config.sim_laps,
+        "eras": list(config.eras),
+        "circuits": list(config.circuits) if config.circuits else "all",
+        "real_laps": len(real_train),
+        "real_sources": sources,
+        "real_held_out": len(real_val),
+        "channels": list(config.channels),
+        "epochs": config.epochs,
+        "seed": config.seed,
+        "labels": "real laps: the rules on all their channels; simulated laps: the rules, and "
+        "the simulator's truth for wheelspin and lock-ups",
+    }
+
+
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 3) for k, v in scores.items() if not np.isnan(v)}
 
 
 def _data(

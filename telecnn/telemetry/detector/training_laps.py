@@ -83,10 +83,35 @@ def refed_laps(
 
 
 def training_laps(config: DetectorTrainConfig, real_laps: Sequence[Lap] = ()) -> list[Lap]:
-    """Re-fed simulated laps followed by the real laps (a real lap has no simulator truth)."""
+    """Re-fed simulated laps followed by the real laps' moving stretches (a real lap has no
+    simulator truth; minutes in the garage, which detection skips, teach nothing)."""
     rng = np.random.default_rng(config.seed)
     laps = refed_laps(config, config.sim_laps, config.seed, rng, show="preparing laps")
-    return laps + list(real_laps)
+    return laps + moving_stretches(real_laps)
+
+
+def moving_stretches(laps: Sequence[Lap]) -> list[Lap]:
+    """Each lap as the detector runs it: without its long standstills
+    (:func:`~telecnn.telemetry.detector.detector.moving_pieces`), a lap a stretch."""
+    from telecnn.telemetry.detector.detector import moving_pieces
+
+    out = []
+    for lap in laps:
+        for a, b in moving_pieces(lap):
+            whole = (a, b) == (0, len(lap))
+            cols = {name: values[a:b] for name, values in lap.columns.items()}
+            out.append(lap if whole else Lap.from_columns(cols, lap.meta))
+    return out
+
+
+def split_real(laps: Sequence[Lap], every: int) -> tuple[list[Lap], list[Lap]]:
+    """Real laps into training and held-out ones: every ``every``-th lap (in the order given)
+    held out, to tune the thresholds on and to score the model on real laps (0: none)."""
+    if every <= 0:
+        return list(laps), []
+    held = [lap for k, lap in enumerate(laps) if k % every == every - 1]
+    kept = [lap for k, lap in enumerate(laps) if k % every != every - 1]
+    return kept, held
 
 
 def validation_laps(config: DetectorTrainConfig) -> list[Lap]:

@@ -1,4 +1,7 @@
-"""Tuning a detector's thresholds on held-out simulated laps (never real ones), once an epoch.
+"""Tuning a detector's thresholds on its held-out laps once an epoch: the types only the
+simulator labels on simulated laps, the others on every held-out lap (simulated, and the real
+laps held out of training where it trains on some), for all channels and for the channel
+subsets users read (:data:`SUBSET_TYPES`).
 
 Only the type being tuned is post-processed, once per ``high``: a minimum duration only drops
 events (an event lasts from its run's first sample to its last), so each candidate duration
@@ -63,18 +66,31 @@ def tune_thresholds(
     return chosen
 
 
+#: The channel subsets thresholds are tuned for (those a user reads a reduced feed with), and
+#: the types tuned for each: braking with a minimum duration too (its probabilities from fewer
+#: channels are less sharp).
+SUBSET_TYPES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("Speed",): ("braking",),
+    ("Speed", "Throttle"): ("braking", "lift_coast", "clipping"),
+    ("Speed", "RPM", "nGear"): ("braking",),
+}
+
+
 def epoch_thresholds(
     detector: Detector, laps: Sequence[Lap]
 ) -> tuple[Thresholds, dict[str, Thresholds]]:
     """The thresholds and channel-subset thresholds the detector's current model should use:
-    the hidden types tuned on the simulated laps (no rule labels them), and the energy types
-    (their rules' short, sharp-edged runs), braking from ``Speed`` alone tuned with a minimum
-    duration (its probabilities are less sharp)."""
+    the hidden types tuned on the simulated laps (no rule labels them), the energy types
+    (their rules' short, sharp-edged runs) on every held-out lap, and each subset of
+    :data:`SUBSET_TYPES` the model reads."""
     simulated = [lap for lap in laps if lap.truth is not None]
-    tuned = (*sorted(SIM_ONLY_EVENTS), *TUNED_RULE_TYPES)
-    thresholds = detector.thresholds | tune_thresholds(detector, simulated, tuned)
-    by_channels = detector.channel_thresholds
-    if "Speed" in detector.channels and len(detector.channels) > 1:
-        speed = tune_thresholds(detector, laps, ("braking",), ("Speed",), TUNE_MIN_DURATION)
-        by_channels = {**by_channels, "Speed": speed}
+    thresholds = detector.thresholds | tune_thresholds(detector, simulated, sorted(SIM_ONLY_EVENTS))
+    thresholds |= tune_thresholds(detector, laps, TUNED_RULE_TYPES)
+    detector.thresholds = thresholds
+    by_channels = dict(detector.channel_thresholds)
+    for subset, types in SUBSET_TYPES.items():
+        if set(subset) < set(detector.channels):
+            durations = [None, *TUNE_MIN_DURATION] if "braking" in types else [None]
+            key = ",".join(c for c in detector.channels if c in subset)
+            by_channels[key] = tune_thresholds(detector, laps, types, subset, durations)
     return thresholds, by_channels

@@ -56,7 +56,7 @@ def test_the_shipped_arrays_are_the_shipped_checkpoint_folded(engines, tmp_path:
     shipped, meta = load_folded(default_folded_path())
     fresh = fold_model(engines[1].model)
     assert set(shipped.arrays) == set(fresh.arrays)
-    assert shipped.level_rows == fresh.level_rows and shipped.trend_rows == fresh.trend_rows
+    assert shipped.inputs == fresh.inputs
     for name, values in fresh.arrays.items():
         np.testing.assert_array_equal(shipped.arrays[name], values, err_msg=name)
     assert json.loads(json.dumps(engines[1].extra())) == meta
@@ -126,7 +126,9 @@ def test_a_folded_file_from_before_the_level_rows_still_loads(tmp_path: Path) ->
     text = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     np.savez(old, header=text, **arrays)
     folded, meta = load_folded(old)
-    assert folded.level_rows == () and folded.trend_rows == tuple(header["trend_rows"])
+    assert folded.inputs.level_rows == () and folded.inputs.trend_rows == tuple(
+        header["trend_rows"]
+    )
     assert meta == header["meta"]
 
 

@@ -12,8 +12,13 @@ from telecnn.telemetry.detector.features import Normalisation
 from telecnn.telemetry.detector.model import EventCNN
 from telecnn.telemetry.detector.rule_inputs import (
     CHANNEL_LEVELS,
+    SLOPE_HALF_WIDTHS,
+    StemInputs,
     rule_level_rows,
+    speed_slope_rows,
     with_levels,
+    with_rule_inputs,
+    with_slopes,
     with_trends,
 )
 from telecnn.telemetry.events.rules import CLIP_MAX_GAIN, CLIP_THROTTLE, LIFT_THROTTLE_BELOW
@@ -25,6 +30,10 @@ TREND_GAIN = 10.0
 
 def _rows() -> list[tuple[int, float, float]]:
     return rule_level_rows(NORM.channels, NORM.mean, NORM.std, [0], TREND_GAIN)
+
+
+def _spec(rows: list | None = None) -> StemInputs:
+    return StemInputs(3, trend_rows=(0,), level_rows=tuple(_rows() if rows is None else rows))
 
 
 def _inputs(speed: np.ndarray, throttle: np.ndarray, speed_before: np.ndarray) -> np.ndarray:
@@ -43,22 +52,22 @@ def test_each_row_changes_sign_at_its_rules_level() -> None:
     assert len(rows) == len(CHANNEL_LEVELS) + 1  # and the speed's gain over the look-back
     throttle = np.array([LIFT_THROTTLE_BELOW - 1, LIFT_THROTTLE_BELOW, LIFT_THROTTLE_BELOW + 1])
     speed = np.array([149.0, 150.0, 151.0])
-    out = with_levels(_inputs(speed, throttle, speed - CLIP_MAX_GAIN), rows, 3, [0], np)
+    out = with_levels(_inputs(speed, throttle, speed - CLIP_MAX_GAIN), _spec(rows), np)
     lift_throttle, lift_speed, gain = out[0, 7], out[0, 9], out[0, 11]
     assert lift_throttle[0] < -0.4 and lift_throttle[1] == pytest.approx(0, abs=1e-9)
     assert lift_throttle[2] > 0.4
     assert lift_speed[0] < -0.3 and lift_speed[2] > 0.3
     assert np.allclose(gain, 0.0)  # exactly the clipping rule's 1 km/h
-    full = with_levels(_inputs(speed, np.full(3, CLIP_THROTTLE - 1), speed), rows, 3, [0], np)
+    full = with_levels(_inputs(speed, np.full(3, CLIP_THROTTLE - 1), speed), _spec(rows), np)
     assert full[0, 8].max() < -0.7  # 97%: not full throttle
-    rising = with_levels(_inputs(speed, throttle, speed - 3.0), rows, 3, [0], np)
+    rising = with_levels(_inputs(speed, throttle, speed - 3.0), _spec(rows), np)
     assert rising[0, 11].min() > 0.9  # 3 km/h up in a second: still rising
 
 
 def test_a_missing_channel_gives_zero_rows() -> None:
     x = _inputs(np.full(4, 250.0), np.full(4, 5.0), np.full(4, 250.0))
     x[:, [1, 4]] = 0.0  # Throttle hidden, as channel dropout or a lap without it does
-    out = with_levels(x, _rows(), 3, [0], np)
+    out = with_levels(x, _spec(), np)
     assert np.all(out[0, 7:9] == 0.0) and np.all(out[0, 9:11] != 0.0)
 
 
@@ -71,8 +80,8 @@ def test_levels_of_absent_channels_are_left_out() -> None:
 def test_torch_and_numpy_read_the_same_rows() -> None:
     rng = np.random.default_rng(0)
     x = _inputs(rng.uniform(100, 330, 50), rng.uniform(0, 100, 50), rng.uniform(100, 330, 50))
-    a = with_levels(x, _rows(), 3, [0], np)
-    b = with_levels(torch.from_numpy(x), _rows(), 3, [0], torch).numpy()
+    a = with_levels(x, _spec(), np)
+    b = with_levels(torch.from_numpy(x), _spec(), torch).numpy()
     np.testing.assert_allclose(a, b, atol=1e-12)
     model = EventCNN(3, trend_rows=[0], level_rows=_rows())
     assert model.stem[0].weight.shape[1] == 2 * 3 + 1 + len(_rows())
@@ -94,3 +103,31 @@ def test_trend_rows_look_back_the_lag_holding_the_first_value(length: int) -> No
     assert (out[1, 6, :2] == 0.0).all()
     same = with_trends(torch.from_numpy(x), 3, [0], lag, gain, torch).numpy()
     np.testing.assert_array_equal(out, same)
+
+
+def test_slope_rows_read_the_speed_in_g_both_ways() -> None:
+    """A car braking at a steady 4 g on the 10 Hz grid: every slope row reads -4 g inside the
+    zone, 0 on the flat before it; the braking level row (-1.5 g) turns sign between; each
+    looks its half width ahead and back (the lap's ends held), on torch as on NumPy."""
+    hz, g = 10.0, 9.81
+    t = np.arange(60) / hz
+    speed = np.where(t < 2.0, 300.0, 300.0 - 4 * g * 3.6 * (t - 2.0))
+    norm = Normalisation(("Speed",), (200.0,), (70.0,))
+    slopes = speed_slope_rows(norm.channels, norm.std, hz)
+    levels = rule_level_rows(norm.channels, norm.mean, norm.std, [], 10.0, slopes)
+    spec = StemInputs(1, slope_rows=tuple(slopes), level_rows=tuple(levels))
+    x = np.stack([(speed - 200.0) / 70.0, np.ones_like(speed)])[None]
+    out = with_rule_inputs(x, spec, np)
+    assert out.shape == (1, 2 + len(SLOPE_HALF_WIDTHS) + len(levels), len(t))
+    for k, half in enumerate(SLOPE_HALF_WIDTHS):
+        row = out[0, 2 + k]
+        inside = (t >= 2.0 + half / hz) & (t <= t[-1] - half / hz)
+        np.testing.assert_allclose(row[inside], -4.0, atol=1e-9)
+        assert np.allclose(row[t <= 2.0 - half / hz], 0.0)
+    braking = out[0, -1]  # the -1.5 g level on the 0.3 s slope
+    assert braking[t < 1.0].max() > 0.99 and braking[(t > 3.0) & (t < 5.0)].max() < -0.99
+    assert np.allclose(with_slopes(torch.from_numpy(x), 1, slopes, torch).numpy(),
+                       with_slopes(x, 1, slopes, np), atol=1e-12)  # fmt: skip
+    hidden = x.copy()
+    hidden[0, 1] = 0.0  # Speed missing: no slope, no level
+    assert np.all(with_rule_inputs(hidden, spec, np)[0, 2:] == 0.0)
