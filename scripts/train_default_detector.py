@@ -27,8 +27,9 @@ from pathlib import Path
 
 import torch
 
+from telecnn.atomic import write_json
 from telecnn.telemetry.detector.config import DetectorTrainConfig
-from telecnn.telemetry.detector.loading import KIND, MODEL_NAME, export_folded
+from telecnn.telemetry.detector.loading import KIND, MODEL_NAME, export_folded, load_detector
 from telecnn.telemetry.detector.train import train_detector
 from telecnn.telemetry.sources import load_laps
 from telecnn.training import load_checkpoint, save_checkpoint
@@ -39,7 +40,7 @@ ASSET = REPO / "telecnn" / "telemetry" / "assets" / "detector.pt"
 AUSTRALIA = REPO.parent / "shared" / "data" / "f1" / "australia-2025"
 REAL_FILES = ("practice1.parquet", "qualifying.parquet", "race.parquet")
 SHIPPED_SIM_LAPS = 4000
-SHIPPED_EPOCHS = 12
+SHIPPED_EPOCHS = 30
 
 
 def main() -> None:
@@ -66,7 +67,10 @@ def main() -> None:
     torch.manual_seed(args.seed)
     # on the CPU always: the shipped weights must be reproducible bit for bit
     config = DetectorTrainConfig(
-        sim_laps=args.sim_laps, epochs=args.epochs, seed=args.seed, device="cpu"
+        sim_laps=args.sim_laps,
+        epochs=args.epochs,
+        seed=args.seed,
+        device="cpu",
     )
     real = [] if args.no_real else real_laps(args.real, args.session, args.cache)
     train_detector(config, args.run_dir, real, resume_run=args.resume, force=args.force)
@@ -97,11 +101,9 @@ def main() -> None:
     size = args.out.stat().st_size
     print(f"wrote {args.out} ({size / 1024:.0f} KiB) after {state['epoch']} epochs")
     print(f"wrote {export_folded(args.out)}")
-    last = state["history"][-1]
-    print(
-        "held-out simulated F1: "
-        + ", ".join(f"{k[7:]} {v:.3f}" for k, v in last.items() if k.startswith("val_f1_"))
-    )
+    detector = load_detector(args.out, engine="numpy")
+    print(f"wrote {write_json(args.out.with_name('model_card.json'), detector.card)}")
+    print(detector.card_text())
 
 
 def real_laps(folder: Path, sessions: list[str], cache: str | None) -> list:

@@ -254,7 +254,10 @@ def train_events(
         config, run_dir, real_laps=real, resume_run=plan.resuming, force=force
     )
     from telecnn.atomic import write_json
+    from telecnn.training.run_folder import is_main_process
 
+    if not is_main_process():
+        return  # rank 0 of a torchrun job writes the card and says what was trained
     detector.source = str(run_dir / "checkpoint.pt")
     card = write_json(run_dir / "model_card.json", detector.card)
     click.echo(f"trained {count(len(history), 'epoch')}; checkpoint {detector.source}")

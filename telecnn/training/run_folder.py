@@ -130,13 +130,18 @@ def plan_run(
 LOCK_NAME = ".lock"
 
 
+def is_main_process() -> bool:
+    """True but in a non-zero rank of a ``torchrun`` job (which writes and prints nothing)."""
+    return os.environ.get("RANK", "0") == "0"
+
+
 @contextmanager
 def hold_run_folder(run_dir: str | os.PathLike[str] | None, create: bool = True) -> Iterator[None]:
     """Hold an exclusive OS lock (``flock``) on ``run_dir`` while the block runs; refuse with one
     line naming the holder's PID when another process has it. Only rank 0 of a ``torchrun`` job
     locks. A folder that does not exist yet is created for a new run (``create``); one to
     resume that is not there is left for :func:`plan_run` to refuse (None: nothing to hold)."""
-    if run_dir is None or os.environ.get("RANK", "0") != "0" or fcntl is None:
+    if run_dir is None or not is_main_process() or fcntl is None:
         yield
         return
     folder = Path(run_dir)

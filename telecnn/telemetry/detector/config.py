@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telecnn.telemetry.detector.features import GRID_HZ, Normalisation
+from telecnn.telemetry.detector.features import GRID_HZ, REDUCED_FEEDS, Normalisation
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
 from telecnn.telemetry.detector.rule_inputs import rule_level_rows, speed_slope_rows
 from telecnn.telemetry.events.rules import CLIP_LOOKBACK
@@ -31,7 +31,8 @@ class DetectorTrainConfig:
     rate_range: tuple[float, float] = (3.3, 8.5)
     refeed_share: float = 0.3
     channel_dropout: bool = MODEL_DEFAULTS["channel_dropout"]
-    solo_share: float = MODEL_DEFAULTS["solo_share"]  # share of laps seen through Speed alone
+    solo_share: float = 0.25  # share of laps seen through Speed alone
+    subset_share: float = 0.25  # share seen through one of the other reduced feeds
     rule_levels: bool = True  # the rules' levels as input rows (:mod:`.rule_inputs`)
     slopes: bool = True  # the speed's slopes at several scales as input rows
     val_laps: int = 144  # held-out simulated laps (at most a tenth of sim_laps, at least 8)
@@ -51,6 +52,12 @@ class DetectorTrainConfig:
             "dilations": list(self.dilations),
             "channel_dropout": self.channel_dropout and len(self.channels) > 1,
             "solo_share": self.solo_share,
+            "dropout_subsets": [
+                [self.channels.index(c) for c in feed]
+                for feed in REDUCED_FEEDS
+                if len(feed) > 1 and set(feed) <= set(self.channels)
+            ],
+            "subset_share": self.subset_share,
             "trend_rows": trend_rows,
             "trend_lag": max(1, round(self.hz * CLIP_LOOKBACK)),
         }

@@ -279,8 +279,11 @@ def card_text(card: dict[str, Any], source: str) -> str:
         + f", {card.get('epochs', '?')} epochs, seed {card.get('seed', '?')}"
     ]
     for name, scores in (card.get("validation") or {}).items():
-        held = card.get("real_held_out") if name == "real" else "held-out"
         shown = ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+        if name.startswith("real: "):  # the real held-out laps through a reduced feed
+            lines.append(f"    through {name.removeprefix('real: ')} alone: {shown}")
+            continue
+        held = card.get("real_held_out") if name == "real" else "held-out"
         lines.append(f"  F1 on its {name} validation laps ({held}): {shown}")
     return "\n".join(lines)
 

@@ -20,6 +20,15 @@ from telecnn.telemetry.laps.axes import numeric_values
 from telecnn.telemetry.laps.grid import lap_grid, resample_channel
 from telecnn.telemetry.laps.schema import CHANNELS, DRS_OPEN_CODES, Lap
 
+#: The reduced feeds users read (a broadcast overlay's speed, a pedal trace, a gearbox log):
+#: the model trains through them as often as through all channels, and its thresholds are
+#: tuned for each (:data:`~telecnn.telemetry.detector.tuning.SUBSET_TYPES`).
+REDUCED_FEEDS: tuple[tuple[str, ...], ...] = (
+    ("Speed",),
+    ("Speed", "Throttle"),
+    ("Speed", "RPM", "nGear"),
+)
+
 #: Default grid rate: faster than both real feeds (3.7 Hz car data, 7.6 Hz merged).
 GRID_HZ = 10.0
 

@@ -29,13 +29,26 @@ class ChannelDropout(nn.Module):
     """At train time, hide whole input channels (value and mask row) so the model learns subsets.
 
     Per lap: with probability ``p_all`` every channel is kept; else with probability
-    ``p_solo`` only the first channel (Speed) is kept; else each channel is dropped
-    independently with probability 0.5 (at least one kept). A no-op in eval mode.
+    ``p_solo`` only the first channel (Speed) is kept; else with probability ``p_subsets`` one
+    of ``subsets`` (channel indices: the reduced feeds users read), drawn evenly; else the first
+    channel and each other one with probability 0.5. A no-op in eval mode.
     """
 
-    def __init__(self, channels: int, p_all: float = 0.35, p_solo: float = 0.3) -> None:
+    def __init__(
+        self,
+        channels: int,
+        p_all: float = 0.35,
+        p_solo: float = 0.3,
+        subsets: Sequence[Sequence[int]] = (),
+        p_subsets: float = 0.0,
+    ) -> None:
         super().__init__()
         self.channels, self.p_all, self.p_solo = channels, p_all, p_solo
+        self.p_subsets = p_subsets if subsets else 0.0
+        masks = torch.zeros(max(1, len(subsets)), channels, dtype=torch.bool)
+        for k, subset in enumerate(subsets):
+            masks[k, list(subset)] = True
+        self.register_buffer("subset_masks", masks, persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p_all >= 1.0:
@@ -43,12 +56,14 @@ class ChannelDropout(nn.Module):
         n, c = x.shape[0], self.channels
         u = torch.rand(n, 1, device=x.device)
         keep = torch.rand(n, c, device=x.device) < 0.5
+        keep[:, 0] = True
+        pick = torch.randint(len(self.subset_masks), (n,), device=x.device)
+        reduced = u < self.p_all + self.p_solo + self.p_subsets
+        keep = torch.where(reduced, self.subset_masks[pick], keep)
         solo = torch.zeros(n, c, dtype=torch.bool, device=x.device)
         solo[:, 0] = True
         keep = torch.where(u < self.p_all + self.p_solo, solo, keep)
         keep = torch.where(u < self.p_all, torch.ones_like(keep), keep)
-        empty = ~keep.any(dim=1)
-        keep[empty, 0] = True
         gate = keep.to(x.dtype).repeat(1, 2).unsqueeze(-1)  # same gate for values and masks
         return x * gate
 
@@ -66,6 +81,8 @@ class EventCNN(nn.Module):
         stem_kernel: int = 5,
         channel_dropout: bool = True,
         solo_share: float = 0.3,
+        dropout_subsets: Sequence[Sequence[int]] = (),
+        subset_share: float = 0.0,
         trend_rows: Sequence[int] = (),
         trend_lag: int = 10,
         trend_gain: float = 10.0,
@@ -82,7 +99,11 @@ class EventCNN(nn.Module):
         self.kernel_size, self.stem_kernel = kernel_size, stem_kernel
         self.dilations = tuple(dilations)
         self.drop = (
-            ChannelDropout(in_channels, p_solo=solo_share) if channel_dropout else nn.Identity()
+            ChannelDropout(
+                in_channels, p_solo=solo_share, subsets=dropout_subsets, p_subsets=subset_share
+            )
+            if channel_dropout
+            else nn.Identity()
         )
         self.stem = ConvNormAct(1, 2 * in_channels + self.inputs.derived, width, stem_kernel)
         self.blocks = nn.Sequential(

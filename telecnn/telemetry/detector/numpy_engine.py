@@ -91,7 +91,12 @@ class NumpyEngine:
     def __init__(self, folded: FoldedModel, dtype: type = np.float32) -> None:
         self.folded = folded
         self.dtype = dtype
-        self.arrays = {name: v.astype(dtype) for name, v in folded.arrays.items()}
+        # the stem in float64 always: it sums input rows of very different scales (values,
+        # slopes in g, rule levels), and in float32 that alone moved probabilities by 1e-5
+        self.arrays = {
+            name: v.astype(np.float64 if name.startswith("stem.") else dtype)
+            for name, v in folded.arrays.items()
+        }
         widest = max(
             [_same(folded.arrays["stem.w"], 1)]
             + [_same(folded.arrays[f"block{k}.w1"], d) for k, d in enumerate(folded.dilations)]
@@ -116,7 +121,7 @@ class NumpyEngine:
         than the gap), and each lap sees zeros past its ends as a "same" padding does."""
         a = self.arrays
         n, _, t = batch.shape
-        x = np.pad(self.with_rule_inputs(batch.astype(self.dtype)), [(0, 0), (0, 0), (GAP, GAP)])
+        x = np.pad(self.with_rule_inputs(batch.astype(np.float64)), [(0, 0), (0, 0), (GAP, GAP)])
 
         def layer(h: np.ndarray, weight: str, bias: str, dilation: int = 1) -> np.ndarray:
             w = a[weight]
@@ -131,7 +136,7 @@ class NumpyEngine:
             return h
 
         h = x.transpose(1, 0, 2).reshape(x.shape[1], -1)
-        h = rezero(layer(h, "stem.w", "stem.b"))
+        h = rezero(layer(h, "stem.w", "stem.b")).astype(self.dtype)
         for k, d in enumerate(self.folded.dilations):
             out = rezero(layer(h, f"block{k}.w1", f"block{k}.b1", d))
             out = layer(out, f"block{k}.w2", f"block{k}.b2", d)

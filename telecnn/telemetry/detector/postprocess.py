@@ -5,7 +5,8 @@ somewhere), then a minimum number of samples and a minimum duration. Point event
 peaks above ``height`` at least ``distance`` seconds apart (:func:`scipy.signal.find_peaks`'s rule),
 found on the model's grid when given (where shifts on consecutive samples are separate peaks)
 and placed on the sample each grid point holds. Every event gets a ``confidence``: the mean
-probability over an interval, the peak height for a point.
+probability over an interval, the peak height for a point. A sample is lift-and-coast only
+where that is likelier than braking (the rules never have both: a lift ends at the brake).
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ def _event_parts(
         th = thresholds[name]
         if moving is not None:
             p = np.where(moving, p, 0.0)
+        if name == "lift_coast":  # a lift ends where the brake comes on: never both at once
+            p = np.where(probs[EVENT_TYPES.index("braking")] >= p, 0.0, p)
         if name in POINT_EVENTS:
             conf = _peak_confidence(laps, k, bounds, th["height"], th["distance"])
             conf = conf if moving is None else np.where(moving, conf, 0.0)

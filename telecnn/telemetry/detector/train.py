@@ -32,7 +32,7 @@ from telecnn.telemetry.detector.training_laps import (
     training_laps,
     validation_laps,
 )
-from telecnn.telemetry.detector.tuning import epoch_thresholds
+from telecnn.telemetry.detector.tuning import SUBSET_TYPES, epoch_thresholds
 from telecnn.telemetry.laps.schema import Lap
 from telecnn.training import (
     Progress,
@@ -114,6 +114,7 @@ def train_detector(
                 real = f1_by_type(evaluate_laps(real_val, detector))
                 record |= {f"real_f1_{k}": v for k, v in real.items() if not np.isnan(v)}
                 card["validation"]["real"] = _rounded(real)
+                card["validation"] |= feed_scores(detector, real_val)
             detector.card = card
             spec.extra.update(detector.extra())
             net.train(was)
@@ -164,6 +165,17 @@ def model_card(
         "labels": "real laps: the rules on all their channels; simulated laps: the rules, and "
         "the simulator's truth for wheelspin and lock-ups",
     }
+
+
+def feed_scores(detector: Detector, laps: Sequence[Lap]) -> dict[str, dict[str, float]]:
+    """F1 on ``laps`` through each reduced feed the detector reads (:data:`SUBSET_TYPES`), of
+    the types tuned for it: ``{"real: Speed": {"braking": ...}, ...}``."""
+    out = {}
+    for feed, types in SUBSET_TYPES.items():
+        if set(feed) < set(detector.channels):
+            scores = f1_by_type(evaluate_laps(laps, detector, feed))
+            out[f"real: {','.join(feed)}"] = _rounded({t: scores[t] for t in types})
+    return out
 
 
 def _rounded(scores: dict[str, float]) -> dict[str, float]:

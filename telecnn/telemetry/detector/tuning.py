@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from telecnn.telemetry.detector.detector import Detector, Thresholds
 from telecnn.telemetry.detector.evaluate import SPAN, TypeScore, add_matches
+from telecnn.telemetry.detector.features import REDUCED_FEEDS
 from telecnn.telemetry.events.labels import reference_events
 from telecnn.telemetry.laps.axes import median_interval
 from telecnn.telemetry.laps.schema import SIM_ONLY_EVENTS, Lap
@@ -69,11 +70,13 @@ def tune_thresholds(
 #: The channel subsets thresholds are tuned for (those a user reads a reduced feed with), and
 #: the types tuned for each: braking with a minimum duration too (its probabilities from fewer
 #: channels are less sharp).
-SUBSET_TYPES: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("Speed",): ("braking",),
-    ("Speed", "Throttle"): ("braking", "lift_coast", "clipping"),
-    ("Speed", "RPM", "nGear"): ("braking",),
-}
+SUBSET_TYPES: dict[tuple[str, ...], tuple[str, ...]] = dict(
+    zip(
+        REDUCED_FEEDS,
+        [("braking",), ("braking", "lift_coast", "clipping"), ("braking",)],
+        strict=True,
+    )
+)
 
 
 def epoch_thresholds(

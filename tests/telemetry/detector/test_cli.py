@@ -272,3 +272,24 @@ def test_unconfirmed_types_are_marked_and_low_confidence_dropped(tmp_path: Path,
     up = shifts.event == "upshift"
     assert (shifts.to_gear[up] >= shifts.from_gear[up]).all()
     assert "* no channel" not in run("detect-events", "--sim", "monza", "--seed", "3").output
+
+
+def test_train_events_on_a_users_own_laps_writes_and_prints_its_model_card(
+    tmp_path: Path, tiny_training: tuple[str, ...], f1_data: Path
+) -> None:
+    """A user's laps (--file) train beside simulated ones; the run's model card lands beside
+    the checkpoint and eval-events prints it before the scores."""
+    source = tmp_path / "own.parquet"
+    quali = pd.read_parquet(f1_data / "australia-2025" / "qualifying.parquet")
+    quali[quali.Driver.isin(["NOR", "LEC"])].to_parquet(source)
+    out = tmp_path / "run"
+    trained = run(*tiny_training, "--epochs", "1", "--file", str(source), "--out", str(out))
+    assert trained.exit_code == 0, trained.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["real_laps"] > 10 and card["real_held_out"] >= 1
+    assert card["real_sources"] == {"own.parquet": card["real_laps"]}
+    assert f"and {card['real_laps']} real laps (own.parquet:" in trained.output
+    assert "F1 on its real validation laps" in trained.output
+    scored = run("eval-events", "--file", str(source), "--lap", "3", "--model", str(out))
+    assert scored.exit_code == 0, scored.output
+    assert scored.output.index("real laps (own.parquet") < scored.output.index(" recall ")

@@ -35,6 +35,8 @@ def test_two_process_training_writes_one_loadable_checkpoint(tmp_path: Path, tor
     assert state["epoch"] == 2
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     # rank 0 alone writes, and alone held the folder's lock
-    assert sorted(p.name for p in out.iterdir()) == [".lock", "checkpoint.pt", "history.json"]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [".lock", "checkpoint.pt", "history.json", "model_card.json"]
+    assert done.stdout.count("trained 2 epochs") == 1 and "no model card" not in done.stdout
     detector = load_detector(out)
     assert detector.channels  # the checkpoint carries what detection needs

@@ -15,6 +15,7 @@ from telecnn.telemetry.detector.model import build_model
 from telecnn.telemetry.detector.scoring import evaluate_laps, f1_by_type
 from telecnn.telemetry.detector.train import train_detector
 from telecnn.telemetry.simulate import simulate_laps
+from telecnn.telemetry.sources import read_laps
 from telecnn.training import load_checkpoint, plan_run
 
 CONFIG = DetectorTrainConfig(
@@ -83,3 +84,29 @@ def test_checkpoint_holds_what_detection_needs_and_resumes(trained) -> None:
     other = DetectorTrainConfig(**{**CONFIG.__dict__, "width": 8, "epochs": CONFIG.epochs + 2})
     with pytest.raises(CheckpointError, match="trained as"):
         train_detector(other, run_dir, resume_run=True, show_progress=False)
+
+
+def test_real_laps_train_with_every_tenth_held_out_and_a_model_card(
+    f1_data: Path, tmp_path: Path
+) -> None:
+    """Real fastf1 laps train beside simulated ones: every tenth is held out, tuned and scored
+    on; the model card says what the run learnt from and its scores on both held-out sets."""
+    real = read_laps(f1_data / "australia-2025" / "qualifying.parquet", drivers=["NOR", "VER"])
+    assert len(real) >= 20
+    config = DetectorTrainConfig(**{**CONFIG.__dict__, "sim_laps": 24, "epochs": 1})
+    detector, _ = train_detector(config, tmp_path, real, show_progress=False)
+    card = detector.card
+    held = len(real) // 10
+    assert card["real_held_out"] == held and card["real_laps"] == len(real) - held
+    assert sum(card["real_sources"].values()) == card["real_laps"]
+    assert card["simulated_laps"] == 24 and card["epochs"] == 1
+    feeds = {"real: Speed", "real: Speed,Throttle", "real: Speed,RPM,nGear"}
+    assert set(card["validation"]) == {"simulated", "real"} | feeds
+    assert set(card["validation"]["real: Speed"]) == {"braking"}  # what Speed alone shows
+    assert "braking" in card["validation"]["real"]  # the rules label real laps' braking
+    assert "wheelspin" not in card["validation"]["real"]  # only the simulator labels it
+    loaded = load_detector(tmp_path)
+    assert loaded.card == card  # in the checkpoint
+    text = loaded.card_text()
+    assert f"{card['real_laps']} real laps" in text and f"real validation laps ({held})" in text
+    assert "through Speed,Throttle alone: braking" in text

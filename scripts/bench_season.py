@@ -1,0 +1,146 @@
+"""Measure many sources at once and large files -> ``bench/season.json``.
+
+- A season: 24 sources (copies of the China race, drivers renamed per copy) and 4 of them,
+  through ``detect-events --out DIR/`` with ``--jobs 2``: the peak memory of all the command's
+  processes together (sampled from /proc every 20 ms), wall to wall; the 24-source run's peak
+  against the 4-source run's (flat: within 1.2x); ``--jobs 2`` against ``--jobs 1`` on the 24
+  (two cores: within 0.6x); beside a fresh Python reading one race file with pandas (the
+  floor), measured in the same run.
+- A file far larger than a race: the 2025 Australian race (20 drivers, 752,000 rows) and the
+  same race ten times over in one file (drivers renamed per copy), ``detect-events --out``
+  wall to wall with its peak memory: the 10x file's peak against the race's (within 1.5x).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from telecnn.atomic import write_json
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("TELECNN_SHARED", REPO.parent / "shared")) / "data" / "f1"
+TELECNN = [sys.executable, "-m", "telecnn.cli"]
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(pid: int) -> int:
+    """Bytes resident in process ``pid`` and all its descendants now (0 once it is gone)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            statm = (entry / "statm").read_text().split()
+        except OSError:
+            continue
+        children.setdefault(int(stat[1]), []).append(int(entry.name))
+        rss[int(entry.name)] = int(statm[1]) * PAGE
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+def measure(cmd: list[str]) -> dict[str, float]:
+    """Wall seconds and the peak memory (MB) of every process of ``cmd`` together."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{process.stderr.read().decode()[-2000:]}")
+    return {"wall_s": round(seconds, 2), "peak_mb": round(peak / 2**20, 1)}
+
+
+def floor(path: Path) -> float:
+    """A fresh Python importing pandas and reading ``path``: this machine's floor."""
+    code = f"import pandas as pd; pd.read_parquet({str(path)!r})"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return round(time.perf_counter() - started, 2)
+
+
+def copies(source: Path, folder: Path, count: int, one_file: bool = False) -> list[Path]:
+    """``count`` copies of a race file, drivers renamed per copy (one file, or one each)."""
+    race = pd.read_parquet(source)
+    parts = [race.assign(Driver=race.Driver + f"{k:02d}") for k in range(count)]
+    if one_file:
+        path = folder / f"{source.stem}x{count}.parquet"
+        pd.concat(parts, ignore_index=True).to_parquet(path)
+        return [path]
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, part in enumerate(parts):
+        paths.append(folder / f"race{k:02d}.parquet")
+        part.to_parquet(paths[-1])
+    return paths
+
+
+def main() -> None:
+    out: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform()}}
+    race = DATA / "china-2025-r" / "race.parquet"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        copies(race, root / "season24", 24)
+        copies(race, root / "season4", 4)
+        runs = {}
+        for name, sources, jobs in (("4 sources, --jobs 2", "season4", 2),
+                                    ("24 sources, --jobs 2", "season24", 2),
+                                    ("24 sources, --jobs 1", "season24", 1)):  # fmt: skip
+            folder = root / f"out-{sources}-{jobs}"
+            cmd = [*TELECNN, "detect-events", "--file", str(root / sources / "*.parquet"),
+                   "--jobs", str(jobs), "--out", f"{folder}/"]  # fmt: skip
+            runs[name] = measure(cmd)
+            print(name, runs[name], flush=True)
+        floor_s = floor(race)
+        out["season"] = {
+            "runs": runs,
+            "floor_one_race_s": floor_s,
+            "peak_24_over_4": round(
+                runs["24 sources, --jobs 2"]["peak_mb"] / runs["4 sources, --jobs 2"]["peak_mb"], 2
+            ),
+            "wall_jobs2_over_jobs1": round(
+                runs["24 sources, --jobs 2"]["wall_s"] / runs["24 sources, --jobs 1"]["wall_s"], 2
+            ),
+            "targets": {"peak_24_over_4": 1.2, "wall_jobs2_over_jobs1": 0.6},
+        }
+        wet = DATA / "australia-2025" / "race.parquet"
+        big = copies(wet, root, 10, one_file=True)[0]
+        large = {}
+        for name, path in (("one race (752,000 rows)", wet), ("ten races in one file", big)):
+            large[name] = measure([*TELECNN, "detect-events", "--file", str(path), "--out",
+                                   str(root / f"{path.stem}.parquet")])  # fmt: skip
+            print(name, large[name], flush=True)
+        out["large_file"] = {
+            "runs": large,
+            "floor_one_race_s": floor(wet),
+            "peak_10x_over_1x": round(
+                large["ten races in one file"]["peak_mb"]
+                / large["one race (752,000 rows)"]["peak_mb"],
+                2,
+            ),
+            "target_peak_10x_over_1x": 1.5,
+        }
+    path = REPO / "bench" / "season.json"
+    write_json(path, out)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
