@@ -4,7 +4,8 @@
   through ``detect-events --out DIR/`` with ``--jobs 2``: the peak memory of all the command's
   processes together (sampled from /proc every 20 ms), wall to wall; the 24-source run's peak
   against the 4-source run's (flat: within 1.2x); ``--jobs 2`` against ``--jobs 1`` on the 24
-  (two cores: within 0.6x); beside a fresh Python reading one race file with pandas (the
+  (two cores: within 0.6x; the CPU seconds say how many cores each kept busy: one job already
+  runs the model on every core); beside a fresh Python reading one race file with pandas (the
   floor), measured in the same run.
 - A file far larger than a race: the 2025 Australian race (20 drivers, 752,000 rows) and the
   same race ten times over in one file (drivers renamed per copy), ``detect-events --out``
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,8 +56,10 @@ def tree_rss(pid: int) -> int:
 
 
 def measure(cmd: list[str]) -> dict[str, float]:
-    """Wall seconds and the peak memory (MB) of every process of ``cmd`` together."""
+    """Wall seconds, CPU seconds and the peak memory (MB) of every process of ``cmd``
+    together (the CPU seconds over the wall: how many cores it kept busy)."""
     env = {**os.environ, "MPLBACKEND": "Agg"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -65,7 +69,14 @@ def measure(cmd: list[str]) -> dict[str, float]:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{process.stderr.read().decode()[-2000:]}")
-    return {"wall_s": round(seconds, 2), "peak_mb": round(peak / 2**20, 1)}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "wall_s": round(seconds, 2),
+        "cpu_s": round(cpu, 2),
+        "cores_busy": round(cpu / seconds, 2),
+        "peak_mb": round(peak / 2**20, 1),
+    }
 
 
 def floor(path: Path) -> float:
@@ -125,7 +136,7 @@ def main() -> None:
         large = {}
         for name, path in (("one race (752,000 rows)", wet), ("ten races in one file", big)):
             large[name] = measure([*TELECNN, "detect-events", "--file", str(path), "--out",
-                                   str(root / f"{path.stem}.parquet")])  # fmt: skip
+                                   str(root / f"{path.stem}-events.parquet")])  # fmt: skip
             print(name, large[name], flush=True)
         out["large_file"] = {
             "runs": large,

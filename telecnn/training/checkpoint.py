@@ -12,13 +12,14 @@ import os
 import pickle
 import zipfile
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from telecnn.atomic import atomic_path
 from telecnn.errors import CheckpointError, DataNotFoundError
 from telecnn.words import with_article
+
+if TYPE_CHECKING:  # torch loads when a checkpoint is read or written, not to name a run's files
+    import torch
 
 FORMAT = "telecnn"
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -28,6 +29,8 @@ HISTORY_NAME = "history.json"
 
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> Path:
     """Write ``state`` (plus the format tag) to ``path`` atomically."""
+    import torch
+
     with atomic_path(path) as tmp, open(tmp, "wb") as out:
         # through a Python file, so a failed write keeps its OS error (no space, too large)
         torch.save({"format": FORMAT, **state}, out)
@@ -49,6 +52,8 @@ def load_checkpoint(
 ) -> dict[str, Any]:
     """Load a telecnn checkpoint safely (``weights_only=True``) and check its ``kind``."""
     p = resolve_checkpoint(path)
+    import torch
+
     if not zipfile.is_zipfile(p):  # what torch.save writes is a zip archive
         raise CheckpointError(
             f"{p} is not a readable telecnn checkpoint (not what torch.save writes)"

@@ -31,7 +31,6 @@ from telecnn.training import (
     restore,
     save_checkpoint,
 )
-from telecnn.training import checkpoint as checkpoint_module
 
 KIND = "trace-classifier"
 
@@ -151,15 +150,15 @@ def test_checkpoint_is_written_atomically_and_a_run_resumes(tmp_path: Path) -> N
         out.write(b"half a checkpoint")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    original = checkpoint_module.torch.save
-    checkpoint_module.torch.save = broken_save
+    original = torch.save
+    torch.save = broken_save  # what the checkpoint module calls (it imports torch when saving)
     try:
         with pytest.raises(
             WriteError, match="no space left on device .nothing written; the previous"
         ):
             save_checkpoint(run_dir / "checkpoint.pt", {"kind": KIND, "epoch": 99})
     finally:
-        checkpoint_module.torch.save = original
+        torch.save = original
     assert load_checkpoint(run_dir, kind=KIND)["epoch"] == 2
     assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint.pt", "history.json"]
 

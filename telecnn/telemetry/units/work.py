@@ -178,8 +178,16 @@ def unit_detector(detector: str, engine: str, channels: tuple[str, ...] | None) 
 
 
 def worker_threads(jobs: int) -> None:
-    """Set a worker process's share of the cores (the NumPy engine's threads): the cores
-    divided between the ``jobs`` workers, so they do not fight over them."""
+    """Set a worker process's share of the cores: the cores divided between the ``jobs``
+    workers, for the NumPy engine's threads, BLAS's and pyarrow's, so they do not fight over
+    them (BLAS threads spinning on a core another worker needs made two workers slower than
+    one)."""
+    import pyarrow
+    from threadpoolctl import threadpool_limits
+
     from telecnn.telemetry.detector.numpy_engine import CORES_ENV, cores
 
-    os.environ[CORES_ENV] = str(max(1, cores() // max(1, jobs)))
+    share = max(1, cores() // max(1, jobs))
+    os.environ[CORES_ENV] = str(share)
+    threadpool_limits(limits=share)  # this process's BLAS and OpenMP pools, from now on
+    pyarrow.set_cpu_count(share)
