@@ -400,8 +400,9 @@ class _RacingLine:
         out = np.empty(len(x))
         for a in range(0, len(x), 2048):  # bounded memory: a block of samples at a time
             idx = (centre[a : a + 2048, None] + window[None, :]) % n
-            gap = np.hypot(self.x[idx] - x[a : a + 2048, None], self.y[idx] - y[a : a + 2048, None])
-            out[a : a + 2048] = gap.min(axis=1) / 10.0
+            dx = self.x[idx] - x[a : a + 2048, None]
+            dy = self.y[idx] - y[a : a + 2048, None]
+            out[a : a + 2048] = np.sqrt((dx * dx + dy * dy).min(axis=1)) / 10.0
         return out
 
 
@@ -414,16 +415,18 @@ def _pit_from_trace(
         slow_ends = trace.start_speed < PIT_SPEED_KMH or trace.end_speed < PIT_SPEED_KMH
         no_speed = not np.isfinite(trace.start_speed)
         return (None, None) if no_speed and not slow_ends else (False, False)
-    if look.xy is not None and racing is not None:
-        pit = racing.offsets(look.xy[0], look.xy[1], look.along) > PIT_OFFSET_M
-    elif look.xy is None and fast_line:
-        pit = _limiter(look.t, look.speed)
-    else:
-        return None, None
     # driving off the line (or on the limiter) for PIT_MIN_S: a car standing off the line (a
     # crash) is no pit stop; a pit lane met inside the lap has a stop in the box in it (a cut
     # through a run-off does not)
     moving = look.speed >= STANDSTILL_KMH
+    if look.xy is not None and racing is not None:
+        pit = np.zeros(len(look.t), dtype=bool)  # only the moving samples count: only they
+        x, y = look.xy  # are measured against the line (minutes in the garage are not)
+        pit[moving] = racing.offsets(x[moving], y[moving], look.along[moving]) > PIT_OFFSET_M
+    elif look.xy is None and fast_line:
+        pit = _limiter(look.t, look.speed)
+    else:
+        return None, None
     step = np.diff(look.t, append=look.t[-1])
     step[look.ends] = 0.0  # no time across the gap between two stretches
     seconds = np.concatenate([[0.0], np.cumsum((pit & moving) * step)])
