@@ -252,3 +252,22 @@ def test_a_session_without_circuit_info_notes_it(real_laps: Laps) -> None:
     laps = session_laps(_laps_on(session, real_laps), ["HAM"], "fastest")
     assert laps[0].corners is None
     assert any("no corner numbers" in note for note in laps[0].meta.notes)
+
+
+def test_train_events_learns_from_a_fastf1_session(real_laps, monkeypatch, tmp_path, tiny_training):
+    """``train-events --session``: real fastf1 laps join the simulated ones, and the model card
+    counts them under the session (a throwaway model: the shipped one never sees these laps)."""
+    from click.testing import CliRunner
+
+    import telecnn.telemetry.sources as sources
+    from telecnn.cli import main
+
+    monkeypatch.setattr(sources, "load_session", lambda spec, cache=None, offline=False: real_laps)
+    out = tmp_path / "run"
+    args = [*tiny_training, "--epochs", "1", "--session", "2024/Hungary/Q", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "model_card.json").read_text())
+    assert card["real_laps"] == len(real_laps) and card["simulated_laps"] == 16
+    assert sum(card["real_sources"].values()) == len(real_laps)
+    assert f"and {len(real_laps)} real laps" in result.output
