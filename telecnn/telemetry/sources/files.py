@@ -130,7 +130,7 @@ def frame_laps(
 #: is about 750,000) is read and worked through in chunks of :data:`CHUNK_ROWS`: its memory
 #: follows the chunk, not the file.
 STREAM_ROWS = 1_000_000
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 
 
 def chunked(path: str | Path, rows: int | None = None) -> bool:
@@ -171,8 +171,11 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
         if cut == 0:  # the chunk is one lap so far: carry it all
             carry = frame
             continue
-        yield frame.iloc[:cut].reset_index(drop=True)
-        carry = frame.iloc[cut:].reset_index(drop=True)
+        carry = frame.iloc[cut:].reset_index(drop=True).copy()  # not a view of the chunk
+        piece = frame.iloc[:cut].reset_index(drop=True)
+        del frame, keys, batch  # one chunk alive while the next is read: the one handed on
+        yield piece
+        del piece
     if carry is not None and len(carry):
         yield carry
 

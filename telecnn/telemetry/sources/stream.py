@@ -91,8 +91,10 @@ def stream_laps(
                 lap.meta = final[position]
                 out.append(lap)
             position += 1
+        del chunk  # only the laps handed on stay alive while the next chunk is read
         if out:
             yield out
+        del out
 
 
 def _keep_line(

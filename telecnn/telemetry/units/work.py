@@ -92,6 +92,7 @@ def _process(unit: Unit, job: UnitJob, out_dir: str | None) -> UnitResult:
         else:
             tables.append(unit_table(unit, laps, outcome, job))
             result.events += sum(len(f) for f in outcome)
+        del laps, outcome  # a large file's next chunk is read without this one
     result.notes = [f"{unit.name}: {n}" for n in notes]
     if job.command == "eval-events":
         from telecnn.telemetry.detector.evaluate import merge_scores
