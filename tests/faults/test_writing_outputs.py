@@ -33,6 +33,14 @@ main(args=sys.argv[2:], prog_name="telecnn")
 """
 
 
+def _default_signals() -> None:
+    """In the child, before it starts: every signal these tests send at its default action, as
+    in a terminal (a harness run in the background or under nohup ignores SIGINT or SIGHUP,
+    and a process that inherits an ignored signal rightly leaves it ignored)."""
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _temp_files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.name.endswith(".tmp")]
 
@@ -49,7 +57,7 @@ def test_a_signal_while_writing_leaves_no_temp_file_and_one_line(
     env = {**os.environ, "MPLBACKEND": "Agg"}
     done = subprocess.run(
         [sys.executable, "-c", SLOW_WRITER, str(int(sig)), *args, "--out", str(out)],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True, text=True, env=env, timeout=60, preexec_fn=_default_signals,
     )  # fmt: skip
     name = signal.Signals(sig).name
     one_line_exit(
@@ -64,7 +72,11 @@ def test_a_signal_while_writing_leaves_no_temp_file_and_one_line(
 def _python(code: str, *args: str) -> subprocess.CompletedProcess:
     """``code`` in a fresh Python (a signal that went astray ends it, not the test run)."""
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_default_signals,
     )
 
 
