@@ -9,6 +9,7 @@ import signal
 
 import click
 
+from telecnn.cli.glyphs import missing_glyphs_noted
 from telecnn.errors import Interrupted, TelecnnError, TrainingStopped, WriteError, one_line
 
 
@@ -29,7 +30,8 @@ class TelecnnGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with missing_glyphs_noted():
+                return super().invoke(ctx)
         except WriteError as exc:
             raise OutputError(one_line(exc)) from None
         except TelecnnError as exc:

@@ -59,16 +59,21 @@ def test_a_name_too_long_is_shortened_with_its_hash(tmp_path) -> None:
         safe_names(["VER lap 1"], 20)
 
 
-def test_the_cli_counts_the_figures_it_wrote(hungary_laps, tmp_path) -> None:
-    lap = hungary_laps["LEC"]
+def _file_of_drivers(lap: Lap, drivers: list[str], path: Path) -> Path:
+    """A multi-lap CSV file holding ``lap`` once for each of ``drivers``."""
     frames = []
-    for driver in ["A/B", "A_B", "東京", "北京"]:
+    for driver in drivers:
         frame = lap.data.copy()
         frame.insert(0, "LapNumber", 1)
         frame.insert(0, "Driver", driver)
         frames.append(frame)
-    source = tmp_path / "laps.csv"
-    pd.concat(frames).to_csv(source, index=False)
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def test_the_cli_counts_the_figures_it_wrote(hungary_laps, tmp_path) -> None:
+    drivers = ["A/B", "A_B", "東京", "北京"]
+    source = _file_of_drivers(hungary_laps["LEC"], drivers, tmp_path / "laps.csv")
     figures = tmp_path / "figs"
     args = ["telemetry", "show", "--file", str(source), "--plot", str(figures / "ev.png")]
     done = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -79,3 +84,15 @@ def test_the_cli_counts_the_figures_it_wrote(hungary_laps, tmp_path) -> None:
 
 def test_lap_figure_paths_of_one_lap_is_the_path_itself(hungary_laps) -> None:
     assert lap_figure_paths([hungary_laps["LEC"]], "x/ev.png") == [Path("x/ev.png")]
+
+
+@pytest.mark.parametrize("command", [["telemetry", "show"], ["summarize"]])
+def test_names_the_font_cannot_draw_are_one_note(hungary_laps, tmp_path, command) -> None:
+    """matplotlib warns once per glyph and drawing; the command says it once, naming them."""
+    source = _file_of_drivers(hungary_laps["LEC"], ["東京", "北京"], tmp_path / "laps.csv")
+    args = [*command, "--file", str(source), "--plot", str(tmp_path / "f.png")]
+    done = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert done.exit_code == 0, done.output[-2000:]
+    notes = [line for line in done.stderr.splitlines() if "no glyph for" in line]
+    assert len(notes) == 1 and "Warning" not in done.stderr, done.stderr[-2000:]
+    assert all(char in notes[0] for char in "東京北") and "DejaVu Sans" in notes[0]
