@@ -118,14 +118,25 @@ def _on_reference_events(events: pd.DataFrame, lap: Lap, aligned: np.ndarray) ->
 
 
 def _merged(ref: pd.DataFrame, zones: pd.DataFrame) -> set[int]:
-    """Rows of ``zones`` that overlap two reference zones or more: two corners run together
-    (a detector that missed the gap between them), never to be reported as one corner."""
+    """Rows of ``zones`` that overlap reference zones of two corners or more: two corners run
+    together (a detector that missed the gap between them), never to be reported as one
+    corner. Where the corners are not known, two reference zones stand for two corners; where
+    they are, two zones of one corner are one corner braked twice (the pedal let off and
+    pressed again), which a zone held through still matches."""
     if ref.empty or zones.empty:
         return set()
     a0, a1 = zones["start_distance"].to_numpy(float), zones["end_distance"].to_numpy(float)
     b0, b1 = ref["start_distance"].to_numpy(float), ref["end_distance"].to_numpy(float)
     overlaps = (a0[:, None] < b1[None]) & (a1[:, None] > b0[None])
-    return set(np.flatnonzero(overlaps.sum(axis=1) >= 2).tolist())
+    if not _knows_corners(ref):
+        return set(np.flatnonzero(overlaps.sum(axis=1) >= 2).tolist())
+    corners = ref["corner"].to_numpy()
+    return {k for k, row in enumerate(overlaps) if len(set(corners[row])) >= 2}
+
+
+def _knows_corners(ref: pd.DataFrame) -> bool:
+    """Whether every reference zone has its corner."""
+    return "corner" in ref and len(ref) > 0 and bool(ref["corner"].notna().all())
 
 
 def anchored(gap: np.ndarray, grid: np.ndarray, lap: Lap, reference: Lap) -> np.ndarray:
@@ -154,7 +165,7 @@ def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.nda
 def _zone_pairs(ref: pd.DataFrame, zones: pd.DataFrame) -> dict[int, int]:
     """Reference zone -> the lap's zone of the same corner, where both laps know their corners
     (in order within a corner); else the best overlap in distance."""
-    if "corner" in ref and "corner" in zones and ref["corner"].notna().all() and len(ref):
+    if _knows_corners(ref) and "corner" in zones:
         pairs = {}
         for corner, mine in ref.groupby("corner", sort=False):
             theirs = zones.index[zones["corner"] == corner]

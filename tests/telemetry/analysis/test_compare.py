@@ -187,6 +187,28 @@ def test_a_zone_run_together_over_two_corners_matches_neither(quali: list[Lap]) 
     )
 
 
+def test_a_corner_braked_twice_still_matches_a_zone_held_through(
+    f1_data: Path, tmp_path: Path
+) -> None:
+    """Australia 2025 Q, fastest laps: NOR lets off the brake into T11 and presses it again
+    (two zones of one corner), VER holds it through; VER's zone is T11's, not two corners run
+    together, and is compared with NOR's first."""
+    folder = f1_data / "australia-2025"
+    out = tmp_path / "zones.csv"
+    args = ["compare-laps", "--file", str(folder / "qualifying.parquet"), "--laps",
+            str(folder / "laps.parquet"), "--corners", str(folder / "corners.json"),
+            "--driver", "NOR,VER", "--detector", "rules", "--out", str(out)]  # fmt: skip
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output[-2000:]
+    zones = pd.read_csv(out)
+    t11 = zones[zones.corner == "T11"]
+    nor, ver = t11[t11.driver == "NOR"], t11[t11.driver == "VER"]
+    assert len(nor) == len(ver) == 2 and ver.start_distance.notna().all()
+    first = ver.start_distance.iloc[0]
+    assert nor.start_distance.iloc[0] - 20 < first < nor.end_distance.iloc[0]
+    assert "no matching zone" not in done.stderr + done.stdout
+
+
 @pytest.mark.parametrize(
     ("folder", "telemetry", "drivers"),
     [
