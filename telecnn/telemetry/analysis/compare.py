@@ -24,7 +24,7 @@ from telecnn.telemetry.analysis.corners import label_corners, label_laps
 from telecnn.telemetry.analysis.tables import format_table
 from telecnn.telemetry.events.matching import match_type
 from telecnn.telemetry.events.rules import rule_events
-from telecnn.telemetry.laps.axes import median_interval
+from telecnn.telemetry.events.table import measured_samples, onset_entry, segment_starts
 from telecnn.telemetry.laps.schema import POINT_EVENTS, Lap
 
 #: Least overlap (IoU in distance) for two laps' zones to count as the same corner.
@@ -155,6 +155,20 @@ def anchored(gap: np.ndarray, grid: np.ndarray, lap: Lap, reference: Lap) -> np.
     return gap + left * grid / grid[last]
 
 
+def onset_resolution(lap: Lap, start_times: np.ndarray) -> np.ndarray:
+    """How exact each zone's onset is (m): the car's travel from the zone's entry sample (the
+    last measured one before it: :func:`~telecnn.telemetry.events.table.onset_entry`) to its
+    first, between which the pedal went on. Merged telemetry's position samples measure no
+    pedal, so there it spans the car data's interval, not the merged one."""
+    times, distance = lap.times, lap.distance
+    starts = np.clip(np.searchsorted(times, start_times - 1e-9), 0, len(times) - 1)
+    measured = measured_samples(lap.columns)
+    if measured is None:
+        measured = np.ones(len(times), dtype=bool)
+    entry = onset_entry(measured, times, starts, segment_starts(None, len(times)))
+    return distance[starts] - distance[entry]
+
+
 def _time_at(grid: np.ndarray, aligned: np.ndarray, times: np.ndarray) -> np.ndarray:
     """The lap's time (s from its start) at each grid distance; NaN where it has no data."""
     out = np.interp(grid, aligned, times)
@@ -247,7 +261,7 @@ def compare_laps(
     ref = zones[0]
     rows = []
     for label, lap_zones, lap in zip(labels, zones, laps, strict=True):
-        step = median_interval(lap.times)
+        resolution = onset_resolution(lap, lap_zones["start_time"].to_numpy(dtype=float))
         merged = _merged(ref, lap_zones)
         pairs = {i: j for i, j in _zone_pairs(ref, lap_zones).items() if j not in merged}
         for i in range(len(ref)):
@@ -265,8 +279,7 @@ def compare_laps(
                     "end_distance": z["end_distance"],
                     "duration": z["end_time"] - z["start_time"],
                     **{name: z.get(name, np.nan) for name in ZONE_SPEEDS},
-                    # one sample's travel at the onset: how exact a braking point can be
-                    "resolution_m": z.get("entry_speed", np.nan) / 3.6 * step,
+                    "resolution_m": resolution[pairs[i]],
                 }
             rows.append(row)
     table = pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
@@ -299,13 +312,15 @@ TEXT_HEADERS = {
 }
 
 
-#: What the data supports: a braking point is known to a sample's travel (``+/-m``: metres
-#: at 3.7 Hz and 300 km/h, some 10 m at 7.5 Hz), so distances print in whole metres; laps line
-#: up to about 2 m, a few hundredths of a second at speed, so gaps print to 0.01 s.
+#: What the data supports: a braking point is known to the travel since the last measured
+#: sample before it (``+/-m``: some 20 m at 3.7 Hz and 300 km/h, in fastf1's merged
+#: telemetry the car data's 20-30 m, not its position samples' 10 m), so distances print in
+#: whole metres; laps line up to about 2 m, a few hundredths of a second at speed, so gaps
+#: print to 0.01 s.
 PRINTED_DIGITS = {"start_m": 0, "end_m": 0, "later_m": 0, "+/-m": 0, "dur_s": 2, "gap_s": 2}
 PRECISION_NOTE = (
-    "  distances to the metre, each braking point known to +/-m (a sample's travel at its "
-    "onset); gaps to 0.01 s"
+    "  distances to the metre, each braking point known to +/-m (the travel since the last "
+    "measured sample before it); gaps to 0.01 s"
 )
 
 

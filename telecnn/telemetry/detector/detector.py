@@ -28,7 +28,7 @@ from telecnn.telemetry.detector.features import (
 )
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
 from telecnn.telemetry.events.rules import lap_events
-from telecnn.telemetry.events.table import moving_mask, run_bounds
+from telecnn.telemetry.events.table import measured_samples, moving_mask, run_bounds
 from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.grid import grid_index, pad_to
 from telecnn.telemetry.laps.schema import EVENT_TYPES, Lap
@@ -348,6 +348,7 @@ def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None
         else None,
         probs.on_grid,
         probs.grid_times,
+        measured_samples(cols),
     )
 
 

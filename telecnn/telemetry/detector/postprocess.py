@@ -94,6 +94,9 @@ class LapTraces:
     gear: np.ndarray | None = None
     grid_probs: np.ndarray | None = None
     grid_times: np.ndarray | None = None
+    #: Which samples are measurements (:func:`~telecnn.telemetry.events.table.measured_samples`):
+    #: where zones' entry speeds are read. None: every sample.
+    measured: np.ndarray | None = None
 
 
 def probabilities_to_events(
@@ -106,6 +109,7 @@ def probabilities_to_events(
     grid_probs: np.ndarray | None = None,
     grid_times: np.ndarray | None = None,
     gear: np.ndarray | None = None,
+    measured: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Events from per-sample probabilities ``(E, n)`` of one lap, in the events schema.
 
@@ -115,9 +119,10 @@ def probabilities_to_events(
     before it), else on ``probs``. With ``speed``, braking and lift_coast rows carry
     ``entry_speed`` and ``min_speed``, clipping rows ``entry_speed``, ``exit_speed`` and
     ``speed_lost`` (km/h), and with ``gear`` shifts carry ``from_gear`` and ``to_gear``, like
-    the rules'. (No standstill rule here: see :func:`laps_to_events`.)
+    the rules'; ``measured`` (:func:`~telecnn.telemetry.events.table.measured_samples`) says
+    where entry speeds are read. (No standstill rule here: see :func:`laps_to_events`.)
     """
-    lap = LapTraces(probs, times, distance, speed, gear, grid_probs, grid_times)
+    lap = LapTraces(probs, times, distance, speed, gear, grid_probs, grid_times, measured)
     return split_events(_event_parts([lap], thresholds, event_types, standstill=False), 1)[0]
 
 
@@ -145,6 +150,7 @@ def _event_parts(
     cols, seg, bounds = joined.columns, joined.segments, joined.bounds
     probs, times = np.ascontiguousarray(cols["probs"].T), cols["times"]
     distance, speed, gear = cols.get("distance"), cols.get("speed"), cols.get("gear")
+    measured = cols.get("measured")
     # the one standstill rule: events cover the moving car only (no rule when asked not to)
     moving = moving_mask({"Speed": speed}) if standstill and speed is not None else None
     parts = []
@@ -189,6 +195,7 @@ def _event_parts(
                 seg,
                 0.0,
                 SPEED_EXTRAS.get(name, ()),
+                measured,
             )
         )
     return parts
@@ -206,6 +213,7 @@ def _arrays(lap: LapTraces) -> dict[str, np.ndarray | None]:
         "distance": lap.distance,
         "speed": None if lap.speed is None else np.asarray(lap.speed, dtype=float),
         "gear": None if lap.gear is None else np.asarray(lap.gear, dtype=float),
+        "measured": lap.measured,
     }
 
 

@@ -35,6 +35,7 @@ from telecnn.telemetry.events.table import (
     STANDSTILL_KMH,
     events_frame,
     gear_columns,
+    measured_samples,
     moving_mask,
     point_columns,
     run_bounds,
@@ -74,8 +75,9 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
     return rule_events_laps([lap])[0]
 
 
-#: The columns the rules read (and the moving flag, where a detector does not read Speed).
-RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", MOVING)
+#: The columns the rules read (and the moving flag, where a detector does not read Speed; RPM
+#: only to tell measured samples from interpolated ones: :func:`measured_samples`).
+RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", "RPM", MOVING)
 
 
 def rule_events_laps(
@@ -112,17 +114,20 @@ def rule_parts(
     speed = np.asarray(cols["Speed"], dtype=float) if "Speed" in cols else None
     moving = moving_mask(cols)
     move = moving if moving is not None else True  # events cover the moving car only
+    measured = measured_samples(cols, seg)  # where entry speeds are read
     parts: list[dict[str, Any]] = []
     if "Brake" in cols:
         brake = (np.asarray(cols["Brake"]) > 0) & move
-        parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg))
+        parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg, measured=measured))
     if "DRS" in cols:
         code = np.asarray(cols["DRS"])
         drs = np.isin(code, _OPEN) & channel_varies(code, seg) & move
         parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
     for name, mask in energy_conditions(cols, seg).items():
         parts.append(
-            run_columns(mask, t, d, name, 1, None, speed, seg, MIN_SPAN[name], SPEED_EXTRAS[name])
+            run_columns(
+                mask, t, d, name, 1, None, speed, seg, MIN_SPAN[name], SPEED_EXTRAS[name], measured
+            )
         )
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
@@ -243,7 +248,8 @@ def speed_rule_events(
         return events_frame()
     accel = np.diff(speed / 3.6) / np.maximum(np.diff(t), 1e-3)
     mask = np.concatenate((accel < -decel_g * G, [False])) & (speed >= STANDSTILL_KMH)
-    return events_frame(run_columns(mask, t, d, "braking", 1, None, speed))
+    measured = measured_samples({**cols, "Speed": speed})
+    return events_frame(run_columns(mask, t, d, "braking", 1, None, speed, measured=measured))
 
 
 def speed_kmh(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray | None:

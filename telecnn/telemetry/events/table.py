@@ -92,14 +92,80 @@ SPEED_EXTRAS: dict[str, tuple[str, ...]] = {
     "lift_coast": ("entry_speed", "min_speed"),
     "clipping": ("entry_speed", "exit_speed", "speed_lost"),
 }
-#: The types whose ``entry_speed`` is the car's speed as the zone begins: at the last sample
-#: before its first (the pedal went on between the two; at 3.7 Hz the first braking sample
-#: has already lost tens of km/h to the brakes), at a lap's first sample its own. Other
-#: types' entry speed is their first sample's.
+#: The types whose ``entry_speed`` is the car's speed as the zone begins: at the last measured
+#: sample before its first (:func:`onset_entry`; the pedal went on between the two, and at
+#: 3.7 Hz the first braking sample has already lost tens of km/h to the brakes), at a lap's
+#: first sample its own. Other types' entry speed is their first sample's.
 ONSET_TYPES: frozenset[str] = frozenset({"braking", "lift_coast"})
+#: How far back (s) a zone's entry looks for a measured sample before it falls back to the
+#: sample just before the zone.
+ENTRY_LOOKBACK_S = 1.0
 #: Seconds of float rounding forgiven when a run's span is held against a minimum (times read
 #: from files are sums of decimal steps: 0.1 * 5 is 0.49999...).
 SPAN_TOLERANCE = 1e-9
+#: A value within this share of the straight line between its neighbours' is one interpolated
+#: between them (exact in float64; 1e-5 forgives a file's rounding to 3 decimals).
+INTERPOLATED_TOLERANCE = 1e-5
+#: The continuous channels a merged feed interpolates together: a sample is interpolated where
+#: every one of them the lap has lies on its neighbours' line.
+INTERPOLATED_CHANNELS = ("Speed", "RPM", "Throttle")
+
+
+def on_neighbours_line(values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """True where a sample's value lies on the straight line (in time) between its
+    neighbours' (a lap's ends never do)."""
+    x = np.asarray(values, dtype=float)
+    out = np.zeros(len(x), dtype=bool)
+    if len(x) < 3:
+        return out
+    t = np.asarray(times, dtype=float)
+    span = t[2:] - t[:-2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        line = x[:-2] + (t[1:-1] - t[:-2]) / span * (x[2:] - x[:-2])
+    tolerance = INTERPOLATED_TOLERANCE * np.maximum(1.0, np.abs(x[1:-1]))
+    out[1:-1] = (span > 0) & (np.abs(x[1:-1] - line) <= tolerance)
+    return out
+
+
+def measured_samples(
+    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
+) -> np.ndarray | None:
+    """True where a sample is a measurement of its own, False where every continuous channel
+    (:data:`INTERPOLATED_CHANNELS`) lies on the line between its neighbours: fastf1's merged
+    telemetry gives its position samples values interpolated between two car-data samples
+    (the car data, where speed and pedals are measured, comes at about 4 Hz), and cleaning
+    fills gaps so. A lap's first and last samples are measurements. None without ``Speed``."""
+    if "Speed" not in cols:
+        return None
+    times = np.asarray(cols["Time"], dtype=float)
+    inside = np.ones(len(times), dtype=bool)
+    for name in INTERPOLATED_CHANNELS:
+        if name in cols:
+            inside &= on_neighbours_line(cols[name], times)
+    first = segment_starts(segments, len(times)) if len(times) else np.zeros(0, dtype=bool)
+    inside[first] = False
+    inside[np.flatnonzero(first)[1:] - 1] = False  # each lap's last sample
+    return ~inside
+
+
+def onset_entry(
+    measured: np.ndarray, times: np.ndarray, starts: np.ndarray, first: np.ndarray
+) -> np.ndarray:
+    """Each zone's entry sample (``starts``: the zones' first samples; ``first``: each lap's
+    first sample): the last measured sample before the zone (:func:`measured_samples`) within
+    :data:`ENTRY_LOOKBACK_S` and its lap, else the sample just before; a zone that begins a
+    lap is its own entry."""
+    starts = np.asarray(starts, dtype=np.int64)
+    if len(starts) == 0:
+        return starts
+    index = np.arange(len(measured))
+    last_measured = np.maximum.accumulate(np.where(measured, index, 0))
+    before = np.maximum(starts - 1, 0)
+    entry = last_measured[before]
+    t = np.asarray(times, dtype=float)
+    lap_start = np.maximum.accumulate(np.where(first, index, 0))[starts]
+    near = (entry >= lap_start) & (t[starts] - t[entry] <= ENTRY_LOOKBACK_S)
+    return np.where(first[starts], starts, np.where(near, entry, before))
 
 
 def run_min(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -135,6 +201,7 @@ def run_columns(
     segments: np.ndarray | None = None,
     min_span: float = 0.0,
     speed_columns: tuple[str, ...] = ("entry_speed", "min_speed"),
+    measured: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Event columns (a part for :func:`events_frame`) of every maximal run of ``mask``: the
     standard columns, a confidence (the run's mean of ``confidence``, else 1.0) and, with
@@ -142,7 +209,9 @@ def run_columns(
     and ``speed_lost``, entry less exit, all km/h; ``segments``: a label per
     sample; runs end where it changes and each event carries its own, see :func:`split_events`).
     Runs of fewer than ``min_samples`` samples, or whose times span less than ``min_span``
-    seconds, are left out."""
+    seconds, are left out. ``measured`` (:func:`measured_samples`) places the entry of
+    :data:`ONSET_TYPES` on the last measured sample before a run (without it, the sample
+    just before)."""
     starts, ends = run_bounds(mask, min_samples, segments)
     if min_span > 0 and len(starts):
         t = np.asarray(times, dtype=float)
@@ -157,8 +226,8 @@ def run_columns(
     if speed is not None:
         entry = starts
         if event in ONSET_TYPES and len(starts):
-            first = segment_starts(segments, len(speed))[starts]
-            entry = np.where(first, starts, starts - 1)
+            every = np.ones(len(speed), dtype=bool) if measured is None else measured
+            entry = onset_entry(every, times, starts, segment_starts(segments, len(speed)))
         values = {
             "entry_speed": lambda: speed[entry],
             "exit_speed": lambda: speed[ends],

@@ -206,6 +206,9 @@ def test_a_corner_braked_twice_still_matches_a_zone_held_through(
     assert len(nor) == len(ver) == 2 and ver.start_distance.notna().all()
     first = ver.start_distance.iloc[0]
     assert nor.start_distance.iloc[0] - 20 < first < nor.end_distance.iloc[0]
+    # NOR's brake went on between the car data's 3965 m and 3991 m: the position samples
+    # between them measure no pedal, so the braking point is known to 25 m, not to 1 m
+    assert 24 < nor.resolution_m.iloc[0] < 27 and nor.entry_speed.iloc[0] == 322
     assert "no matching zone" not in done.stderr + done.stdout
 
 

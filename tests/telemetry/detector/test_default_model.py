@@ -16,6 +16,7 @@ import pytest
 from telecnn.telemetry.detector import default_model_path, load_detector
 from telecnn.telemetry.detector.running import detect_laps
 from telecnn.telemetry.detector.scoring import evaluate_laps
+from telecnn.telemetry.events.rules import rule_events
 from telecnn.telemetry.simulate import simulate_laps
 from telecnn.telemetry.sources import read_laps
 from telecnn.training import load_checkpoint
@@ -82,6 +83,20 @@ def test_speed_only_on_race_laps_beats_speed_rules(detector, china_laps) -> None
     cnn = evaluate_laps(china_laps, detector, channels=["Speed"])["braking"]
     rules = evaluate_laps(china_laps, "rules", channels=["Speed"])["braking"]
     assert cnn.f1 > rules.f1 + 0.3, (cnn.to_dict(), rules.to_dict())
+
+
+def test_cnn_zones_read_entry_speeds_where_the_rules_do(detector, china_laps) -> None:
+    """Merged telemetry: a CNN braking zone that begins where the rule's does has the rule's
+    entry speed, read at the last measured (car-data) sample, not at an interpolated one."""
+    found = detect_laps(china_laps, detector)
+    same = 0
+    for lap, events in zip(china_laps, found, strict=True):
+        mine = events[events.event == "braking"].set_index("start_time").entry_speed
+        rules = rule_events(lap).query("event == 'braking'").set_index("start_time").entry_speed
+        both = mine.index.intersection(rules.index)
+        assert (mine[both] == rules[both]).all()
+        same += len(both)
+    assert same > 300
 
 
 def test_speed_only_meets_the_bound_on_all_real_laps(detector, quali_laps, f1_data) -> None:

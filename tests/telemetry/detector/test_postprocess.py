@@ -49,7 +49,7 @@ def test_events_in_lap_times_and_distances_with_schema_and_extras() -> None:
     n = 12
     times = np.linspace(0.0, 2.75, n)  # 0.25 s apart
     dist = times * 80.0
-    speed = np.linspace(300, 100, n)
+    speed = 300 - 200 * np.linspace(0, 1, n) ** 2  # measured: on no straight line
     braking = np.array([0, 0, 0.8, 0.9, 0.7, 0.4, 0, 0, 0, 0, 0, 0])
     lift = np.array([0, 0, 0, 0, 0, 0, 0, 0, 0.8, 0, 0, 0])  # one sample: under min_samples 2
     up = np.zeros(n)

@@ -11,6 +11,7 @@ from telecnn.telemetry.events.table import (
     empty_events,
     event_masks,
     events_frame,
+    measured_samples,
     point_columns,
     run_bounds,
     run_columns,
@@ -126,6 +127,7 @@ def test_a_car_standing_in_the_pit_box_has_no_cnn_events(bahrain_laps) -> None:
         forced.at_samples, lap.times, lap.distance, lap.data.Speed.to_numpy(float),
         detector.thresholds, lap_events(lap.data, lap.channels), grid_probs=forced.on_grid,
         grid_times=forced.grid_times,  # no gear: the forced shift stands for itself
+        measured=measured_samples(lap.columns),
     )  # fmt: skip
     inside = (raw.start_time >= stop_from) & (raw.end_time <= stop_to)
     assert {"braking", "downshift"} <= set(raw.event[inside])
@@ -162,3 +164,27 @@ def test_the_rules_report_nothing_of_a_car_in_the_pit_box(bahrain_laps) -> None:
             else:
                 standing_found += sum(still)
     assert standing_found > 10
+
+
+def test_measured_samples_tell_car_data_from_interpolated_position_samples() -> None:
+    """Merged telemetry: car data (whole km/h, about 4 Hz) with position samples between, whose
+    speed, RPM and throttle are interpolated; two laps end to end, each lap's ends measured."""
+    rng = np.random.default_rng(3)
+    car_t = np.cumsum(rng.uniform(0.2, 0.3, 60))
+    car = {
+        "Speed": rng.integers(100, 330, 60).astype(float),
+        "RPM": rng.integers(8000, 12000, 60).astype(float),
+        "Throttle": np.where(rng.random(60) < 0.5, 100.0, rng.integers(0, 100, 60)),
+    }
+    pos_t = car_t[:-1] + rng.uniform(0.02, 0.18, 59)
+    t = np.concatenate([car_t, pos_t])
+    order = np.argsort(t)
+    cols = {"Time": t[order]}
+    for name, values in car.items():
+        cols[name] = np.interp(t, car_t, values)[order]
+    is_car = (np.arange(len(t)) < 60)[order]
+    assert (measured_samples(cols) == is_car).all()
+    assert measured_samples({"Time": t, "RPM": t}) is None  # no speed: nothing to tell
+    segments = np.repeat([0, 1], [40, len(t) - 40])
+    ends = measured_samples(cols, segments)
+    assert ends[[0, 39, 40, -1]].all() and (ends[1:39] == is_car[1:39]).all()

@@ -8,6 +8,7 @@ import pytest
 
 from telecnn.telemetry.events.rules import rule_events, speed_kmh, speed_rule_events
 from telecnn.telemetry.laps.schema import CHANNELS, EVENT_TYPES, supported_events
+from telecnn.telemetry.sources import read_laps
 
 
 def _lap(**cols) -> pd.DataFrame:
@@ -247,6 +248,33 @@ def test_entry_speed_at_3_7_hz_is_the_speed_as_the_brake_goes_on(hungary_laps):
         first_samples.append(lap.data.Speed[lap.data.Time == zone.start_time].iloc[0])
     assert min(entries) >= 300 and max(entries) - min(entries) < 30
     assert max(first_samples) - min(first_samples) > 50
+
+
+def test_entry_speed_in_merged_telemetry_is_a_car_data_sample(china_laps):
+    """fastf1's merged telemetry lays position samples between the car data's (about 4 Hz),
+    their speed interpolated, and fastf1 gives the car data's speed in whole km/h: the entry
+    speed is read at a car-data sample, not at an interpolated one that has already lost
+    part of the braking."""
+    entries, just_before = [], []
+    for lap in china_laps:
+        speed, times = lap.columns["Speed"], lap.times
+        for zone in rule_events(lap).query("event == 'braking'").itertuples():
+            start = int(np.searchsorted(times, zone.start_time))
+            if start > 0:
+                entries.append(zone.entry_speed)
+                just_before.append(speed[start - 1])
+    whole = lambda values: np.mean(np.isclose(np.mod(values, 1.0), 0.0))  # noqa: E731
+    assert len(entries) > 300
+    assert whole(entries) >= 0.95 and whole(just_before) < 0.5
+
+
+def test_entry_speed_into_melbourne_t11_checked_by_hand(f1_data):
+    """Australia 2025 Q, NOR lap 19, into T11: car data 322 km/h at 3965 m (brake off), two
+    position samples at 313.7 and 285.9 km/h (interpolated), car data 285 km/h with the brake
+    on at 3991 m. The car came in at 322 km/h."""
+    lap = read_laps(f1_data / "australia-2025" / "qualifying.parquet", drivers=["NOR"], laps=[19])
+    zone = rule_events(lap[0]).query("event == 'braking' and 3980 < start_distance < 4000")
+    assert zone.entry_speed.tolist() == [322.0]
 
 
 def test_speed_only_baseline_finds_nearly_every_major_stop(hungary_laps):
