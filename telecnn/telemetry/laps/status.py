@@ -291,8 +291,10 @@ def judge(meta: LapMeta, trace: LapTrace, refs: SessionRefs) -> LapMeta:
     in/out where timing did not say, the lap time and its source)."""
     whole = _whole(trace, refs.length, refs.line, refs.laps)
     pit_in, pit_out = meta.pit_in, meta.pit_out
-    if pit_in is None and pit_out is None:
-        pit_in, pit_out = _pit_from_trace(trace, refs.racing, refs.fast_line)
+    if pit_in is None or pit_out is None:  # the trace says what the timing did not (OpenF1's
+        seen_in, seen_out = _pit_from_trace(trace, refs.racing, refs.fast_line)  # laps: no in)
+        pit_in = seen_in if pit_in is None else pit_in
+        pit_out = seen_out if pit_out is None else pit_out
     lap_time, source = meta.lap_time, meta.lap_time_source
     if source is None and lap_time is None and whole and trace.longest_stand < GARAGE_S:
         lap_time, source = round(trace.duration, 3), "estimated"

@@ -181,8 +181,7 @@ def load_laps(
                 held.add(key[0], [key[1]])
                 if (wanted and key[0].upper() not in wanted) or not held.chosen(*key, choice):
                     continue
-            found += read_file(path, wanted, choice, laps_file, location_file, drivers_file,
-                               None if key else held)  # fmt: skip
+            found += read_file(path, laps_file, location_file, drivers_file, None if key else held)
         bar.close()
         one = Path(given[0]) if len(given) == 1 else None
         where = (one.name if one.is_file() else str(one)) if one else f"{len(files)} files"

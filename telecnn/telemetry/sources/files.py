@@ -29,11 +29,9 @@ from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, l
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data, name_drivers
 from telecnn.telemetry.sources.selection import (
     Held,
-    LapChoice,
     LapSelection,
     parse_lap_choice,
     select_laps,
-    wanted_drivers,
 )
 from telecnn.telemetry.sources.timing import (
     apply_timing,
@@ -61,24 +59,20 @@ def read_laps(
     laps by its laps export, given positions by ``location_file`` and its drivers' names by
     ``drivers_file``; without a laps export each driver's data is one stretch."""
     choice, held = parse_lap_choice(laps), Held()
-    found = read_file(path, wanted_drivers(drivers, choice), choice, laps_file, location_file,
-                      drivers_file, held)  # fmt: skip
+    found = read_file(path, laps_file, location_file, drivers_file, held)
     return select_laps(judge_laps(found), drivers, choice, Path(path).name, lap_filter, held)[0]
 
 
 def read_file(
     path: str | Path,
-    drivers: list[str] | None = None,
-    choice: LapChoice | None = None,
     laps_file: str | Path | None = None,
     location_file: str | Path | None = None,
     drivers_file: str | Path | None = None,
     held: Held | None = None,
 ) -> list[Lap]:
     """Every lap of a telemetry file, cleaned, with its timing (``laps_file``), not yet judged
-    nor selected; rows of other drivers (``drivers``) and of laps ``choice`` leaves out by
-    number are dropped before cleaning (nothing is refused here: the choice applies across all
-    files at once; ``held`` is told which drivers and laps the file holds). A lap without a
+    nor selected (the choice applies across all files at once, after judging; ``held`` is told
+    which drivers and laps the file holds). A lap without a
     driver is the file's (``VER.csv``: ``VER``); ``drivers.json`` beside the file names the
     teams."""
     path = Path(path)
@@ -97,24 +91,23 @@ def read_file(
         raise TelecnnError(
             f"--location and --drivers-file go with OpenF1 car_data exports; {path.name} is not one"
         )
-    return frame_laps(frame, base, path, drivers, choice, timing, held)
+    return frame_laps(frame, base, path, timing, held)
 
 
 def frame_laps(
     frame: pd.DataFrame,
     base: LapMeta,
     path: Path,
-    drivers: list[str] | None,
-    choice: LapChoice | None,
     timing: pd.DataFrame | None,
     held: Held | None = None,
 ) -> list[Lap]:
     """The laps of a file's rows (all of them, or a chunk of whole laps): ``held`` told what
-    they hold, rows left out by ``drivers`` and ``choice`` dropped, cleaned, each lap's driver
-    (the file's where the rows name none) and team, and what ``timing`` says of it."""
+    they hold, cleaned, each lap's driver (the file's where the rows name none) and team, and
+    what ``timing`` says of it. Every lap is kept, whatever is picked later:
+    a lap's status is judged against its session's laps (the lap length, the racing line), not
+    against those picked (a pit lap picked alone would have no racing line to leave)."""
     if held is not None:
         _tell(held, frame, base, path)
-    frame = prefilter(frame, drivers, choice)
     laps = split_laps(frame, base)
     teams = teams_beside(path)
     for lap in laps:
@@ -227,32 +220,6 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, LapMeta]:
         frame, base = _read_json(path, base)
     frame = frame.drop(columns=[c for c in frame.columns if str(c).startswith("Unnamed:")])
     return frame, base
-
-
-def prefilter(
-    frame: pd.DataFrame, drivers: list[str] | None, choice: LapChoice | None
-) -> pd.DataFrame:
-    """Drop rows of other drivers and of laps the choice leaves out by number before cleaning
-    (cleaning is the costly step); nothing is refused here."""
-    numbered = choice is not None and choice.numbers_only and "LapNumber" in frame.columns
-    if "Driver" not in frame.columns or not (drivers or numbered and choice.by_driver):
-        keys = None
-    else:  # upper-cased once per driver, not per row
-        codes, names = pd.factorize(frame["Driver"])
-        keys = pd.Series(np.append(names.astype(str), "").astype(object)[codes], index=frame.index)
-        keys = keys.str.upper() if len(names) else keys
-    if drivers and keys is not None:
-        frame, keys = frame[keys.isin(drivers)], keys[keys.isin(drivers)]
-    if not numbered:
-        return frame
-    numbers = pd.to_numeric(frame["LapNumber"], errors="coerce").to_numpy(dtype=float)
-    default = choice.default
-    keep = default.mask(numbers) if default is not None else np.zeros(len(frame), dtype=bool)
-    for driver, which in choice.by_driver.items():
-        if keys is not None:
-            theirs = (keys == driver).to_numpy()
-            keep = np.where(theirs, which.mask(numbers), keep)
-    return frame[keep]
 
 
 def split_laps(frame: pd.DataFrame, base: LapMeta) -> list[Lap]:

@@ -32,7 +32,6 @@ from telecnn.telemetry.sources.selection import (
     LapSelection,
     parse_lap_choice,
     select_laps,
-    wanted_drivers,
 )
 from telecnn.telemetry.sources.timing import read_timing
 
@@ -62,7 +61,6 @@ def stream_laps(
     give them all at once); what picking left out is added to ``notes``."""
     path = Path(path)
     choice = parse_lap_choice(laps, default="all")
-    wanted = wanted_drivers(drivers, choice)
     timing = None if laps_file is None else read_timing(laps_file)
     base = LapMeta(source=f"file:{path.name}")  # what the file says of its laps: its name
     held = Held()
@@ -70,7 +68,7 @@ def stream_laps(
     traces: list[LapTrace] = []
     paths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for chunk in _bar(frame_chunks(path, rows), progress, "judging laps"):
-        for lap in frame_laps(chunk, base, path, wanted, choice, timing, held):
+        for lap in frame_laps(chunk, base, path, timing, held):
             trace = lap_trace(lap)
             position = len(metas)
             metas.append(lap.meta)
@@ -86,7 +84,7 @@ def stream_laps(
     position = 0
     for chunk in _bar(frame_chunks(path, rows), progress, "detecting"):
         out = []
-        for lap in frame_laps(chunk, base, path, wanted, choice, timing):
+        for lap in frame_laps(chunk, base, path, timing):
             if position in keep:
                 lap.meta = final[position]
                 out.append(lap)

@@ -17,9 +17,10 @@ import pandas as pd
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.laps.axes import distance_from_speed
 from telecnn.telemetry.laps.clean import lap_seconds
-from telecnn.telemetry.sources.files import prefilter, read_table
+from telecnn.telemetry.sources.files import read_table
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data
 from telecnn.telemetry.sources.selection import (
+    LapChoice,
     LapSelection,
     check_drivers,
     laps_held,
@@ -118,3 +119,29 @@ def _numbers(raw: pd.Series, column: str, where: str) -> np.ndarray:
             "fill or drop them first"
         )
     return numbers.to_numpy(dtype=np.float64)
+
+
+def prefilter(
+    frame: pd.DataFrame, drivers: list[str] | None, choice: LapChoice | None
+) -> pd.DataFrame:
+    """Drop rows of other drivers and of laps the choice leaves out by number before cleaning
+    (the traces read only what was picked); nothing is refused here."""
+    numbered = choice is not None and choice.numbers_only and "LapNumber" in frame.columns
+    if "Driver" not in frame.columns or not (drivers or numbered and choice.by_driver):
+        keys = None
+    else:  # upper-cased once per driver, not per row
+        codes, names = pd.factorize(frame["Driver"])
+        keys = pd.Series(np.append(names.astype(str), "").astype(object)[codes], index=frame.index)
+        keys = keys.str.upper() if len(names) else keys
+    if drivers and keys is not None:
+        frame, keys = frame[keys.isin(drivers)], keys[keys.isin(drivers)]
+    if not numbered:
+        return frame
+    numbers = pd.to_numeric(frame["LapNumber"], errors="coerce").to_numpy(dtype=float)
+    default = choice.default
+    keep = default.mask(numbers) if default is not None else np.zeros(len(frame), dtype=bool)
+    for driver, which in choice.by_driver.items():
+        if keys is not None:
+            theirs = (keys == driver).to_numpy()
+            keep = np.where(theirs, which.mask(numbers), keep)
+    return frame[keep]

@@ -73,6 +73,39 @@ def test_the_safety_car_through_the_pit_lane_and_the_stops(australia, timing) ->
     assert not any(lap.meta.pit_in or lap.meta.pit_out for lap in clean)
 
 
+@pytest.mark.parametrize(
+    ("drivers", "laps"), [(["NOR"], [34]), (None, [2, 34, 44]), (["VER"], "all")]
+)
+def test_a_lap_picked_has_the_status_it_has_in_its_session(f1_data, australia, drivers, laps):
+    """A lap is judged against its session's laps (their length, the racing line), not against
+    those picked: NOR's lap 34, his stop, picked alone is the in-lap it is in the race."""
+    picked = read_laps(f1_data / "australia-2025" / "race.parquet", drivers=drivers, laps=laps)
+    whole_race = {(lap.meta.driver, lap.meta.lap_number): lap.meta for lap in australia}
+    assert picked
+    for lap in picked:
+        assert lap.meta == whole_race[(lap.meta.driver, lap.meta.lap_number)], lap
+
+
+def test_timing_that_says_only_out_laps_leaves_in_laps_to_the_trace(
+    f1_data, timing, tmp_path
+) -> None:
+    """Timing that marks pit-out laps only (as OpenF1's laps export does, ``is_pit_out_lap``):
+    the trace still finds the in-laps."""
+    table = timing.reset_index()
+    table = table[table.Driver == "NOR"]
+    out_only = pd.DataFrame({
+        "Driver": "NOR", "LapNumber": table.LapNumber,
+        "LapTime": table.LapTime.dt.total_seconds(),
+        "is_pit_out_lap": table.LapNumber.isin([35, 45]),
+    })  # fmt: skip
+    out_only.to_csv(tmp_path / "laps.csv", index=False)
+    path = f1_data / "australia-2025" / "race.parquet"
+    laps = read_laps(path, drivers=["NOR"], laps_file=tmp_path / "laps.csv")
+    in_laps = {lap.meta.lap_number for lap in laps if lap.meta.pit_in}
+    assert {34, 44} <= in_laps and not any(lap_status(lap.meta) == "clean" for lap in laps
+                                           if lap.meta.lap_number in (34, 44))  # fmt: skip
+
+
 def test_each_drivers_fastest_lap_is_the_timings(f1_data: Path, timing) -> None:
     """With the timing given (--laps), every driver's fastest lap is the timing's fastest; the
     three who never finished a lap have none, and the notes say why."""
