@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telecnn.telemetry.detector.features import GRID_HZ, REDUCED_FEEDS, Normalisation
+from telecnn.telemetry.detector.features import (
+    GRID_HZ,
+    REDUCED_FEEDS,
+    Normalisation,
+    known_channels,
+)
 from telecnn.telemetry.detector.model import MODEL_DEFAULTS
 from telecnn.telemetry.detector.rule_inputs import rule_level_rows, speed_slope_rows
 from telecnn.telemetry.events.rules import CLIP_LOOKBACK
@@ -39,6 +44,11 @@ class DetectorTrainConfig:
     real_val_every: int = 10  # every n-th real lap held out: tuned and scored on (0: none)
     seed: int = 0
     device: str = "auto"  # the notebook's rule: CUDA when present, else CPU
+
+    def __post_init__(self) -> None:
+        # one order for every index the model config holds (input rows, trend rows, feeds):
+        # the canonical one the normalisation and the model's inputs use, however typed
+        self.channels = known_channels(self.channels)
 
     def build_model_config(self, norm: Normalisation) -> dict[str, Any]:
         """The model config the checkpoint stores (the architecture's defaults, then ours);

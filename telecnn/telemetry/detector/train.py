@@ -20,7 +20,7 @@ from telecnn.device import pick_device
 from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.detector.detector import Detector
 from telecnn.telemetry.detector.examples import Examples, batches, make_examples
-from telecnn.telemetry.detector.features import Normalisation, known_channels
+from telecnn.telemetry.detector.features import Normalisation
 from telecnn.telemetry.detector.loading import KIND, MODEL_NAME
 from telecnn.telemetry.detector.loss import masked_bce
 from telecnn.telemetry.detector.model import build_model
@@ -62,7 +62,6 @@ def train_detector(
     ``config.epochs`` extends a finished run). Under ``torchrun`` each rank trains on its share
     of the laps and rank 0 writes.
     """
-    known_channels(config.channels)  # unknown names fail before anything is built
     torch.manual_seed(config.seed)
     ctx, device = init_distributed(pick_device(config.device))
     held = ExitStack()
@@ -195,7 +194,5 @@ def _data(
     if saved_norm is not None:
         norm = Normalisation.from_dict(saved_norm)
     else:
-        norm = Normalisation.fit(
-            [lap.data for lap in train_laps[:400]], known_channels(config.channels)
-        )
+        norm = Normalisation.fit([lap.data for lap in train_laps[:400]], config.channels)
     return make_examples([train_laps[i] for i in mine], norm, config.hz), val_laps, norm

@@ -131,3 +131,20 @@ def test_slope_rows_read_the_speed_in_g_both_ways() -> None:
     hidden = x.copy()
     hidden[0, 1] = 0.0  # Speed missing: no slope, no level
     assert np.all(with_rule_inputs(hidden, spec, np)[0, 2:] == 0.0)
+
+
+def test_channels_typed_in_any_order_index_the_model_inputs_alike() -> None:
+    """The model's rows follow the normalisation's (canonical) channel order; the trend row
+    and the reduced feeds ChannelDropout draws must index the same rows, however the channels
+    were typed (Brake,Speed,Throttle once made Throttle the trend row)."""
+    from telecnn.telemetry.detector.config import DetectorTrainConfig
+
+    typed = DetectorTrainConfig(channels=("Brake", "Speed", "Throttle"))
+    norm = Normalisation(typed.channels, (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+    config = typed.build_model_config(norm)
+    names = list(norm.channels)
+    assert [names[r] for r in config["trend_rows"]] == ["Speed"]
+    assert [[names[i] for i in feed] for feed in config["dropout_subsets"]] == [
+        ["Speed", "Throttle"]
+    ]
+    assert names[0] == "Speed"  # the channel ChannelDropout keeps alone
