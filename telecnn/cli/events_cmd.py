@@ -16,12 +16,12 @@ from telecnn.cli.detection import (
     table_out_option,
 )
 from telecnn.cli.errors import UserError
-from telecnn.cli.io_paths import check_paths, wrote
+from telecnn.cli.io_paths import check_paths, is_folder_out, wrote
 from telecnn.cli.source_options import ERAS, laps_from_options, source_options
 from telecnn.cli.unit_runs import (
     by_units,
     finish,
-    is_folder_out,
+    jobs_options,
     run_job,
     source_units,
     unit_job,
@@ -269,7 +269,7 @@ def train_events(
 @source_options
 @detector_options
 @click.option("--out", type=click.Path(path_type=Path), help="Write the scores as JSON.")
-@unit_options
+@jobs_options
 def eval_events(
     detector: str,
     channels: str | None,
@@ -277,7 +277,6 @@ def eval_events(
     out: Path | None,
     jobs: int | None,
     cluster: str | None,
-    force: bool,
     **options: object,
 ) -> None:
     """Score a detector against the rule labels (and the simulator's truth) of laps.

@@ -49,6 +49,11 @@ FIGURE_SUFFIXES = (".png", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".jpg", ".jpe
                    ".tiff", ".webp")  # fmt: skip
 
 
+def is_folder_out(out: str | Path | None) -> bool:
+    """Whether ``--out`` names a dataset folder: one that exists, or a name ending in ``/``."""
+    return out is not None and (str(out).endswith(("/", "\\")) or Path(out).is_dir())
+
+
 def check_paths(ctx: click.Context | None = None) -> None:
     """Refuse, before any work, outputs that are one file, an output that is an input, and a
     ``--plot`` that names no figure format; then protect the inputs until the command ends."""
@@ -61,8 +66,6 @@ def check_paths(ctx: click.Context | None = None) -> None:
         _check_run_folder(params, inputs)
         outputs = []
     else:
-        from telecnn.cli.unit_runs import is_folder_out
-
         folder = ctx.command.name in DATASET_COMMANDS and is_folder_out(params.get("out"))
         if folder:  # a dataset folder, written into like a run folder
             _check_run_folder({"out": params["out"]}, inputs)

@@ -14,12 +14,11 @@ from telecnn.cli.detection import (
     source_then_detector,
     table_out_option,
 )
-from telecnn.cli.io_paths import check_paths
+from telecnn.cli.io_paths import check_paths, is_folder_out
 from telecnn.cli.source_options import laps_from_options, source_options
 from telecnn.cli.unit_runs import (
     by_units,
     finish,
-    is_folder_out,
     run_job,
     source_units,
     unit_job,
@@ -124,15 +123,17 @@ def _season(units, job, out, plot, jobs, cluster, force) -> None:  # noqa: ANN00
     from telecnn.telemetry.analysis.season import plot_season, season_medians
 
     tally = run_job(units, job, out, jobs, cluster, force)
-    tables = [r.table for r in tally.done if r.table is not None]
+    done = {r.unit.name: r.table for r in tally.done if r.table is not None}
     if tally.skipped and out is not None:  # units already in the folder: read back
         from telecnn.telemetry.units.dataset import read_units
 
-        tables += read_units(Path(out), [u for u in units if u.name in tally.skipped])
+        done |= read_units(Path(out), [u for u in units if u.name in tally.skipped])
+    tables = [done[u.name] for u in units if u.name in done]  # the races in the units' order
     summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    if len(summary):
+    medians = season_medians(summary, job.lap_filter) if len(summary) else None
+    if medians is not None:
         click.echo(f"per driver and source, medians over {job.lap_filter} laps")
-        click.echo(format_summary(season_medians(summary, job.lap_filter)))
+        click.echo(format_summary(medians))
     if out is not None and not is_folder_out(out):
         from telecnn.telemetry.sources.files import write_frame
 
@@ -140,10 +141,10 @@ def _season(units, job, out, plot, jobs, cluster, force) -> None:  # noqa: ANN00
         click.echo(f"wrote {out}")
     elif out is not None:
         click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
-    if plot is not None and len(summary):
+    if plot is not None and medians is not None:
         from telecnn.atomic import save_figure
 
-        save_figure(plot_season(season_medians(summary, job.lap_filter)), plot)
+        save_figure(plot_season(medians), plot)
         click.echo(f"wrote {plot}")
     finish(tally)
 

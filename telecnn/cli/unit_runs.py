@@ -11,10 +11,17 @@ from typing import Any
 import click
 
 from telecnn.cli.errors import UserError
+from telecnn.cli.io_paths import is_folder_out
 
 
 def unit_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--jobs``, ``--cluster`` and ``--force``: how many sources run at once, and where."""
+    """``--jobs``, ``--cluster`` and ``--force``: how many sources run at once, and where, and
+    whether a dataset folder's files are redone."""
+    return _force_option(jobs_options(func))
+
+
+def jobs_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--jobs`` and ``--cluster`` alone (a command that writes no dataset folder)."""
     options = [
         click.option(
             "--jobs",
@@ -30,21 +37,18 @@ def unit_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Run the sources on a Dask cluster (tcp://scheduler:8786) or a LocalCluster "
             "of --jobs workers ('local'); needs pip install 'telecnn[dask]'.",
         ),
-        click.option(
-            "--force",
-            is_flag=True,
-            help="With --out DIR/: redo every source, replacing the folder's files (without "
-            "it, sources already there are skipped and another run's files are refused).",
-        ),
     ]
     for option in reversed(options):
         func = option(func)
     return func
 
 
-def is_folder_out(out: str | Path | None) -> bool:
-    """Whether ``--out`` names a dataset folder: one that exists, or a name ending in ``/``."""
-    return out is not None and (str(out).endswith(("/", "\\")) or Path(out).is_dir())
+_force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="With --out DIR/: redo every source, replacing the folder's files (without it, "
+    "sources already there are skipped and another run's files are refused).",
+)
 
 
 def source_units(source: dict[str, Any]) -> list[Any] | None:
@@ -101,6 +105,8 @@ def unit_job(
         laps=source.get("lap"),
         lap_filter=source.get("lap_filter", "clean"),
         laps_file=source.get("laps_file"),
+        location_file=source.get("location_file"),
+        drivers_file=source.get("drivers_file"),
         corners_file=source.get("corners_file"),
         cache=source.get("cache"),
         offline=bool(source.get("offline")),

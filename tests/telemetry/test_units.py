@@ -166,3 +166,16 @@ def test_an_output_folder_of_another_run_or_in_use(season: Path, tmp_path: Path)
     with hold_run_folder(out):  # another run holds the folder
         busy = run(*args, "--detector", "rules", "--channels", "Speed")
     assert busy.exit_code == 2 and "is in use by another run" in busy.stderr
+
+
+def test_a_runs_settings_hold_what_changes_its_tables_not_how_it_ran() -> None:
+    """A dataset folder keeps one run's files: another timing file or corners file is
+    another run (its statuses and corner columns differ); another engine is not."""
+    from telecnn.telemetry.units.work import UnitJob
+
+    job = UnitJob(command="detect-events", detector="cnn", laps_file="a.csv", corners_file="c.json")
+    assert job.settings() != UnitJob(**{**job.__dict__, "laps_file": "b.csv"}).settings()
+    assert job.settings() != UnitJob(**{**job.__dict__, "corners_file": None}).settings()
+    assert (
+        job.settings() == UnitJob(**{**job.__dict__, "engine": "torch", "batch_size": 8}).settings()
+    )

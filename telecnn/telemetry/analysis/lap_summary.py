@@ -135,13 +135,27 @@ def driver_medians(table: pd.DataFrame, lap_filter: str = "clean") -> pd.DataFra
     count under ``lap_filter`` (clean laps by default), and the median of each per-lap figure
     over those that count."""
     keys = ["driver", "stint"] if "stint" in table and table["stint"].notna().any() else ["driver"]
-    columns = [c for c in MEDIAN_COLUMNS if c in table]
+    extra = {"compound": _most_common} if "compound" in table else {}
+    return medians_by(table, keys, MEDIAN_COLUMNS, lap_filter, extra)
+
+
+def medians_by(
+    table: pd.DataFrame,
+    keys: list[str],
+    columns: Sequence[str],
+    lap_filter: str = "clean",
+    extra: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Per group of ``keys`` (in their first order): how many laps, how many count under
+    ``lap_filter``, each ``extra`` column reduced by its function (or pandas' name of one),
+    and the median of each of ``columns`` (those the table has) over the laps that count."""
+    columns = [c for c in columns if c in table]
     grouped = table.groupby(keys, sort=False, dropna=False)
     mine = counted(table, lap_filter)
     out = table[mine].groupby(keys, sort=False, dropna=False)[columns].median()
     out = out.reindex(grouped.size().index)
-    if "compound" in table:
-        out.insert(0, "compound", grouped["compound"].agg(_most_common))
+    for name, reduce in reversed(list((extra or {}).items())):
+        out.insert(0, name, grouped[name].agg(reduce))
     out.insert(
         0, lap_filter, mine.groupby([table[k] for k in keys], sort=False, dropna=False).sum()
     )

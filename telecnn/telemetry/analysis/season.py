@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from telecnn.telemetry.analysis.lap_summary import counted
+from telecnn.telemetry.analysis.lap_summary import medians_by
 from telecnn.telemetry.analysis.team_colors import team_color
 
 #: The figures a season table gives per driver and race (medians over the counted laps).
@@ -22,16 +22,8 @@ SEASON_COLUMNS: tuple[str, ...] = ("lap_time", "braking_s", "lift_coast_s", "cli
 def season_medians(summary: pd.DataFrame, lap_filter: str = "clean") -> pd.DataFrame:
     """Per race (``source``) and driver: the laps, how many count under ``lap_filter``, the
     team, and the median of each of :data:`SEASON_COLUMNS` over those that count."""
-    keys = ["source", "driver"]
-    grouped = summary.groupby(keys, sort=False)
-    mine = counted(summary, lap_filter)
-    columns = [c for c in SEASON_COLUMNS if c in summary]
-    out = summary[mine].groupby(keys, sort=False)[columns].median().reindex(grouped.size().index)
-    out.insert(0, lap_filter, mine.groupby([summary[k] for k in keys], sort=False).sum())
-    out.insert(0, "laps", grouped.size())
-    if "team" in summary:
-        out.insert(0, "team", grouped["team"].first())
-    return out.reset_index()
+    extra = {"team": "first"} if "team" in summary else {}
+    return medians_by(summary, ["source", "driver"], SEASON_COLUMNS, lap_filter, extra)
 
 
 #: The season figure's panels: column, title, colour map.

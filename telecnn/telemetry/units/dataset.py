@@ -66,9 +66,13 @@ def write_unit(folder: Path, unit: Unit, table: pd.DataFrame, command: str = "")
     return write_frame(conform(table, schema), folder / unit.file_name)
 
 
-def read_units(folder: Path, units: list[Unit]) -> list[pd.DataFrame]:
-    """The tables of ``units`` already in ``folder`` (a rerun's skipped units)."""
-    return [pd.read_parquet(folder / u.file_name) for u in units if (folder / u.file_name).exists()]
+def read_units(folder: Path, units: list[Unit]) -> dict[str, pd.DataFrame]:
+    """The tables of ``units`` already in ``folder`` (a rerun's skipped units), by unit name."""
+    return {
+        u.name: pd.read_parquet(folder / u.file_name)
+        for u in units
+        if (folder / u.file_name).exists()
+    }
 
 
 def prepare(folder: Path, settings: dict[str, Any], units: list[Unit], force: bool) -> set[str]:
@@ -102,8 +106,3 @@ def _read(manifest: Path) -> dict[str, Any] | None:
     except (OSError, ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
-
-
-def is_dataset_out(out: str | Path | None) -> bool:
-    """Whether ``--out`` names a dataset folder: one that exists, or a path ending in ``/``."""
-    return out is not None and (str(out).endswith(("/", "\\")) or Path(out).is_dir())

@@ -13,7 +13,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext, suppress
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from telecnn.errors import TelecnnError, TrainingStopped, one_line
+from telecnn.progress import progress_bar
 from telecnn.telemetry.units.units import Unit
 from telecnn.telemetry.units.work import UnitJob, UnitResult, process_unit, worker_threads
 
@@ -196,10 +196,7 @@ def _stop_on_signals(tally: Tally) -> Iterator[None]:
 @contextmanager
 def _bar(total: int, done: int, show: bool) -> Iterator[Any]:
     """A progress bar over units (with the laps so far) on stderr, gone when done."""
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, initial=done, desc="units", unit="unit", file=sys.stderr,
-               disable=not show, leave=False)  # fmt: skip
+    bar = progress_bar(what="units", unit="unit", total=total, initial=done, show=show)
     try:
         yield bar
     finally:

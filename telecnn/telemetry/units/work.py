@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ class UnitJob:
     laps: str | None = None
     lap_filter: str = "clean"
     laps_file: str | None = None
+    location_file: str | None = None
+    drivers_file: str | None = None
     corners_file: str | None = None
     cache: str | None = None
     offline: bool = False
@@ -41,15 +43,13 @@ class UnitJob:
     progress: bool = False
 
     def settings(self) -> dict[str, Any]:
-        """What makes two runs' files alike (a dataset folder keeps one run's)."""
+        """What makes two runs' files alike (a dataset folder keeps one run's): every field
+        that changes a unit's table, not those of how it is run."""
+        how = {"engine", "batch_size", "progress", "cache", "offline"}
         return {
-            "command": self.command,
-            "detector": self.detector,
-            "channels": list(self.channels) if self.channels else None,
-            "drivers": list(self.drivers) if self.drivers else None,
-            "laps": self.laps,
-            "lap_filter": self.lap_filter,
-            "min_confidence": self.min_confidence,
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in asdict(self).items()
+            if name not in how
         }
 
 
@@ -125,15 +125,20 @@ def unit_laps(unit: Unit, job: UnitJob, notes: list[str]) -> Iterator[list]:
     else:
         chunks = iter([load_laps(
             session=unit.session, files=list(unit.files) or None, drivers=drivers, laps=job.laps,
-            laps_file=job.laps_file, lap_filter=job.lap_filter, cache=job.cache,
+            laps_file=job.laps_file, location_file=job.location_file,
+            drivers_file=job.drivers_file, lap_filter=job.lap_filter, cache=job.cache,
             offline=job.offline, notes=notes,
         )])  # fmt: skip
-    for laps in chunks:
-        if job.corners_file:
-            from telecnn.telemetry.analysis.corners import with_corners
-            from telecnn.telemetry.sources.corners import read_corners
+    corners = None
+    if job.corners_file:
+        from telecnn.telemetry.sources.corners import read_corners
 
-            with_corners(laps, read_corners(job.corners_file), job.corners_file)
+        corners = read_corners(job.corners_file)  # once, not once a chunk
+    for laps in chunks:
+        if corners is not None:
+            from telecnn.telemetry.analysis.corners import with_corners
+
+            with_corners(laps, corners, job.corners_file)
         yield laps
 
 
