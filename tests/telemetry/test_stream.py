@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from telecnn.cli import main
+from telecnn.errors import TelecnnError
 from telecnn.telemetry.sources import files, load_laps
 from telecnn.telemetry.sources.stream import stream_laps
 
@@ -25,6 +26,16 @@ def test_chunks_hold_whole_laps(wet_race: Path) -> None:
     keys = [set(zip(c.Driver, c.LapNumber, strict=True)) for c in chunks]
     assert all(not (a & b) for a, b in zip(keys, keys[1:], strict=False))  # no lap cut in two
     assert sum(len(c) for c in chunks) == len(pd.read_parquet(wet_race))
+
+
+def test_laps_whose_rows_are_not_together_are_refused(wet_race: Path, tmp_path: Path) -> None:
+    """A file sorted by time across drivers has each lap's rows apart: streamed, it would be
+    read as pieces of laps; it is refused in one line instead."""
+    frame = pd.read_parquet(wet_race)
+    mixed = tmp_path / "by_time.parquet"
+    frame[frame.LapNumber <= 3].sort_values("Time", kind="stable").to_parquet(mixed)
+    with pytest.raises(TelecnnError, match="not together"):
+        list(files.frame_chunks(mixed, rows=5_000))
 
 
 @pytest.mark.parametrize("laps", [None, "fastest"])

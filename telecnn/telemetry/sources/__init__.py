@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.clean import clean_lap
 from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.laps.status import judge_laps
@@ -26,7 +27,7 @@ from telecnn.telemetry.sources.fastf1_source import (
     session_laps,
     telemetry_meta,
 )
-from telecnn.telemetry.sources.files import read_file, read_laps, split_laps
+from telecnn.telemetry.sources.files import load_timing, read_file, read_laps, split_laps, timed
 from telecnn.telemetry.sources.lap_folders import lap_file_key
 from telecnn.telemetry.sources.paths import expand_paths
 from telecnn.telemetry.sources.selection import (
@@ -173,7 +174,8 @@ def load_laps(
         wanted = wanted_drivers(drivers, choice)
         found: list[Lap] = []
         held = Held()
-        bar = _bar("reading files", len(files), progress and len(files) > 20)
+        bar = progress_bar(what="reading files", unit="file", total=len(files),
+                           show=progress and len(files) > 20)  # fmt: skip
         for path in files:
             bar.update()
             key = lap_file_key(path)  # a per-lap file says its driver and lap by its path
@@ -183,6 +185,8 @@ def load_laps(
                     continue
             found += read_file(path, laps_file, location_file, drivers_file, None if key else held)
         bar.close()
+        if laps_file is not None:
+            found = timed(found, load_timing(laps_file, drivers_file))
         one = Path(given[0]) if len(given) == 1 else None
         where = (one.name if one.is_file() else str(one)) if one else f"{len(files)} files"
         chosen, left = select_laps(judge_laps(found), drivers, choice, where, lap_filter, held)
@@ -223,12 +227,3 @@ def _simulated(
     chosen, left = select_laps(judge_laps(laps), None, choice, f"--sim {sim}", lap_filter)
     notes += left
     return chosen
-
-
-def _bar(what: str, total: int, show: bool) -> Any:
-    """A progress bar on stderr that goes away when done."""
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=what, unit="file", file=sys.stderr, disable=not show, leave=False)

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from telecnn.errors import TelecnnError, one_line
+from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.clean import clean_lap, merge_position
 from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.laps.status import judge_laps
@@ -177,12 +178,8 @@ def session_laps(
     order = {code: k for k, code in enumerate(normalise_drivers(drivers) or [])}
     chosen = sorted(chosen, key=lambda row: order.get(str(row.meta.driver).upper(), len(order)))
     picked = [table.iloc[row.position] for row in chosen]
-    iterator: Any = picked
-    if progress and len(picked) > 1:
-        from tqdm import tqdm
-
-        iterator = tqdm(picked, desc="loading laps", unit="lap", leave=False)
-    out = [lap_from_fastf1(row) for row in iterator]
+    bar = progress_bar(picked, what="loading laps", unit="lap", show=progress and len(picked) > 1)
+    out = [lap_from_fastf1(row) for row in bar]
     corners, note = fastf1_corners(getattr(table, "session", None) or session)
     for lap in out:
         lap.corners = corners

@@ -60,6 +60,8 @@ def read_laps(
     ``drivers_file``; without a laps export each driver's data is one stretch."""
     choice, held = parse_lap_choice(laps), Held()
     found = read_file(path, laps_file, location_file, drivers_file, held)
+    if laps_file is not None:
+        found = timed(found, load_timing(laps_file, drivers_file))
     return select_laps(judge_laps(found), drivers, choice, Path(path).name, lap_filter, held)[0]
 
 
@@ -70,14 +72,14 @@ def read_file(
     drivers_file: str | Path | None = None,
     held: Held | None = None,
 ) -> list[Lap]:
-    """Every lap of a telemetry file, cleaned, with its timing (``laps_file``), not yet judged
-    nor selected (the choice applies across all files at once, after judging; ``held`` is told
-    which drivers and laps the file holds). A lap without a
+    """Every lap of a telemetry file, cleaned, not yet timed, judged nor selected (timing and
+    the choice apply across all files at once: :func:`load_timing`, then judging; ``held`` is
+    told which drivers and laps the file holds; ``laps_file`` cuts an OpenF1 ``car_data``
+    export into laps). A lap without a
     driver is the file's (``VER.csv``: ``VER``); ``drivers.json`` beside the file names the
     teams."""
     path = Path(path)
     frame, base = read_table(path)
-    timing = None if laps_file is None else read_timing(laps_file)
     if is_car_data(frame):
         cut = None if laps_file is None else read_table(laps_file)[0]
         where = None if location_file is None else read_table(location_file)[0]
@@ -85,25 +87,22 @@ def read_file(
         frame = car_data_frame(frame, cut, where, path.name, names)
         if cut is None:
             base = base.with_notes("no lap boundaries: each driver's data is one stretch")
-        elif names is not None and timing is not None:  # the laps export names numbers
-            timing["Driver"] = name_drivers(timing["Driver"], names)
     elif location_file is not None or drivers_file is not None:
         raise TelecnnError(
             f"--location and --drivers-file go with OpenF1 car_data exports; {path.name} is not one"
         )
-    return frame_laps(frame, base, path, timing, held)
+    return frame_laps(frame, base, path, held)
 
 
 def frame_laps(
     frame: pd.DataFrame,
     base: LapMeta,
     path: Path,
-    timing: pd.DataFrame | None,
     held: Held | None = None,
 ) -> list[Lap]:
     """The laps of a file's rows (all of them, or a chunk of whole laps): ``held`` told what
-    they hold, cleaned, each lap's driver (the file's where the rows name none) and team, and
-    what ``timing`` says of it. Every lap is kept, whatever is picked later:
+    they hold, cleaned, each lap's driver (the file's where the rows name none) and team.
+    Every lap is kept, whatever is picked later:
     a lap's status is judged against its session's laps (the lap length, the racing line), not
     against those picked (a pit lap picked alone would have no racing line to leave)."""
     if held is not None:
@@ -114,9 +113,23 @@ def frame_laps(
         driver = lap.meta.driver or (path.stem if len(laps) == 1 else None)
         team = lap.meta.team or teams.get(str(driver).upper())
         lap.meta = replace(lap.meta, driver=driver, team=team)
-    if timing is not None and laps:
-        laps = apply_timing(laps, timing, timing.attrs.get("file", "the timing"))
     return laps
+
+
+def timed(laps: list[Lap], timing: pd.DataFrame) -> list[Lap]:
+    """The laps with what ``timing`` says of them, matched over all of them at once (a folder
+    of per-lap files is timed as one session, not a file at a time)."""
+    return apply_timing(laps, timing, timing.attrs.get("file", "the timing")) if laps else laps
+
+
+def load_timing(laps_file: str | Path, drivers_file: str | Path | None = None) -> pd.DataFrame:
+    """The timing table of ``laps_file``, read once for all the files it times; an OpenF1 laps
+    export names its drivers by number, which ``drivers_file`` (OpenF1's drivers export)
+    turns into codes."""
+    timing = read_timing(laps_file)
+    if drivers_file is not None:
+        timing["Driver"] = name_drivers(timing["Driver"], read_table(drivers_file)[0])
+    return timing
 
 
 #: A multi-lap file of more rows than this (a whole race of 20 drivers in merged telemetry
@@ -152,10 +165,13 @@ def chunked(path: str | Path, rows: int | None = None) -> bool:
 def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
     """A multi-lap Parquet or CSV file's rows, a chunk of about ``rows`` (default
     :data:`CHUNK_ROWS`) at a time, each chunk whole laps (a lap's rows are consecutive in the
-    exports; one cut by a chunk's end goes with the next chunk)."""
+    exports; one cut by a chunk's end goes with the next chunk). A lap whose rows come back
+    after another lap's (a file sorted by time across drivers) is refused in one line: it
+    would be read as pieces of laps."""
     rows = CHUNK_ROWS if rows is None else rows
     path = Path(path)
     carry: pd.DataFrame | None = None
+    seen: set[str] = set()
     for batch in _batches(path, rows):
         frame = batch if carry is None else pd.concat([carry, batch], ignore_index=True)
         keys = frame["Driver"].astype(str) + "\0" + frame["LapNumber"].astype(str)
@@ -164,6 +180,14 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
         if cut == 0:  # the chunk is one lap so far: carry it all
             carry = frame
             continue
+        laps = keys.iloc[:cut]
+        starts = laps[laps.ne(laps.shift())]  # each run of one lap's rows
+        if starts.duplicated().any() or not seen.isdisjoint(starts):
+            raise TelecnnError(
+                f"{path.name}: a lap's rows are not together (sorted by time across drivers?); "
+                "sort the file by Driver and LapNumber"
+            )
+        seen.update(starts)
         carry = frame.iloc[cut:].reset_index(drop=True).copy()  # not a view of the chunk
         piece = frame.iloc[:cut].reset_index(drop=True)
         del frame, keys, batch  # one chunk alive while the next is read: the one handed on

@@ -10,13 +10,13 @@ not the file; the file is read twice.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Hashable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.laps.status import (
     LapTrace,
@@ -26,14 +26,13 @@ from telecnn.telemetry.laps.status import (
     number_stints,
     session_key,
 )
-from telecnn.telemetry.sources.files import frame_chunks, frame_laps
+from telecnn.telemetry.sources.files import frame_chunks, frame_laps, load_timing, timed
 from telecnn.telemetry.sources.selection import (
     Held,
     LapSelection,
     parse_lap_choice,
     select_laps,
 )
-from telecnn.telemetry.sources.timing import read_timing
 
 #: How many laps a driver keeps for the racing line while a file streams by (its fastest).
 LINE_CANDIDATES = 2
@@ -61,14 +60,16 @@ def stream_laps(
     give them all at once); what picking left out is added to ``notes``."""
     path = Path(path)
     choice = parse_lap_choice(laps, default="all")
-    timing = None if laps_file is None else read_timing(laps_file)
+    timing = None if laps_file is None else load_timing(laps_file)
     base = LapMeta(source=f"file:{path.name}")  # what the file says of its laps: its name
     held = Held()
     metas: list[LapMeta] = []
     traces: list[LapTrace] = []
     paths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    for chunk in _bar(frame_chunks(path, rows), progress, "judging laps"):
-        for lap in frame_laps(chunk, base, path, timing, held):
+    chunks = frame_chunks(path, rows)
+    for chunk in progress_bar(chunks, what="judging laps", unit="chunk", show=progress):
+        laps = frame_laps(chunk, base, path, held)
+        for lap in laps if timing is None else timed(laps, timing):
             trace = lap_trace(lap)
             position = len(metas)
             metas.append(lap.meta)
@@ -82,9 +83,10 @@ def stream_laps(
         notes += left
     keep = {stand.position for stand in chosen}
     position = 0
-    for chunk in _bar(frame_chunks(path, rows), progress, "detecting"):
+    chunks = frame_chunks(path, rows)
+    for chunk in progress_bar(chunks, what="detecting", unit="chunk", show=progress):
         out = []
-        for lap in frame_laps(chunk, base, path, timing):
+        for lap in frame_laps(chunk, base, path):  # timed and judged in the first pass
             if position in keep:
                 lap.meta = final[position]
                 out.append(lap)
@@ -129,11 +131,3 @@ def _judged(
         for k, meta in zip(members, number_stints(judged, mine), strict=True):
             final[k] = replace(meta)
     return final
-
-
-def _bar(chunks: Iterator, show: bool, what: str) -> Iterator:
-    """A progress bar over a file's chunks on stderr."""
-    from tqdm.auto import tqdm
-
-    return iter(tqdm(chunks, desc=what, unit="chunk", file=sys.stderr, disable=not show,
-                     leave=False))  # fmt: skip

@@ -179,3 +179,20 @@ def test_timing_of_another_session_or_file_is_refused(f1_data: Path) -> None:
     for lap in quali:
         expected = times.get(lap.meta.lap_number, np.nan)
         assert lap.meta.lap_time == (None if np.isnan(expected) else pytest.approx(expected))
+
+
+def test_files_of_one_lap_each_are_timed_together(f1_data, timing, tmp_path) -> None:
+    """Laps in files of their own are timed as one session: a lap the timing lacks is left
+    untimed (its time estimated from the trace), not a refusal of the whole load."""
+    race = pd.read_parquet(f1_data / "australia-2025" / "race.parquet")
+    paths = []
+    for lap in range(10, 15):
+        path = tmp_path / f"NOR_{lap}.parquet"
+        race[(race.Driver == "NOR") & (race.LapNumber == lap)].to_parquet(path)
+        paths.append(path)
+    table = timing.reset_index()
+    table = table[(table.Driver == "NOR") & table.LapNumber.between(10, 14)]
+    table[table.LapNumber != 12].to_parquet(tmp_path / "laps.parquet")
+    laps = load_laps(files=paths, laps_file=tmp_path / "laps.parquet")
+    source = {lap.meta.lap_number: lap.meta.lap_time_source for lap in laps}
+    assert source == {10: "timing", 11: "timing", 12: "estimated", 13: "timing", 14: "timing"}
