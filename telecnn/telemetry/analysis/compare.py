@@ -24,7 +24,12 @@ from telecnn.telemetry.analysis.corners import label_corners, label_laps
 from telecnn.telemetry.analysis.tables import format_table
 from telecnn.telemetry.events.matching import match_type
 from telecnn.telemetry.events.rules import rule_events
-from telecnn.telemetry.events.table import measured_samples, onset_entry, segment_starts
+from telecnn.telemetry.events.table import (
+    MEASURED,
+    measured_samples,
+    onset_entry,
+    segment_starts,
+)
 from telecnn.telemetry.laps.schema import POINT_EVENTS, Lap
 
 #: Least overlap (IoU in distance) for two laps' zones to count as the same corner.
@@ -200,7 +205,11 @@ def pedal_braking(
     for lap, events in zip(laps, found, strict=True):
         cols = lap.columns
         if "Brake" in cols and (channels is None or "Brake" in channels):
-            pedal = rule_events({c: cols[c] for c in _PEDAL_COLUMNS if c in cols})
+            pedal_cols = {c: cols[c] for c in _PEDAL_COLUMNS if c in cols}
+            measured = measured_samples(cols)  # the lap's, not the four columns'
+            if measured is not None:
+                pedal_cols[MEASURED] = measured
+            pedal = rule_events(pedal_cols)
             events = pd.concat([events[events["event"] != "braking"], pedal], ignore_index=True)
             events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
             events = label_corners(events, lap)

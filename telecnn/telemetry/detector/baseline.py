@@ -13,7 +13,7 @@ import pandas as pd
 
 from telecnn.telemetry.detector.features import known_channels
 from telecnn.telemetry.events.rules import rule_events_laps, speed_rule_events
-from telecnn.telemetry.events.table import MOVING, moving_mask
+from telecnn.telemetry.events.table import MEASURED, MOVING, measured_samples, moving_mask
 from telecnn.telemetry.laps.schema import CHANNELS, Lap
 
 _KEEP = ("Time", "Distance", "X", "Y", "Z")
@@ -21,11 +21,15 @@ _KEEP = ("Time", "Distance", "X", "Y", "Z")
 
 def _read(lap: Lap, read: list[str]) -> dict:
     """The columns a rule reads of a lap, with the lap's moving flag where it has a speed the
-    channels read leave out (the standstill rule holds whatever the channels)."""
+    channels read leave out (the standstill rule holds whatever the channels) and its
+    measured samples (where entry speeds are read, whatever the channels)."""
     cols = {c: lap.columns[c] for c in read}
     moving = moving_mask(lap.columns)
     if "Speed" not in cols and moving is not None:
         cols[MOVING] = moving
+    measured = measured_samples(lap.columns)
+    if measured is not None:
+        cols[MEASURED] = measured
     return cols
 
 

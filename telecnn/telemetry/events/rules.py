@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.events.table import (
+    MEASURED,
     MOVING,
     SPAN_TOLERANCE,
     SPEED_EXTRAS,
@@ -76,8 +77,11 @@ def rule_events(lap: Lap | pd.DataFrame | Mapping[str, np.ndarray]) -> pd.DataFr
 
 
 #: The columns the rules read (and the moving flag, where a detector does not read Speed; RPM
-#: only to tell measured samples from interpolated ones: :func:`measured_samples`).
-RULE_COLUMNS = ("Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", "RPM", MOVING)
+#: and the measured flags only to tell measured samples from interpolated ones:
+#: :func:`measured_samples`).
+RULE_COLUMNS = (
+    "Time", "Distance", "Speed", "Brake", "DRS", "Throttle", "nGear", "RPM", MOVING, MEASURED,
+)  # fmt: skip
 
 
 def rule_events_laps(

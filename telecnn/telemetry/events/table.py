@@ -106,6 +106,9 @@ SPAN_TOLERANCE = 1e-9
 #: A value within this share of the straight line between its neighbours' is one interpolated
 #: between them (exact in float64; 1e-5 forgives a file's rounding to 3 decimals).
 INTERPOLATED_TOLERANCE = 1e-5
+#: The column a lap's measured-sample flags travel in (:func:`measured_samples`), beside
+#: channels read without RPM or Throttle, as :data:`MOVING` travels beside those without Speed.
+MEASURED = "_measured"
 #: The continuous channels a merged feed interpolates together: a sample is interpolated where
 #: every one of them the lap has lies on its neighbours' line.
 INTERPOLATED_CHANNELS = ("Speed", "RPM", "Throttle")
@@ -134,7 +137,11 @@ def measured_samples(
     (:data:`INTERPOLATED_CHANNELS`) lies on the line between its neighbours: fastf1's merged
     telemetry gives its position samples values interpolated between two car-data samples
     (the car data, where speed and pedals are measured, comes at about 4 Hz), and cleaning
-    fills gaps so. A lap's first and last samples are measurements. None without ``Speed``."""
+    fills gaps so. A lap's first and last samples are measurements. None without ``Speed``.
+    A property of the lap, not of the channels a detector reads: a caller that hands on only
+    some channels passes the lap's own flags as the :data:`MEASURED` column."""
+    if MEASURED in cols:
+        return np.asarray(cols[MEASURED], dtype=bool)
     if "Speed" not in cols:
         return None
     times = np.asarray(cols["Time"], dtype=float)

@@ -325,3 +325,15 @@ def test_clipping_on_a_real_2026_lap_checked_by_hand(bahrain_laps):
 def test_no_drs_on_the_2026_test_day(bahrain_laps):
     assert all((x.data.DRS == 0).all() for x in bahrain_laps)
     assert not any((rule_events(x).event == "drs").any() for x in bahrain_laps)
+
+
+def test_measured_samples_are_the_laps_whatever_the_channels_read(china_laps):
+    """Which samples are measurements is a property of the lap: the rule baseline reading
+    Speed and Brake alone reads its entry speeds where the rules on every channel do."""
+    from telecnn.telemetry.detector.baseline import rule_detect_laps
+
+    every = rule_detect_laps(china_laps)
+    few = rule_detect_laps(china_laps, ["Speed", "Brake"])
+    for a, b in zip(every, few, strict=True):
+        a, b = a[a.event == "braking"], b[b.event == "braking"]
+        assert a.entry_speed.tolist() == b.entry_speed.tolist() and len(a)
