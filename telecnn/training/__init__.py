@@ -6,32 +6,24 @@ locks a run folder (:mod:`.run_folder`) never imports torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from telecnn.errors import TrainingStopped as TrainingStopped
+from telecnn.lazy import lazy_attributes
 
-#: Each public name and the module that defines it.
-_WHERE = {
-    "TrainingStopped": "telecnn.errors",
-    "load_checkpoint": "telecnn.training.checkpoint",
-    "resolve_checkpoint": "telecnn.training.checkpoint",
-    "save_checkpoint": "telecnn.training.checkpoint",
-    "DistContext": "telecnn.training.distributed",
-    "init_distributed": "telecnn.training.distributed",
-    "shutdown": "telecnn.training.distributed",
-    "Progress": "telecnn.training.loop",
-    "RunSpec": "telecnn.training.loop",
-    "fit": "telecnn.training.loop",
-    "restore": "telecnn.training.loop",
-    "RunPlan": "telecnn.training.run_folder",
-    "hold_run_folder": "telecnn.training.run_folder",
-    "plan_run": "telecnn.training.run_folder",
+#: Each public name (but the light :class:`TrainingStopped`) and the submodule it lives in.
+_HOMES = {
+    "load_checkpoint": "checkpoint",
+    "resolve_checkpoint": "checkpoint",
+    "save_checkpoint": "checkpoint",
+    "DistContext": "distributed",
+    "init_distributed": "distributed",
+    "shutdown": "distributed",
+    "Progress": "loop",
+    "RunSpec": "loop",
+    "fit": "loop",
+    "restore": "loop",
+    "RunPlan": "run_folder",
+    "hold_run_folder": "run_folder",
+    "plan_run": "run_folder",
 }
-__all__ = sorted(_WHERE)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__all__ = sorted([*_HOMES, "TrainingStopped"])
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _HOMES)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.progress import progress_bar
 from telecnn.telemetry.analysis.compare import unique_labels
 from telecnn.telemetry.analysis.file_names import safe_names
 from telecnn.telemetry.analysis.tables import lap_title, session_name
@@ -405,21 +406,12 @@ def save_lap_figures(
     laps: list[Lap], found: list[pd.DataFrame], path: str | Path, progress: bool = True
 ) -> list[Path]:
     """Each lap's :func:`plot_lap` saved (atomically) at :func:`lap_figure_paths`."""
-    import sys
-
-    from tqdm.auto import tqdm
 
     from telecnn.atomic import check_output, save_figure
 
     targets = lap_figure_paths(laps, path)
     for target in targets:  # none replaces an input, before any figure is drawn
         check_output(target)
-    items = tqdm(
-        list(zip(laps, found, targets, strict=True)),
-        desc="figures",
-        unit="lap",
-        file=sys.stderr,
-        disable=not progress or len(laps) < 2,
-        leave=False,
-    )
+    items = progress_bar(list(zip(laps, found, targets, strict=True)), what="figures",
+                         unit="lap", show=progress and len(laps) > 1)  # fmt: skip
     return [save_figure(plot_lap(lap, events), target) for lap, events, target in items]

@@ -8,7 +8,6 @@ events (:mod:`.postprocess`).
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from telecnn.errors import TelecnnError
+from telecnn.progress import progress_bar
 from telecnn.telemetry.detector.features import (
     GRID_HZ,
     Normalisation,
@@ -133,7 +132,7 @@ class Detector:
         """Each lap's pieces on the grid (the lap without its long standstills:
         :func:`moving_pieces`), and the channels read from each lap."""
         pieces, used = [], []
-        bar = _bar("reading laps", len(laps), progress)
+        bar = progress_bar(what="reading laps", unit="lap", total=len(laps), show=progress)
         for k, lap in enumerate(laps):
             times = lap.times
             if times[-1] - times[0] < MIN_LAP_SECONDS or len(times) < 4:
@@ -167,7 +166,7 @@ class Detector:
         if self.model is not None:
             self.model.eval()
         self.last_model_seconds = 0.0
-        bar = _bar("detecting", len(laps), progress)
+        bar = progress_bar(what="detecting", unit="lap", total=len(laps), show=progress)
         left = np.bincount([piece.lap for piece in pieces], minlength=len(laps))
         begin = 0
         while begin < len(order):
@@ -355,8 +354,3 @@ def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None
 def _present(trace: LapTraces) -> tuple[bool, bool]:
     """Which of speed and gear a lap has (laps post-processed together have the same)."""
     return trace.speed is not None, trace.gear is not None
-
-
-def _bar(what: str, laps: int, show: bool) -> tqdm:
-    """A progress bar over laps on stderr that goes away when done."""
-    return tqdm(total=laps, desc=what, unit="lap", file=sys.stderr, disable=not show, leave=False)

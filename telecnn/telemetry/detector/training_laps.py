@@ -7,12 +7,11 @@ both real feeds. Validation laps come from a seed stream of their own.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from telecnn.progress import progress_bar
 from telecnn.telemetry.detector.config import DetectorTrainConfig
 from telecnn.telemetry.events.labels import resampled_truth
 from telecnn.telemetry.laps.grid import resample_frame
@@ -75,7 +74,7 @@ def refed_laps(
     """``count`` simulated laps of seed ``seed``, some re-fed (``config.refeed_share``) with
     ``rng``; ``show`` names a progress bar."""
     sim = simulated_laps(count, config.circuits, seed, config.eras)
-    bar = tqdm(sim, desc=show, unit="lap", file=sys.stderr, leave=False, disable=show is None)
+    bar = progress_bar(sim, what=show or "", unit="lap", show=show is not None)
     return [
         refeed(lap, rng, config.rate_range) if rng.random() < config.refeed_share else lap
         for lap in bar

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from telecnn.errors import TelecnnError
+from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.schema import Lap, LapMeta
 from telecnn.telemetry.simulate.circuits import CIRCUITS, geometry, get_circuit
 from telecnn.telemetry.simulate.driver import (
@@ -91,20 +92,14 @@ def iter_laps(
         raise TelecnnError(f"unknown era {era!r}: choose one of {', '.join(ERAS)}")
     if n < 0:
         raise TelecnnError(f"number of laps must be positive, got {n}")
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n, desc=f"simulating {c.name}", unit="lap", leave=False)
+    bar = progress_bar(what=f"simulating {c.name}", unit="lap", total=n, show=progress)
     try:
         for lo in range(0, n, max(1, batch)):
             numbers = range(first_lap + lo, first_lap + min(n, lo + batch))
             yield from _batch(c.name, list(numbers), seed, mode, feed, era)
-            if bar is not None:
-                bar.update(len(numbers))
+            bar.update(len(numbers))
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
 
 def _stand_still(prof, b: int, at: int, seconds: float) -> None:
