@@ -119,9 +119,10 @@ def on_reference(
     xy = positions(lap)
     if path is None or xy is None:
         return own
-    # a whole lap is stretched to the reference's length; a partial one keeps its metres
+    # a whole lap is stretched to the reference's length; a partial one keeps its metres,
+    # from where on the path it starts (a lap begun mid-track: a red flag, a file's start)
     whole = lap.meta.whole is not False and abs(own[-1] / path.length - 1) < 0.1
-    expected = own * (path.length / own[-1]) if whole else own
+    expected = own * (path.length / own[-1]) if whole else own + _start_on(path, xy, own)
     along, gap = path.project(xy[0], xy[1], expected)
     good = gap <= POOR_GAP_M
     if not good.any():
@@ -134,6 +135,43 @@ def on_reference(
     offset = ndimage.median_filter(offset, size=OFFSET_FILTER, mode="nearest")
     offset = _smooth_along(offset, expected, OFFSET_SMOOTH_M)
     return np.maximum.accumulate(expected + offset)
+
+
+#: How many of a partial lap's first samples place its start on the reference's path.
+START_SAMPLES = 5
+
+
+def _start_on(path: ReferencePath, xy: tuple[np.ndarray, np.ndarray], own: np.ndarray) -> float:
+    """Where (m along the reference) a partial lap's own distance 0 lies: its first samples
+    searched over the whole path, 0 where none of them is on it."""
+    k = min(START_SAMPLES, len(own))
+    at, gap = nearest_on_path(path.x, path.y, path.d, xy[0][:k], xy[1][:k])
+    on = gap <= POOR_GAP_M
+    if not on.any():
+        return 0.0
+    start = float(np.median(at[on] - own[:k][on]))
+    return start - path.length if start > path.length - SEARCH_M else start  # at the line: 0
+
+
+def nearest_on_path(
+    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of the point of the polyline (x, y) at distances ``d`` nearest each point
+    (cx, cy) (projected on its segments, the distance interpolated), and the point's gap to it
+    (m; positions in 1/10 m): a search over the whole path."""
+    ax, ay = x[:-1], y[:-1]
+    bx, by = np.diff(x), np.diff(y)
+    length2 = np.maximum(bx**2 + by**2, 1e-12)
+    # for every corner and segment, where along the segment the corner projects
+    u = ((cx[:, None] - ax[None]) * bx[None] + (cy[:, None] - ay[None]) * by[None]) / length2
+    u = np.clip(u, 0.0, 1.0)
+    gap2 = (ax[None] + u * bx[None] - cx[:, None]) ** 2 + (
+        ay[None] + u * by[None] - cy[:, None]
+    ) ** 2
+    best = np.argmin(gap2, axis=1)
+    rows = np.arange(len(cx))
+    at = d[best] + u[rows, best] * (d[best + 1] - d[best])
+    return at, np.sqrt(gap2[rows, best]) / 10.0
 
 
 def _smooth_along(values: np.ndarray, at: np.ndarray, sigma_m: float) -> np.ndarray:

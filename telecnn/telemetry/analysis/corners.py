@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.analysis.alignment import nearest_on_path
 from telecnn.telemetry.laps.schema import Lap
 
 #: The event types that get a corner: the corner each slows the car for.
@@ -61,27 +62,7 @@ def _placed(lap: Lap, corners: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | 
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return None
-    return _on_path(x[ok], y[ok], lap.distance[ok], cx, cy)
-
-
-def _on_path(
-    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of the point of the polyline (x, y) nearest each corner (projected on its
-    segments, the distance interpolated), and the corner's gap to it (m; positions in 1/10 m)."""
-    ax, ay = x[:-1], y[:-1]
-    bx, by = np.diff(x), np.diff(y)
-    length2 = np.maximum(bx**2 + by**2, 1e-12)
-    # for every corner and segment, where along the segment the corner projects
-    u = ((cx[:, None] - ax[None]) * bx[None] + (cy[:, None] - ay[None]) * by[None]) / length2
-    u = np.clip(u, 0.0, 1.0)
-    gap2 = (ax[None] + u * bx[None] - cx[:, None]) ** 2 + (
-        ay[None] + u * by[None] - cy[:, None]
-    ) ** 2
-    best = np.argmin(gap2, axis=1)
-    rows = np.arange(len(cx))
-    at = d[best] + u[rows, best] * (d[best + 1] - d[best])
-    return at, np.sqrt(gap2[rows, best]) / 10.0
+    return nearest_on_path(x[ok], y[ok], lap.distance[ok], cx, cy)
 
 
 def check_corners(laps: Sequence[Lap], corners: pd.DataFrame, where: str) -> None:

@@ -244,3 +244,22 @@ def test_the_gap_is_physical_and_ends_at_the_lap_time_difference(
         assert comparison.total_gap(label) == pytest.approx(last, abs=1e-9)
     deviations = np.concatenate(deviations)
     assert np.median(deviations) < 0.03 and np.percentile(deviations, 90) < 0.1
+
+
+def test_a_partial_lap_begun_mid_track_lines_up_where_it_began(f1_data: Path) -> None:
+    """A lap that starts 1.5 km into the circuit (a red flag, a file cut mid-lap) lies on the
+    reference where its samples are, as the same samples do in the whole lap; a lap that
+    stops early (a crash) is unchanged."""
+    from dataclasses import replace
+
+    from telecnn.telemetry.analysis.alignment import monotone_distance, on_reference
+
+    folder = f1_data / "australia-2025"
+    ref, lap = read_laps(folder / "qualifying.parquet", drivers=["NOR", "VER"], laps="fastest")
+    whole = on_reference(lap, ref, monotone_distance(ref))
+    d = lap.distance
+    for keep in (d >= 1500, d <= 3000):
+        cols = {name: values[keep] for name, values in lap.columns.items()}
+        part = Lap.from_columns(cols, replace(lap.meta, whole=False))
+        error = np.abs(on_reference(part, ref, monotone_distance(ref)) - whole[keep])
+        assert np.median(error) < 1 and error.max() < 10
