@@ -11,7 +11,6 @@ alike on every worker) and must run the same telecnn version.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -22,6 +21,7 @@ from typing import Any
 
 from telecnn.errors import TelecnnError, TrainingStopped, one_line
 from telecnn.progress import progress_bar
+from telecnn.telemetry.detector.numpy_engine import cores
 from telecnn.telemetry.units.units import Unit
 from telecnn.telemetry.units.work import UnitJob, UnitResult, process_unit, worker_threads
 
@@ -65,11 +65,6 @@ class Tally:
         return ", ".join(parts)
 
 
-def default_jobs() -> int:
-    """The cores this process may run on: one unit a core."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def run_units(
     units: list[Unit],
     job: UnitJob,
@@ -96,7 +91,7 @@ def run_units(
             done = prepare(folder, job.settings(), units, force)
             tally.skipped = [u.name for u in units if u.name in done]
             todo = [u for u in units if u.name not in done]
-        jobs = max(1, min(jobs or default_jobs(), max(1, len(todo))))
+        jobs = max(1, min(jobs or cores(), max(1, len(todo))))  # one unit a core
         target = None if folder is None else str(folder)
         with _stop_on_signals(tally), _bar(len(units), len(tally.skipped), progress) as bar:
             for result in _results(todo, job, target, jobs, cluster):
@@ -156,6 +151,7 @@ def dask_executor(cluster: str, jobs: int) -> Iterator[Executor]:
             n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(local)
+        client.run(worker_threads, jobs)  # this machine's cores shared as the local pool does
     else:
         local = None
         try:
