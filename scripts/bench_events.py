@@ -187,6 +187,8 @@ def main() -> None:
         "target_model_seconds": 2.0,
         "floor_pandas_read_seconds": floor_s,
         "model_seconds_per_floor": model_s / floor_s,
+        # in-process, the model alone (its floor scaled from one read of the race): the
+        # whole command, wall to wall beside its own floor, is pipeline_1200_lap_csv below
         "model_seconds_per_1000_laps": 1000 * model_s / len(laps),
         "floor_pandas_read_seconds_per_1000_laps": 1000 * floor_s / len(laps),
     }
