@@ -76,8 +76,9 @@ def check_output(path: str | os.PathLike[str]) -> Path:
     :class:`TelecnnError` (nothing written)."""
     path = Path(path)
     target = Path(os.path.realpath(path))
-    if _identity(path) & _protected.keys():
-        what = _protected[next(iter(_identity(path) & _protected.keys()))]
+    hit = _identity(path) & _protected.keys()
+    if hit:
+        what = _protected[next(iter(hit))]
         raise TelecnnError(
             f"cannot write {path}: it is {what} of this command (nothing written; inputs are "
             "never replaced)"

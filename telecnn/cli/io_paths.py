@@ -74,6 +74,9 @@ def check_paths(ctx: click.Context | None = None) -> None:
             for name, flag in OUTPUTS.items()
             if params.get(name) and not (folder and name == "out")
         ]
+    # the inputs are protected first, until the command ends: every output is then checked
+    # against them by the one check all writes pass (check_output), here before any work
+    ctx.with_resource(inputs_protected((path, what) for what, path in inputs))
     for k, (flag, path) in enumerate(outputs):
         for other_flag, other in outputs[:k]:
             if same_file(path, other):
@@ -81,17 +84,10 @@ def check_paths(ctx: click.Context | None = None) -> None:
                     f"{other_flag} {other} and {flag} {path} are one file: give each output "
                     "its own name (nothing written)"
                 )
-        for what, source in inputs:
-            if same_file(path, source):
-                raise UserError(
-                    f"{flag} {path} is {what}: an input is never replaced by an output "
-                    "(nothing written)"
-                )
-        check_output(path)  # no folder, no block device (one line through the CLI's errors)
+        check_output(path)  # not an input, no folder, no block device (one line, exit 2)
     plot = params.get("plot")
     if plot and Path(plot).suffix.lower() not in (*FIGURE_SUFFIXES, ""):
         raise UserError(f"--plot {plot}: use a figure format ({', '.join(FIGURE_SUFFIXES)})")
-    ctx.with_resource(inputs_protected((path, what) for what, path in inputs))
 
 
 def _inputs(params: dict[str, Any]) -> Iterable[tuple[str, Path]]:
