@@ -61,12 +61,7 @@ def run_folder_options(default: str) -> Callable[[Callable], Callable]:
         ),
     ]
 
-    def decorate(command: Callable) -> Callable:
-        for option in reversed(options):
-            command = option(command)
-        return command
-
-    return decorate
+    return with_options(options)
 
 
 def resolve_run_folder(
@@ -84,3 +79,14 @@ def resolve_run_folder(
     if out is not None and os.path.normpath(out) != os.path.normpath(resume):
         raise UserError(f"--resume continues {resume} in place: drop --out {out}")
     return resume, True
+
+
+def with_options(options: list[Callable]) -> Callable[[Callable], Callable]:
+    """One decorator of several click options, in the order ``--help`` lists them."""
+
+    def decorate(command: Callable) -> Callable:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate

@@ -50,7 +50,7 @@ def compare_laps_command(
     """
     check_paths()
     check_out(out)
-    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
+    source, chans, chosen, _ = source_then_detector(detector, channels, model_path, options)
     from telecnn.telemetry.analysis.compare import compare_found, format_comparison
     from telecnn.telemetry.detector.running import detect_laps
 

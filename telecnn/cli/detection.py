@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from telecnn.cli.common_options import with_options
 from telecnn.cli.errors import UserError
 
 
@@ -43,9 +44,7 @@ def detector_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "on torch (CUDA when present, else the CPU).",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options)(func)
 
 
 def table_out_option(what: str, folder: bool = False) -> Callable[..., Any]:
@@ -111,15 +110,16 @@ def source_then_detector(
     model_path: Path | None,
     options: dict[str, Any],
     whole_race: bool = False,
-) -> tuple[dict[str, Any], list[str] | None, Any]:
+) -> tuple[dict[str, Any], list[str] | None, Any, str]:
     """A detecting command's start: its source options taken out of ``options`` and checked
     (``whole_race``: a session means every lap of every driver), then its detector loaded, so
     a usage error answers before any model or library loads. Returns the source options, the
-    channels and the detector."""
+    channels, the detector and the engine it runs on (what workers load it with)."""
     from telecnn.cli.source_options import check_source, pop_source, race_source
 
     source = pop_source(options)
     source = race_source(source) if whole_race else source
     check_source(source)
-    chans, chosen = resolve_detector(detector, channels, model_path, options.pop("engine", "numpy"))
-    return source, chans, chosen
+    engine = str(options.pop("engine", "numpy"))
+    chans, chosen = resolve_detector(detector, channels, model_path, engine)
+    return source, chans, chosen, engine

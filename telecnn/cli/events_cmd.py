@@ -26,6 +26,8 @@ from telecnn.cli.unit_runs import (
     source_units,
     unit_job,
     unit_options,
+    unit_tables,
+    write_out,
 )
 
 #: Above this many laps the per-lap tables become one summary row per lap.
@@ -91,8 +93,7 @@ def detect_events(
     check_paths()
     if not is_folder_out(out):
         check_out(out)  # before any library loads: a usage error answers at once
-    engine = str(options.get("engine", "numpy"))
-    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
+    source, chans, chosen, engine = source_then_detector(detector, channels, model_path, options)
     units = source_units(source)
     if by_units(units, out, jobs, cluster):
         if plot is not None:
@@ -138,16 +139,7 @@ def _detect_units(units, job, out, jobs, cluster, force) -> None:  # noqa: ANN00
     tally = run_job(units, job, out, jobs, cluster, force)
     for result in tally.done:
         click.echo(f"{result.unit.name}: {result.laps} laps, {result.events} events")
-    if out is not None and not is_folder_out(out):
-        import pandas as pd
-
-        from telecnn.telemetry.sources.files import write_frame
-
-        tables = [r.table for r in tally.done if r.table is not None]
-        write_frame(pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(), out)
-        click.echo(f"wrote {out}")
-    elif out is not None:
-        click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
+    write_out(out, unit_tables(tally, units))
     finish(tally)
 
 
@@ -288,8 +280,7 @@ def eval_events(
     sources run one a worker (--jobs, --cluster), their counts summed.
     """
     check_paths()
-    engine = str(options.get("engine", "numpy"))
-    source, chans, chosen = source_then_detector(detector, channels, model_path, options)
+    source, chans, chosen, engine = source_then_detector(detector, channels, model_path, options)
     from telecnn.atomic import write_json
     from telecnn.telemetry.detector.evaluate import format_scores, merge_scores, scores_table
     from telecnn.telemetry.detector.scoring import evaluate_laps

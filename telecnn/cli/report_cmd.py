@@ -37,7 +37,7 @@ def report_command(
     check_paths()
     if out.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"--out {out}: the report is an .html file")
-    source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
+    source, chans, chosen, _ = source_then_detector(detector, channels, model_path, options, True)
     lap_filter = source.get("lap_filter", "clean")
     from telecnn.atomic import write_text
     from telecnn.telemetry.analysis.report import build_report

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from telecnn.cli.common_options import with_options
 from telecnn.telemetry.laps.statuses import LAP_FILTERS
 
 SOURCE_KEYS = (
@@ -130,9 +131,7 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "Letter, Distance) to number zones by; a --session has fastf1's.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options)(func)
 
 
 def pop_source(kwargs: dict[str, Any]) -> dict[str, Any]:

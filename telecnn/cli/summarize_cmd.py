@@ -23,6 +23,8 @@ from telecnn.cli.unit_runs import (
     source_units,
     unit_job,
     unit_options,
+    unit_tables,
+    write_out,
 )
 
 #: Above this many laps the per-lap table goes to --out only; the medians are printed.
@@ -62,8 +64,9 @@ def summarize_command(
     check_paths()
     if not is_folder_out(out):
         check_out(out)  # before any library loads: a usage error answers at once
-    engine = str(options.get("engine", "numpy"))
-    source, chans, chosen = source_then_detector(detector, channels, model_path, options, True)
+    source, chans, chosen, engine = source_then_detector(
+        detector, channels, model_path, options, True
+    )
     units = source_units(source)
     if by_units(units, out, jobs, cluster):
         job = unit_job("summarize", source, detector, model_path, chans, engine)
@@ -123,24 +126,13 @@ def _season(units, job, out, plot, jobs, cluster, force) -> None:  # noqa: ANN00
     from telecnn.telemetry.analysis.season import plot_season, season_medians
 
     tally = run_job(units, job, out, jobs, cluster, force)
-    done = {r.unit.name: r.table for r in tally.done if r.table is not None}
-    if tally.skipped and out is not None:  # units already in the folder: read back
-        from telecnn.telemetry.units.dataset import read_units
-
-        done |= read_units(Path(out), [u for u in units if u.name in tally.skipped])
-    tables = [done[u.name] for u in units if u.name in done]  # the races in the units' order
+    tables = unit_tables(tally, units, Path(out) if is_folder_out(out) else None)
     summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     medians = season_medians(summary, job.lap_filter) if len(summary) else None
     if medians is not None:
         click.echo(f"per driver and source, medians over {job.lap_filter} laps")
         click.echo(format_summary(medians))
-    if out is not None and not is_folder_out(out):
-        from telecnn.telemetry.sources.files import write_frame
-
-        write_frame(summary, out)
-        click.echo(f"wrote {out}")
-    elif out is not None:
-        click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
+    write_out(out, [summary])
     if plot is not None and medians is not None:
         from telecnn.atomic import save_figure
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from telecnn.cli.common_options import with_options
 from telecnn.cli.errors import UserError
 from telecnn.cli.io_paths import is_folder_out
 
@@ -38,9 +39,7 @@ def jobs_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "of --jobs workers ('local'); needs pip install 'telecnn[dask]'.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(options)(func)
 
 
 _force_option = click.option(
@@ -140,6 +139,33 @@ def run_job(
     if tally.stopped:
         raise stopped_error(tally, job.command, folder)
     return tally
+
+
+def unit_tables(tally: Any, units: list[Any], folder: Path | None = None) -> list[Any]:
+    """The units' tables in the units' order (not the order they finished in), those a rerun
+    skipped read back from ``folder`` where given."""
+    done = {r.unit.name: r.table for r in tally.done if r.table is not None}
+    if folder is not None and tally.skipped:
+        from telecnn.telemetry.units.dataset import read_units
+
+        done |= read_units(folder, [u for u in units if u.name in tally.skipped])
+    return [done[u.name] for u in units if u.name in done]
+
+
+def write_out(out: Path | None, tables: list[Any]) -> None:
+    """``--out`` of a run by units: the dataset folder the units were written into, or one
+    table of them all."""
+    if out is None:
+        return
+    if is_folder_out(out):
+        click.echo(f"wrote {out} (one file a source; read it back with pandas.read_parquet)")
+        return
+    import pandas as pd
+
+    from telecnn.telemetry.sources.files import write_frame
+
+    write_frame(pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(), out)
+    click.echo(f"wrote {out}")
 
 
 def finish(tally: Any) -> None:
