@@ -25,6 +25,7 @@ from telecnn.telemetry.events.rules import (
     LIFT_MIN_SPEED,
     LIFT_THROTTLE_BELOW,
     SPEED_RULE_DECEL_G,
+    G,
 )
 
 #: ``(channel, level, softness)`` in the channel's own unit, for the rules' channel levels.
@@ -43,7 +44,6 @@ TREND_LEVELS: tuple[tuple[str, float, float], ...] = (("Speed", CLIP_MAX_GAIN, 0
 SLOPE_HALF_WIDTHS: tuple[int, ...] = (1, 3, 8)
 #: ``(slope's half width, level in g, softness in g)``: the speed-only rule's deceleration.
 SLOPE_LEVELS: tuple[tuple[int, float, float], ...] = ((3, -SPEED_RULE_DECEL_G, 0.3),)
-G = 9.81
 
 #: A level row: ``(source row, level, gain)``, the row counted in the model's input before
 #: the levels (values ``0..C-1``, masks ``C..2C-1``, trend rows from ``2C``, slope rows after

@@ -225,14 +225,32 @@ def judge_laps(laps: Sequence[Lap]) -> list[Lap]:
     time and its source; see the module's notes), session by session; the laps are returned
     (their ``meta`` replaced)."""
     laps = list(laps)
-    sessions: dict[Hashable, list[int]] = {}
-    for i, lap in enumerate(laps):
-        sessions.setdefault(session_key(lap.meta), []).append(i)
-    for members in sessions.values():
-        group = [laps[i] for i in members]
-        traces = [lap_trace(lap) for lap in group]
-        _judge_session(group, traces)
+    traces = [lap_trace(lap) for lap in laps]
+    paths = {i: _xy(lap.columns) for i, lap in enumerate(laps) if traces[i].racing}
+    for lap, meta in zip(laps, judge_metas([lap.meta for lap in laps], traces, paths), strict=True):
+        lap.meta = meta
     return laps
+
+
+def judge_metas(
+    metas: Sequence[LapMeta],
+    traces: Sequence[LapTrace],
+    paths: dict[int, tuple[np.ndarray, np.ndarray] | None],
+) -> list[LapMeta]:
+    """Laps' metadata judged from their :class:`LapTrace` s, session by session (stints
+    numbered); ``paths``: the positions of laps that could give the racing line, by their
+    place (others may be left out, as a stream keeps only a few)."""
+    sessions: dict[Hashable, list[int]] = {}
+    for k, meta in enumerate(metas):
+        sessions.setdefault(session_key(meta), []).append(k)
+    final = list(metas)
+    for members in sessions.values():
+        mine = [traces[k] for k in members]
+        refs = SessionRefs.of(mine, {i: paths[k] for i, k in enumerate(members) if k in paths})
+        judged = [judge(metas[k], traces[k], refs) for k in members]
+        for k, meta in zip(members, number_stints(judged, mine), strict=True):
+            final[k] = meta
+    return final
 
 
 def reference_length(covered: np.ndarray) -> float:
@@ -245,14 +263,6 @@ def reference_length(covered: np.ndarray) -> float:
     top = float(np.percentile(c, 90))
     near = c[(c >= 0.75 * top) & (c <= 1.25 * top)]
     return float(np.median(near))
-
-
-def _judge_session(laps: list[Lap], traces: list[LapTrace]) -> None:
-    paths = {i: _xy(lap.columns) for i, lap in enumerate(laps) if traces[i].racing}
-    refs = SessionRefs.of(traces, paths)
-    metas = [judge(lap.meta, trace, refs) for lap, trace in zip(laps, traces, strict=True)]
-    for lap, meta in zip(laps, number_stints(metas, traces), strict=True):
-        lap.meta = meta
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,14 @@ not the file; the file is read twice.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
-from dataclasses import replace
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.schema import Lap, LapMeta
-from telecnn.telemetry.laps.status import (
-    LapTrace,
-    SessionRefs,
-    judge,
-    lap_trace,
-    number_stints,
-    session_key,
-)
+from telecnn.telemetry.laps.status import LapTrace, judge_metas, lap_trace
 from telecnn.telemetry.sources.files import frame_chunks, frame_laps, load_timing, timed
 from telecnn.telemetry.sources.selection import (
     Held,
@@ -75,7 +67,7 @@ def stream_laps(
             metas.append(lap.meta)
             traces.append(trace)
             _keep_line(paths, position, lap, metas, traces)
-    final = _judged(metas, traces, paths)
+    final = judge_metas(metas, traces, paths)
     chosen, left = select_laps(
         [_Stand(m, k) for k, m in enumerate(final)], drivers, choice, path.name, lap_filter, held
     )
@@ -113,21 +105,3 @@ def _keep_line(
     mine = [k for k in paths if metas[k].driver == lap.meta.driver]
     if len(mine) > LINE_CANDIDATES:
         del paths[max(mine, key=lambda k: traces[k].duration)]
-
-
-def _judged(
-    metas: list[LapMeta], traces: list[LapTrace], paths: dict[int, tuple[np.ndarray, np.ndarray]]
-) -> list[LapMeta]:
-    """Every lap's final metadata: judged against its session, stints numbered."""
-    sessions: dict[Hashable, list[int]] = {}
-    for k, meta in enumerate(metas):
-        sessions.setdefault(session_key(meta), []).append(k)
-    final = list(metas)
-    for members in sessions.values():
-        mine = [traces[k] for k in members]
-        local = {i: paths[k] for i, k in enumerate(members) if k in paths}
-        refs = SessionRefs.of(mine, local)
-        judged = [judge(metas[k], traces[k], refs) for k in members]
-        for k, meta in zip(members, number_stints(judged, mine), strict=True):
-            final[k] = replace(meta)
-    return final
