@@ -225,9 +225,9 @@ class Detector:
     ) -> list[pd.DataFrame]:
         """The post-processing of :meth:`detect_laps`: each lap's events from its probabilities
         and the channels read from it."""
-        traces = [_traces(lap, p, read) for lap, p, read in zip(laps, probs, used, strict=True)]
+        traces = [lap_traces(lap, p, read) for lap, p, read in zip(laps, probs, used, strict=True)]
         keys = [
-            (tuple(read), lap_events(lap.columns, read), _present(trace))
+            (tuple(read), lap_events(lap.columns, read), traces_present(trace))
             for lap, read, trace in zip(laps, used, traces, strict=True)
         ]
         found: list[Any] = [None] * len(laps)
@@ -247,7 +247,7 @@ class Detector:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
         None), only of ``event_types``; none while the car stands (as the rules)."""
         chosen = self.thresholds if thresholds is None else thresholds
-        return laps_to_events([_traces(lap, probs)], chosen, event_types)[0]
+        return laps_to_events([lap_traces(lap, probs)], chosen, event_types)[0]
 
     def extra(self) -> dict[str, Any]:
         """What a checkpoint stores beside the weights."""
@@ -333,7 +333,7 @@ def _slice(lap: Lap, a: int, b: int) -> Lap:
     return Lap.from_columns({name: values[a:b] for name, values in lap.columns.items()}, lap.meta)
 
 
-def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None) -> LapTraces:
+def lap_traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None) -> LapTraces:
     """What post-processing reads of a lap and its probabilities (the gear where the detector
     reads it: its shifts take their gears there)."""
     cols = lap.columns
@@ -351,6 +351,6 @@ def _traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None
     )
 
 
-def _present(trace: LapTraces) -> tuple[bool, bool]:
+def traces_present(trace: LapTraces) -> tuple[bool, bool]:
     """Which of speed and gear a lap has (laps post-processed together have the same)."""
     return trace.speed is not None, trace.gear is not None
