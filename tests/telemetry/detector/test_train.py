@@ -109,4 +109,5 @@ def test_real_laps_train_with_every_tenth_held_out_and_a_model_card(
     assert loaded.card == card  # in the checkpoint
     text = loaded.card_text()
     assert f"{card['real_laps']} real laps" in text and f"real validation laps ({held})" in text
+    assert "thresholds were tuned on these laps" in text  # says its figures are optimistic
     assert "through Speed,Throttle alone: braking" in text
