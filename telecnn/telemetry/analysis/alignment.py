@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from telecnn.errors import TelecnnError
+from telecnn.telemetry.analysis.path_geometry import nearest_on_path
 from telecnn.telemetry.laps.schema import Lap
 
 #: Spacing (m) of the reference path, and the Gaussian (sigma, m) it is smoothed with.
@@ -151,27 +152,6 @@ def _start_on(path: ReferencePath, xy: tuple[np.ndarray, np.ndarray], own: np.nd
         return 0.0
     start = float(np.median(at[on] - own[:k][on]))
     return start - path.length if start > path.length - SEARCH_M else start  # at the line: 0
-
-
-def nearest_on_path(
-    x: np.ndarray, y: np.ndarray, d: np.ndarray, cx: np.ndarray, cy: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of the point of the polyline (x, y) at distances ``d`` nearest each point
-    (cx, cy) (projected on its segments, the distance interpolated), and the point's gap to it
-    (m; positions in 1/10 m): a search over the whole path."""
-    ax, ay = x[:-1], y[:-1]
-    bx, by = np.diff(x), np.diff(y)
-    length2 = np.maximum(bx**2 + by**2, 1e-12)
-    # for every corner and segment, where along the segment the corner projects
-    u = ((cx[:, None] - ax[None]) * bx[None] + (cy[:, None] - ay[None]) * by[None]) / length2
-    u = np.clip(u, 0.0, 1.0)
-    gap2 = (ax[None] + u * bx[None] - cx[:, None]) ** 2 + (
-        ay[None] + u * by[None] - cy[:, None]
-    ) ** 2
-    best = np.argmin(gap2, axis=1)
-    rows = np.arange(len(cx))
-    at = d[best] + u[rows, best] * (d[best + 1] - d[best])
-    return at, np.sqrt(gap2[rows, best]) / 10.0
 
 
 def _smooth_along(values: np.ndarray, at: np.ndarray, sigma_m: float) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.errors import TelecnnError
-from telecnn.telemetry.analysis.alignment import nearest_on_path
+from telecnn.telemetry.analysis.path_geometry import nearest_on_path
 from telecnn.telemetry.laps.schema import Lap
 
 #: The event types that get a corner: the corner each slows the car for.
