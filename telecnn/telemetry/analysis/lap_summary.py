@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from telecnn.telemetry.analysis.tables import format_table, seconds_of
+from telecnn.telemetry.events.rules import channel_varies
 from telecnn.telemetry.laps.schema import Lap, supported_events
 from telecnn.telemetry.laps.status import STATUSES, lap_status
 
@@ -50,11 +51,14 @@ TIMING_COLUMNS: tuple[str, ...] = (
 MEDIAN_COLUMNS: tuple[str, ...] = ("lap_time", *SUMMARY_COLUMNS[5:])
 
 
-def lap_row(lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = None) -> dict:
+def lap_row(
+    lap: Lap, events: pd.DataFrame, channels: Sequence[str] | None = None, drs: bool = True
+) -> dict:
     """One lap's summary (:data:`SUMMARY_COLUMNS` and the timing it has); NaN for what the
-    channels read cannot show (``--channels Speed``: no clipping, no DRS)."""
+    channels read cannot show (``--channels Speed``: no clipping, no DRS) and for DRS where
+    ``drs`` is False (a session without it: :func:`drs_in_use`)."""
     read = [c for c in lap.channels if channels is None or c in channels]
-    shown = set(supported_events(read))
+    shown = set(supported_events(read)) - (set() if drs else {"drs"})
     kinds = events["event"] if len(events) else pd.Series(dtype=object)
 
     def seconds(event: str) -> float:
@@ -89,7 +93,8 @@ def summarize_laps(
     laps: Sequence[Lap], found: Sequence[pd.DataFrame], channels: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """The per-lap table of laps whose events are ``found`` (from any detector)."""
-    rows = [lap_row(lap, ev, channels) for lap, ev in zip(laps, found, strict=True)]
+    drs = drs_in_use(laps)
+    rows = [lap_row(lap, ev, channels, drs) for lap, ev in zip(laps, found, strict=True)]
     table = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, *TIMING_COLUMNS, "whole"])
     empty = [c for c in TIMING_COLUMNS if table[c].isna().all()]
     table = table.drop(columns=empty)
@@ -100,6 +105,17 @@ def summarize_laps(
         if table[name].notna().all():
             table[name] = table[name].astype(int)
     return table
+
+
+def drs_in_use(laps: Sequence[Lap]) -> bool:
+    """Whether any lap's DRS channel changes: cars without DRS (the 2026 cars, whose feed reads
+    0 throughout; a session with DRS disabled) have no DRS seconds, not 0 s of it. Judged over
+    all the laps given, a session at a time: a 2025 car that never opened its flap in a race
+    still shows 0 s (:func:`~telecnn.telemetry.events.rules.channel_varies` judges a lap)."""
+    return any(
+        "DRS" in lap.columns and len(lap) and channel_varies(lap.columns["DRS"])[0]
+        for lap in laps
+    )
 
 
 def summarize(
@@ -187,5 +203,7 @@ DIGITS = {"lap_time": 3}
 
 
 def format_summary(table: pd.DataFrame) -> str:
-    """A summary table as aligned text (:func:`~telecnn.telemetry.analysis.tables.format_table`)."""
-    return format_table(table, DIGITS)
+    """A summary table as aligned text (:func:`~telecnn.telemetry.analysis.tables.format_table`),
+    without the figures no row has (DRS on 2026 cars, clipping read through ``Speed``)."""
+    empty = [c for c in MEDIAN_COLUMNS if c in table and table[c].isna().all()]
+    return format_table(table.drop(columns=empty), DIGITS)

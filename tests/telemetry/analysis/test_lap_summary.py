@@ -10,7 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from telecnn.cli import main
-from telecnn.telemetry.analysis.lap_summary import driver_medians, summarize, summarize_laps
+from telecnn.telemetry.analysis.lap_summary import (
+    driver_medians,
+    format_summary,
+    summarize,
+    summarize_laps,
+)
 from telecnn.telemetry.analysis.tables import seconds_of
 from telecnn.telemetry.events.rules import rule_events
 from telecnn.telemetry.laps.schema import Lap
@@ -31,6 +36,7 @@ def test_a_race_lap_by_lap(china_laps: list[Lap]) -> None:
     assert row.braking_zones == (events.event == "braking").sum()
     assert row.braking_s == pytest.approx(seconds_of(events, "braking"))
     assert row.top_speed == lap.data.Speed.max() and row.min_speed == lap.data.Speed.min()
+    assert table.drs_s.notna().all() and (table[table.status == "clean"].drs_s > 0).any()
     racing = table[table.lap > 1]  # the standing start is no racing lap
     assert (racing.braking_zones >= 6).all() and (racing.top_speed > 290).all()
     medians = driver_medians(table)  # per driver and stint, over clean laps
@@ -46,7 +52,8 @@ def test_a_race_lap_by_lap(china_laps: list[Lap]) -> None:
 def test_2026_laps_have_clipping_and_no_drs(bahrain_laps: list[Lap]) -> None:
     laps = [lap for lap in bahrain_laps if lap.meta.driver == "LEC"][:30]
     table = summarize(laps, "rules")
-    assert (table.drs_s == 0).all()
+    assert table.drs_s.isna().all()  # a car without DRS: not applicable, never 0 s of it
+    assert "drs_s" not in format_summary(driver_medians(table))
     fast = table[table.lap_time < table.lap_time.min() * 1.03]  # push laps
     assert len(fast) and (fast.clipping_s > 0).all()
 
