@@ -26,7 +26,7 @@ from telecnn.telemetry.detector.features import (
     present_channels,
 )
 from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
-from telecnn.telemetry.events.rules import lap_events
+from telecnn.telemetry.events.rules import event_conditions, lap_events
 from telecnn.telemetry.events.table import measured_samples, moving_mask, run_bounds
 from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.grid import grid_index, pad_to
@@ -79,6 +79,9 @@ class Detector:
     engine: Any = None
     #: What the model was trained on and its scores on its held-out laps (its model card).
     card: dict[str, Any] = field(default_factory=dict)
+    #: Events take their edges from the channels read where those check the type's rule
+    #: (:func:`~telecnn.telemetry.detector.postprocess.on_condition`); False: the model's own.
+    channel_edges: bool = True
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -225,7 +228,10 @@ class Detector:
     ) -> list[pd.DataFrame]:
         """The post-processing of :meth:`detect_laps`: each lap's events from its probabilities
         and the channels read from it."""
-        traces = [lap_traces(lap, p, read) for lap, p, read in zip(laps, probs, used, strict=True)]
+        traces = [
+            lap_traces(lap, p, read, self.channel_edges)
+            for lap, p, read in zip(laps, probs, used, strict=True)
+        ]
         keys = [
             (tuple(read), lap_events(lap.columns, read), traces_present(trace))
             for lap, read, trace in zip(laps, used, traces, strict=True)
@@ -243,11 +249,15 @@ class Detector:
         probs: LapProbabilities,
         thresholds: Thresholds | None = None,
         event_types: tuple[str, ...] = EVENT_TYPES,
+        read: Sequence[str] | None = None,
     ) -> pd.DataFrame:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
-        None), only of ``event_types``; none while the car stands (as the rules)."""
+        None), only of ``event_types``; none while the car stands (as the rules). ``read``: the
+        channels the probabilities came from (default: all), whose rule conditions give the
+        events' edges."""
         chosen = self.thresholds if thresholds is None else thresholds
-        return laps_to_events([lap_traces(lap, probs)], chosen, event_types)[0]
+        traces = lap_traces(lap, probs, read, self.channel_edges)
+        return laps_to_events([traces], chosen, event_types)[0]
 
     def extra(self) -> dict[str, Any]:
         """What a checkpoint stores beside the weights."""
@@ -335,10 +345,14 @@ def _slice(lap: Lap, a: int, b: int) -> Lap:
     return Lap.from_columns({name: values[a:b] for name, values in lap.columns.items()}, lap.meta)
 
 
-def lap_traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None) -> LapTraces:
+def lap_traces(
+    lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = None, edges: bool = True
+) -> LapTraces:
     """What post-processing reads of a lap and its probabilities (the gear where the detector
-    reads it: its shifts take their gears there)."""
+    reads it: its shifts take their gears there; with ``edges``, the rule conditions the
+    channels ``read`` check: the events' edges)."""
     cols = lap.columns
+    seen = {n: v for n, v in cols.items() if n == "Time" or read is None or n in read}
     return LapTraces(
         probs.at_samples,
         lap.times,
@@ -350,9 +364,12 @@ def lap_traces(lap: Lap, probs: LapProbabilities, read: Sequence[str] | None = N
         probs.on_grid,
         probs.grid_times,
         measured_samples(cols),
+        event_conditions(seen) if edges else None,
     )
 
 
-def traces_present(trace: LapTraces) -> tuple[bool, bool]:
-    """Which of speed and gear a lap has (laps post-processed together have the same)."""
-    return trace.speed is not None, trace.gear is not None
+def traces_present(trace: LapTraces) -> tuple[Any, ...]:
+    """Which of speed and gear a lap has, and which rule conditions (whole or not): laps
+    post-processed together have the same."""
+    conditions = tuple((name, c.whole) for name, c in (trace.conditions or {}).items())
+    return trace.speed is not None, trace.gear is not None, conditions

@@ -7,6 +7,10 @@ found on the model's grid when given (where shifts on consecutive samples are se
 and placed on the sample each grid point holds. Every event gets a ``confidence``: the mean
 probability over an interval, the peak height for a point. A sample is lift-and-coast only
 where that is likelier than braking (the rules never have both: a lift ends at the brake).
+Where the channels read check a type's rule condition (``Brake`` for braking, ``Throttle`` and
+``Speed`` for lift-and-coast and clipping, ``DRS``), an event's edges are the condition's: the
+model says which runs are events, the channels where they begin and end, so seconds of braking,
+lifting and clipping are the raw channels' own.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pandas as pd
 
 from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events.matching import POINT_TOLERANCE
+from telecnn.telemetry.events.rules import Condition
 from telecnn.telemetry.events.table import (
     SPEED_EXTRAS,
     gear_columns,
@@ -97,6 +102,9 @@ class LapTraces:
     #: Which samples are measurements (:func:`~telecnn.telemetry.events.table.measured_samples`):
     #: where zones' entry speeds are read. None: every sample.
     measured: np.ndarray | None = None
+    #: Per interval type the channels read can check: its rule's sample condition
+    #: (:func:`~telecnn.telemetry.events.rules.event_conditions`), the events' edges.
+    conditions: Mapping[str, Condition] | None = None
 
 
 def probabilities_to_events(
@@ -181,6 +189,10 @@ def _event_parts(
             parts.append(part)
             continue
         starts, ends = _hysteresis(p, th["high"], th["low"], seg)
+        if f"if:{name}" in cols:  # the channels read check the rule's condition: its edges
+            whole = laps[0].conditions[name].whole
+            condition = cols[f"if:{name}"] if moving is None else cols[f"if:{name}"] & moving
+            starts, ends = on_condition(starts, ends, condition, seg, whole)
         long_enough = times[ends] - times[starts] >= th["min_duration"]
         mask = runs_mask(starts[long_enough], ends[long_enough], len(p))
         parts.append(
@@ -201,6 +213,27 @@ def _event_parts(
     return parts
 
 
+def on_condition(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    condition: np.ndarray,
+    segments: np.ndarray | None,
+    whole: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The model's runs ``starts..ends`` put on the samples where the type's rule condition
+    holds (:func:`~telecnn.telemetry.events.rules.event_conditions`): with the ``whole``
+    condition, every run of it a model run touches, edge to edge (the model says which runs are
+    events, the channels where each begins and ends, to the sample); with part of it (a channel
+    missing), the model's runs less the samples where it fails."""
+    found = runs_mask(starts, ends, len(condition))
+    if not whole:
+        return run_bounds(found & condition, 1, segments)
+    cs, ce = run_bounds(condition, 1, segments)
+    touched = np.concatenate(([0], np.cumsum(found)))
+    hit = touched[ce + 1] > touched[cs]
+    return cs[hit], ce[hit]
+
+
 def _names(lap: LapTraces) -> list[str]:
     return [name for name, values in _arrays(lap).items() if values is not None]
 
@@ -214,7 +247,7 @@ def _arrays(lap: LapTraces) -> dict[str, np.ndarray | None]:
         "speed": None if lap.speed is None else np.asarray(lap.speed, dtype=float),
         "gear": None if lap.gear is None else np.asarray(lap.gear, dtype=float),
         "measured": lap.measured,
-    }
+    } | {f"if:{name}": c.mask for name, c in (lap.conditions or {}).items()}
 
 
 def _peak_confidence(

@@ -46,7 +46,8 @@ def tune_thresholds(
         return {}
     base = detector.thresholds_for(channels or detector.channels)
     probs = detector.probabilities(laps, channels)
-    traces = [lap_traces(lap, p) for lap, p in zip(laps, probs, strict=True)]
+    edges = detector.channel_edges
+    traces = [lap_traces(lap, p, channels, edges) for lap, p in zip(laps, probs, strict=True)]
     labels = labels if labels is not None else [reference_events(lap) for lap in laps]
     widen = [median_interval(lap.times) / 2 for lap in laps]
     chosen = {}

@@ -23,7 +23,7 @@ A run of samples i..j spans times t_i..t_j; a point event has start == end.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -119,20 +119,20 @@ def rule_parts(
     moving = moving_mask(cols)
     move = moving if moving is not None else True  # events cover the moving car only
     measured = measured_samples(cols, seg)  # where entry speeds are read
+    conditions = event_conditions(cols, seg)
     parts: list[dict[str, Any]] = []
-    if "Brake" in cols:
-        brake = (np.asarray(cols["Brake"]) > 0) & move
+    if "braking" in conditions:
+        brake = conditions["braking"].mask & move
         parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg, measured=measured))
-    if "DRS" in cols:
-        code = np.asarray(cols["DRS"])
-        drs = np.isin(code, _OPEN) & channel_varies(code, seg) & move
-        parts.append(run_columns(drs, t, d, "drs", 1, None, None, seg))
-    for name, mask in energy_conditions(cols, seg).items():
-        parts.append(
-            run_columns(
-                mask, t, d, name, 1, None, speed, seg, MIN_SPAN[name], SPEED_EXTRAS[name], measured
+    if "drs" in conditions:
+        parts.append(run_columns(conditions["drs"].mask & move, t, d, "drs", 1, None, None, seg))
+    for name in ("lift_coast", "clipping"):
+        if name in conditions and conditions[name].whole:
+            mask = conditions[name].mask
+            extras = SPEED_EXTRAS[name]
+            parts.append(
+                run_columns(mask, t, d, name, 1, None, speed, seg, MIN_SPAN[name], extras, measured)
             )
-        )
     if "nGear" in cols:
         gear = np.asarray(cols["nGear"], dtype=float)
         step = np.diff(gear, prepend=gear[:1])
@@ -149,23 +149,53 @@ _OPEN = np.array(sorted(DRS_OPEN_CODES))
 MIN_SPAN = {"lift_coast": LIFT_MIN_SPAN, "clipping": CLIP_MIN_SPAN}
 
 
+class Condition(NamedTuple):
+    """A type's sample condition as far as the channels at hand check it: per sample whether
+    it holds, and whether that is the rule's whole condition (every channel it reads present)."""
+
+    mask: np.ndarray
+    whole: bool
+
+
+def event_conditions(
+    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
+) -> dict[str, Condition]:
+    """Per interval type the channels in ``cols`` can check: its rule's sample condition
+    (a run of it is an event once it spans the type's :data:`MIN_SPAN`), whole where every
+    channel the rule reads is there. ``braking`` with ``Brake``, ``drs`` with ``DRS``;
+    ``lift_coast`` and ``clipping`` with ``Throttle`` and ``Speed``, whole with ``Brake`` too
+    (without it the brake counts as off: the rest of the condition). No standstill rule here
+    (:func:`~telecnn.telemetry.events.table.moving_mask`)."""
+    out: dict[str, Condition] = {}
+    if "Brake" in cols:
+        out["braking"] = Condition(np.asarray(cols["Brake"]) > 0, True)
+    if "DRS" in cols:
+        code = np.asarray(cols["DRS"])
+        out["drs"] = Condition(np.isin(code, _OPEN) & channel_varies(code, segments), True)
+    if all(name in cols for name in ("Throttle", "Speed")):
+        t = np.asarray(cols["Time"], dtype=float)
+        speed = np.asarray(cols["Speed"], dtype=float)
+        throttle = np.asarray(cols["Throttle"], dtype=float)
+        whole = "Brake" in cols
+        off_brake = np.asarray(cols["Brake"]) <= 0 if whole else np.ones(len(t), dtype=bool)
+        full = (throttle >= CLIP_THROTTLE) & off_brake
+        lift = (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED)
+        clip = full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments)
+        out["lift_coast"] = Condition(lift, whole)
+        out["clipping"] = Condition(clip, whole)
+    return out
+
+
 def energy_conditions(
     cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Per sample, whether it meets ``lift_coast``'s and ``clipping``'s sample conditions
     (a run of them is an event once it spans :data:`MIN_SPAN`); empty without Throttle, Brake
     and Speed."""
-    if not all(name in cols for name in ("Throttle", "Brake", "Speed")):
+    if "Brake" not in cols:
         return {}
-    t = np.asarray(cols["Time"], dtype=float)
-    speed = np.asarray(cols["Speed"], dtype=float)
-    throttle = np.asarray(cols["Throttle"], dtype=float)
-    off_brake = np.asarray(cols["Brake"]) <= 0
-    full = (throttle >= CLIP_THROTTLE) & off_brake
-    return {
-        "lift_coast": (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED),
-        "clipping": full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments),
-    }
+    conditions = event_conditions(cols, segments)
+    return {name: conditions[name].mask for name in MIN_SPAN if name in conditions}
 
 
 def full_throttle_held(

@@ -97,7 +97,7 @@ def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
     for lap, p, events in zip(mixed_laps, probs, batched, strict=True):
         read = detector.channels_for(lap, channels)
         alone = detector.events_from(
-            lap, p, detector.thresholds_for(read), lap_events(lap.columns, read)
+            lap, p, detector.thresholds_for(read), lap_events(lap.columns, read), read
         )
         pd.testing.assert_frame_equal(events, alone)
     assert sum(len(e) for e in batched) > (5 if channels else 40) * len(mixed_laps)
