@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +58,9 @@ FEEDS: dict[str, list[str] | None] = {
     "cnn_speed_throttle": ["Speed", "Throttle"],
     "cnn_speed_rpm_gear": ["Speed", "RPM", "nGear"],
 }
+#: The feeds also scored with the model's own event edges (where the channels read give them
+#: otherwise: ``Detector.channel_edges``).
+OWN_EDGES = ("cnn_all_channels", "cnn_speed_throttle")
 #: The shipped model's targets (issue 34), on every set: (scores key, type) -> least F1.
 TARGETS: dict[tuple[str, str], float] = {
     ("cnn_speed_only", "braking"): 0.92,
@@ -117,6 +121,7 @@ def check_targets(name: str, entry: dict) -> dict[str, dict]:
 
 def main() -> None:
     detector = load_detector()
+    own_edges = replace(detector, channel_edges=False)
     report: dict = {
         "model": str(default_model_path().relative_to(REPO)),
         "model_card": detector.card,
@@ -133,6 +138,8 @@ def main() -> None:
     for name, laps in sets.items():
         entry = {"laps": len(laps)}
         runs = [(key, detector, channels) for key, channels in FEEDS.items()]
+        # the same model with its own edges where the channels give them (OWN_EDGES)
+        runs += [(f"{key}_model_edges", own_edges, FEEDS[key]) for key in OWN_EDGES]
         for key, chosen, channels in [*runs, ("rules_speed_only", "rules", ["Speed"])]:
             scores = evaluate_laps(laps, chosen, channels, progress=True)
             entry[key] = scores_table(scores)

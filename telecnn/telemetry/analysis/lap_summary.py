@@ -113,8 +113,7 @@ def drs_in_use(laps: Sequence[Lap]) -> bool:
     all the laps given, a session at a time: a 2025 car that never opened its flap in a race
     still shows 0 s (:func:`~telecnn.telemetry.events.rules.channel_varies` judges a lap)."""
     return any(
-        "DRS" in lap.columns and len(lap) and channel_varies(lap.columns["DRS"])[0]
-        for lap in laps
+        "DRS" in lap.columns and len(lap) and channel_varies(lap.columns["DRS"])[0] for lap in laps
     )
 
 

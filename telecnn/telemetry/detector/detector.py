@@ -25,8 +25,13 @@ from telecnn.telemetry.detector.features import (
     lap_inputs,
     present_channels,
 )
-from telecnn.telemetry.detector.postprocess import DEFAULT_THRESHOLDS, LapTraces, laps_to_events
-from telecnn.telemetry.events.rules import event_conditions, lap_events
+from telecnn.telemetry.detector.postprocess import (
+    DEFAULT_THRESHOLDS,
+    EDGE_CHANNELS,
+    LapTraces,
+    laps_to_events,
+)
+from telecnn.telemetry.events.rules import lap_events
 from telecnn.telemetry.events.table import measured_samples, moving_mask, run_bounds
 from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.grid import grid_index, pad_to
@@ -352,7 +357,7 @@ def lap_traces(
     reads it: its shifts take their gears there; with ``edges``, the rule conditions the
     channels ``read`` check: the events' edges)."""
     cols = lap.columns
-    seen = {n: v for n, v in cols.items() if n == "Time" or read is None or n in read}
+    seen = [n for n in EDGE_CHANNELS if n in cols and (read is None or n in read)]
     return LapTraces(
         probs.at_samples,
         lap.times,
@@ -364,12 +369,11 @@ def lap_traces(
         probs.on_grid,
         probs.grid_times,
         measured_samples(cols),
-        event_conditions(seen) if edges else None,
+        {n: cols[n] for n in seen} if edges else None,
     )
 
 
 def traces_present(trace: LapTraces) -> tuple[Any, ...]:
-    """Which of speed and gear a lap has, and which rule conditions (whole or not): laps
-    post-processed together have the same."""
-    conditions = tuple((name, c.whole) for name, c in (trace.conditions or {}).items())
-    return trace.speed is not None, trace.gear is not None, conditions
+    """Which of speed and gear a lap has, and which channels give edges: laps post-processed
+    together have the same."""
+    return trace.speed is not None, trace.gear is not None, tuple(trace.edge_channels or ())

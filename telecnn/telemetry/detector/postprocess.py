@@ -23,7 +23,7 @@ import pandas as pd
 
 from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events.matching import POINT_TOLERANCE
-from telecnn.telemetry.events.rules import Condition
+from telecnn.telemetry.events.rules import event_conditions
 from telecnn.telemetry.events.table import (
     SPEED_EXTRAS,
     gear_columns,
@@ -102,9 +102,10 @@ class LapTraces:
     #: Which samples are measurements (:func:`~telecnn.telemetry.events.table.measured_samples`):
     #: where zones' entry speeds are read. None: every sample.
     measured: np.ndarray | None = None
-    #: Per interval type the channels read can check: its rule's sample condition
-    #: (:func:`~telecnn.telemetry.events.rules.event_conditions`), the events' edges.
-    conditions: Mapping[str, Condition] | None = None
+    #: The channels read that check the rules' sample conditions (``Brake``, ``DRS``,
+    #: ``Throttle``, ``Speed``: :data:`EDGE_CHANNELS`), whose conditions give the events'
+    #: edges (:func:`~telecnn.telemetry.events.rules.event_conditions`). None: the model's own.
+    edge_channels: Mapping[str, np.ndarray] | None = None
 
 
 def probabilities_to_events(
@@ -161,6 +162,8 @@ def _event_parts(
     measured = cols.get("measured")
     # the one standstill rule: events cover the moving car only (no rule when asked not to)
     moving = moving_mask({"Speed": speed}) if standstill and speed is not None else None
+    edges = {name[5:]: values for name, values in cols.items() if name.startswith("edge:")}
+    conditions = event_conditions({"Time": times, **edges}, seg) if edges else {}
     parts = []
     for name in event_types:
         k = EVENT_TYPES.index(name)
@@ -189,10 +192,9 @@ def _event_parts(
             parts.append(part)
             continue
         starts, ends = _hysteresis(p, th["high"], th["low"], seg)
-        if f"if:{name}" in cols:  # the channels read check the rule's condition: its edges
-            whole = laps[0].conditions[name].whole
-            condition = cols[f"if:{name}"] if moving is None else cols[f"if:{name}"] & moving
-            starts, ends = on_condition(starts, ends, condition, seg, whole)
+        if name in conditions:  # the channels read check the rule's condition: its edges
+            mask = conditions[name].mask if moving is None else conditions[name].mask & moving
+            starts, ends = on_condition(starts, ends, mask, seg, conditions[name].whole)
         long_enough = times[ends] - times[starts] >= th["min_duration"]
         mask = runs_mask(starts[long_enough], ends[long_enough], len(p))
         parts.append(
@@ -211,6 +213,10 @@ def _event_parts(
             )
         )
     return parts
+
+
+#: The channels whose rule conditions give events their edges, where read.
+EDGE_CHANNELS = ("Brake", "DRS", "Throttle", "Speed")
 
 
 def on_condition(
@@ -247,7 +253,7 @@ def _arrays(lap: LapTraces) -> dict[str, np.ndarray | None]:
         "speed": None if lap.speed is None else np.asarray(lap.speed, dtype=float),
         "gear": None if lap.gear is None else np.asarray(lap.gear, dtype=float),
         "measured": lap.measured,
-    } | {f"if:{name}": c.mask for name, c in (lap.conditions or {}).items()}
+    } | {f"edge:{name}": values for name, values in (lap.edge_channels or {}).items()}
 
 
 def _peak_confidence(

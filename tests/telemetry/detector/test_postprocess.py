@@ -135,3 +135,55 @@ def test_cnn_shifts_on_a_real_race_carry_the_gears_that_changed(race_laps) -> No
         for row in shifts.itertuples():
             k = change[np.argmin(np.abs(t[change] - row.start_time))]
             assert abs(t[k] - row.start_time) <= 0.5
+
+
+def test_a_run_on_the_whole_condition_is_every_condition_run_it_touches() -> None:
+    from telecnn.telemetry.detector.postprocess import on_condition
+
+    cond = np.array([0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0], dtype=bool)
+    # the model found 2..2 (inside 1..3) and 5..7 (touching 6..7); 9..12 untouched
+    starts, ends = on_condition(np.array([2, 5]), np.array([2, 7]), cond, None, whole=True)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(1, 3), (6, 7)]
+    # part of the condition: the model's run less the samples where it fails
+    starts, ends = on_condition(np.array([0]), np.array([8]), cond, None, whole=False)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(1, 3), (6, 7)]
+    # runs never cross laps laid end to end
+    seg = np.repeat([0, 1], 7)
+    starts, ends = on_condition(np.array([3]), np.array([3]), cond, seg, whole=True)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == [(1, 3)]
+
+
+def test_cnn_edges_on_a_real_race_are_the_raw_channels(race_laps) -> None:
+    """On the China race, read as an analyst would: every CNN braking zone runs from a brake-on
+    sample to the last of its run; every lift holds the throttle under 10 and the brake off
+    throughout and spans 0.5 s; through Speed,Throttle no lift holds an open throttle; with the
+    model's own edges the zones' edges differ."""
+    from dataclasses import replace
+
+    from telecnn.telemetry.detector.running import choose_detector
+
+    laps = race_laps[::8]
+    detector = choose_detector("cnn")
+    for lap, events in zip(laps, detector.detect_laps(laps), strict=True):
+        t, brake = lap.times, lap.columns["Brake"] > 0
+        throttle = lap.columns["Throttle"]
+        for row in events[events.event == "braking"].itertuples():
+            i, j = np.searchsorted(t, [row.start_time, row.end_time])
+            assert brake[i : j + 1].all(), row
+            assert i == 0 or not brake[i - 1] or lap.columns["Speed"][i - 1] < 5, row
+            assert j == len(t) - 1 or not brake[j + 1] or lap.columns["Speed"][j + 1] < 5, row
+        lifts = events[events.event == "lift_coast"]
+        for row in lifts.itertuples():
+            i, j = np.searchsorted(t, [row.start_time, row.end_time])
+            assert (throttle[i : j + 1] < 10).all() and not brake[i : j + 1].any(), row
+            assert row.end_time - row.start_time >= 0.5 - 1e-9
+    for lap, events in zip(laps, detector.detect_laps(laps, ["Speed", "Throttle"]), strict=True):
+        t, throttle = lap.times, lap.columns["Throttle"]
+        for row in events[events.event == "lift_coast"].itertuples():
+            i, j = np.searchsorted(t, [row.start_time, row.end_time])
+            assert (throttle[i : j + 1] < 10).all(), row
+    own = replace(detector, channel_edges=False).detect_laps(laps)
+    mine = detector.detect_laps(laps)
+    starts = [set(e.start_time[e.event == "braking"]) for e in mine]
+    theirs = [set(o.start_time[o.event == "braking"]) for o in own]
+    assert any(a != b for a, b in zip(theirs, starts, strict=True))
