@@ -170,8 +170,9 @@ def dask_executor(cluster: str, jobs: int) -> Iterator[Executor]:
 
 @contextmanager
 def _stop_on_signals(tally: Tally) -> Iterator[None]:
-    """SIGTERM (and Ctrl-C) stop the run between units' results: the finished units stay, the
-    running ones are cancelled, and the tally says which signal."""
+    """SIGTERM (and Ctrl-C) stop the run between units' results: the finished units stay, those
+    not started are cancelled, those running finish (each writes its file whole, so a rerun
+    skips it), and the tally says which signal."""
     previous = {}
 
     def stop(signum: int, frame: Any) -> None:
