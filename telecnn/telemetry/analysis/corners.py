@@ -83,32 +83,33 @@ def check_corners(laps: Sequence[Lap], corners: pd.DataFrame, where: str) -> Non
             )
 
 
-def zone_corners(events: pd.DataFrame, lap: Lap, at: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The corner each event slows the car for: the corner nearest the lowest speed the event
-    leads to (:func:`slowest_point`), where one lies within :data:`CORNER_TOLERANCE_M` of it;
-    else the first corner at or after the event's end (past the last corner, the first: the
-    next lap's). ``at``: the corners' distances on the lap (NaN: a corner it does not pass,
-    never given)."""
+def zone_corners(
+    kinds: np.ndarray, starts: np.ndarray, ends: np.ndarray, lap: Lap, at: np.ndarray,
+    labels: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The corner each event (its type and start and end distances) slows the car for: the
+    corner nearest the lowest speed the event leads to (:func:`slowest_points`), where one lies
+    within :data:`CORNER_TOLERANCE_M` of it; else the first corner at or after the event's end
+    (past the last corner, the first: the next lap's). ``at``: the corners' distances on the
+    lap (NaN: a corner it does not pass, never given)."""
     known = np.isfinite(at)
     at, labels = at[known], labels[known]
-    out = np.full(len(events), None, dtype=object)
-    if not len(at) or not len(events):
+    out = np.full(len(kinds), None, dtype=object)
+    if not len(at) or not len(kinds):
         return out
     order = np.argsort(at, kind="stable")
     at, labels = at[order], labels[order]
-    speed = lap.columns["Speed"].astype(float) if "Speed" in lap.columns else None
-    rows = zip(events["event"], events["start_distance"], events["end_distance"], strict=True)
-    for k, (kind, start, end) in enumerate(rows):
-        if not np.isfinite(end):
-            continue
-        slowest = None if speed is None else slowest_point(lap.distance, speed, start, end, kind)
-        if slowest is not None:
-            near = int(np.argmin(np.abs(at - slowest)))
-            if abs(at[near] - slowest) <= CORNER_TOLERANCE_M:
-                out[k] = labels[near]
-                continue
-        after = np.searchsorted(at, end, side="left")
-        out[k] = labels[after if after < len(at) else 0]
+    starts, ends = np.asarray(starts, dtype=float), np.asarray(ends, dtype=float)
+    slowest = np.full(len(kinds), np.nan)
+    if "Speed" in lap.columns:
+        speed = lap.columns["Speed"].astype(float)
+        slowest = slowest_points(lap.distance, speed, np.asarray(kinds), starts, ends)
+    near = np.argmin(np.abs(at[None, :] - slowest[:, None]), axis=1)
+    close = np.abs(at[near] - slowest) <= CORNER_TOLERANCE_M  # False where no slowest point
+    after = np.searchsorted(at, ends, side="left")
+    after[after >= len(at)] = 0
+    out[:] = np.where(close, labels[near], labels[after])
+    out[~np.isfinite(ends)] = None
     return out
 
 
@@ -116,25 +117,40 @@ def zone_corners(events: pd.DataFrame, lap: Lap, at: np.ndarray, labels: np.ndar
 RISE_KMH = 2.0
 
 
-def slowest_point(
-    distance: np.ndarray, speed: np.ndarray, start: float, end: float, kind: str
-) -> float | None:
-    """Where (m) the lap is slowest in the dip an event leads to: from the event's start until
-    the car speeds up again after its end (by :data:`RISE_KMH`), at most :data:`LOOKAHEAD_M`
-    past the end; for a clipping run (flat out until the braking after it) the lowest speed
-    within that look-ahead."""
-    lo = int(np.searchsorted(distance, start, side="left"))
-    hi = int(np.searchsorted(distance, end + LOOKAHEAD_M.get(kind, 0.0), side="right"))
-    if hi <= lo:
-        return None
-    if kind != "clipping":
-        j = min(int(np.searchsorted(distance, end, side="right")), hi - 1)
-        low = float(speed[lo : j + 1].min())
-        while j + 1 < hi and speed[j + 1] <= low + RISE_KMH:
-            j += 1
-            low = min(low, float(speed[j]))
-        hi = j + 1
-    return float(distance[lo + int(np.argmin(speed[lo:hi]))])
+def slowest_points(
+    distance: np.ndarray, speed: np.ndarray, kinds: np.ndarray, starts: np.ndarray,
+    ends: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Where (m) the lap is slowest in the dip each event leads to (NaN where its stretch holds
+    no sample): from the event's start until the car speeds up again after its end (by
+    :data:`RISE_KMH`), at most :data:`LOOKAHEAD_M` past the end; for a clipping run (flat out
+    until the braking after it) the lowest speed within that look-ahead."""
+    look = np.zeros(len(kinds))
+    for kind, metres in LOOKAHEAD_M.items():
+        look[kinds == kind] = metres
+    lo = np.searchsorted(distance, starts, side="left")
+    hi = np.searchsorted(distance, ends + look, side="right")
+    valid = hi > lo
+    hi = np.maximum(hi, lo + 1)
+    j = np.minimum(np.searchsorted(distance, ends, side="right"), hi - 1)
+    dip = kinds != "clipping"
+    # a dip lasts while each next sample is at most RISE_KMH above the lowest so far
+    lowest = _windows(speed, lo, j - lo + 1).min(axis=1)
+    nxt = _windows(speed, j + 1, hi - j - 1)  # +inf past the look-ahead: the dip ends there
+    before = np.minimum.accumulate(np.column_stack([lowest, nxt[:, :-1]]), axis=1)
+    stop = np.argmax(~(nxt <= before + RISE_KMH), axis=1)
+    end = np.where(dip, j + 1 + stop, hi)
+    slowest = lo + np.argmin(_windows(speed, lo, end - lo), axis=1)
+    return np.where(valid, distance[np.minimum(slowest, len(distance) - 1)], np.nan)
+
+
+def _windows(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Rows ``values[starts[k] : starts[k] + lengths[k]]``, padded with +inf to one more than
+    the longest (every row ends in +inf)."""
+    width = int(lengths.max(initial=0)) + 1
+    index = starts[:, None] + np.arange(width)[None, :]
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    return np.where(inside, values[np.clip(index, 0, len(values) - 1)], np.inf)
 
 
 def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
@@ -143,15 +159,16 @@ def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
     no corners."""
     if lap.corners is None:
         return events
-    out = events.copy()
-    corner = np.full(len(out), None, dtype=object)
-    if len(out):
+    corner = np.full(len(events), None, dtype=object)
+    kinds = events["event"].to_numpy()
+    leads = np.isin(kinds, CORNER_EVENTS)
+    if leads.any():
         at = corner_distances(lap, lap.corners)
-        leads = out["event"].isin(CORNER_EVENTS).to_numpy()
         names = lap.corners["corner"].to_numpy(object)
-        corner[leads] = zone_corners(out[leads], lap, at, names)
-    out["corner"] = corner
-    return out
+        starts = events["start_distance"].to_numpy(float)[leads]
+        ends = events["end_distance"].to_numpy(float)[leads]
+        corner[leads] = zone_corners(kinds[leads], starts, ends, lap, at, names)
+    return events.assign(corner=corner)
 
 
 def with_corners(laps: list[Lap], corners: pd.DataFrame, where: str = "the corners") -> list[Lap]:
