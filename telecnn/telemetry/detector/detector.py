@@ -258,9 +258,10 @@ class Detector:
     ) -> pd.DataFrame:
         """A lap's events from its :meth:`probabilities` (``thresholds``: the detector's when
         None), only of ``event_types``; none while the car stands (as the rules). ``read``: the
-        channels the probabilities came from (default: all), whose rule conditions give the
-        events' edges."""
+        channels the probabilities came from (default: those :meth:`detect_laps` reads of the
+        lap), whose rule conditions give the events' edges."""
         chosen = self.thresholds if thresholds is None else thresholds
+        read = self.channels_for(lap) if read is None else read
         traces = lap_traces(lap, probs, read, self.channel_edges)
         return laps_to_events([traces], chosen, event_types)[0]
 

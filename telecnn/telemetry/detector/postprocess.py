@@ -7,10 +7,12 @@ found on the model's grid when given (where shifts on consecutive samples are se
 and placed on the sample each grid point holds. Every event gets a ``confidence``: the mean
 probability over an interval, the peak height for a point. A sample is lift-and-coast only
 where that is likelier than braking (the rules never have both: a lift ends at the brake).
-Where the channels read check a type's rule condition (``Brake`` for braking, ``Throttle`` and
-``Speed`` for lift-and-coast and clipping, ``DRS``), an event's edges are the condition's: the
-model says which runs are events, the channels where they begin and end, so seconds of braking,
-lifting and clipping are the raw channels' own.
+Where the channels read check a type's whole rule condition (``Brake`` for braking; ``Throttle``,
+``Brake`` and ``Speed`` for lift-and-coast and clipping; ``DRS``), an event's edges are the
+condition's: the model says which runs are events, the channels where they begin and end, so
+seconds of braking, lifting and clipping are the raw channels' own. With part of it (no
+``Brake``), an event is the model's run less the samples where the rest fails: each edge the
+later (at the start; the earlier at the end) of the model's and the condition's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events.matching import POINT_TOLERANCE
 from telecnn.telemetry.events.rules import event_conditions
 from telecnn.telemetry.events.table import (
+    SPAN_TOLERANCE,
     SPEED_EXTRAS,
     gear_columns,
     moving_mask,
@@ -163,7 +166,7 @@ def _event_parts(
     # the one standstill rule: events cover the moving car only (no rule when asked not to)
     moving = moving_mask({"Speed": speed}) if standstill and speed is not None else None
     edges = {name[5:]: values for name, values in cols.items() if name.startswith("edge:")}
-    conditions = event_conditions({"Time": times, **edges}, seg) if edges else {}
+    conditions = event_conditions({"Time": times, **edges}, seg, event_types) if edges else {}
     parts = []
     for name in event_types:
         k = EVENT_TYPES.index(name)
@@ -195,7 +198,7 @@ def _event_parts(
         if name in conditions:  # the channels read check the rule's condition: its edges
             mask = conditions[name].mask if moving is None else conditions[name].mask & moving
             starts, ends = on_condition(starts, ends, mask, seg, conditions[name].whole)
-        long_enough = times[ends] - times[starts] >= th["min_duration"]
+        long_enough = times[ends] - times[starts] >= th["min_duration"] - SPAN_TOLERANCE
         mask = runs_mask(starts[long_enough], ends[long_enough], len(p))
         parts.append(
             run_columns(

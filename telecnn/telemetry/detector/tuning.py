@@ -20,6 +20,7 @@ from telecnn.telemetry.detector.evaluate import SPAN, TypeScore, add_matches
 from telecnn.telemetry.detector.features import REDUCED_FEEDS
 from telecnn.telemetry.detector.postprocess import LapTraces, laps_to_events
 from telecnn.telemetry.events.labels import reference_events
+from telecnn.telemetry.events.table import SPAN_TOLERANCE
 from telecnn.telemetry.laps.axes import median_interval
 from telecnn.telemetry.laps.end_to_end import groups
 from telecnn.telemetry.laps.schema import SIM_ONLY_EVENTS, Lap
@@ -47,7 +48,10 @@ def tune_thresholds(
     base = detector.thresholds_for(channels or detector.channels)
     probs = detector.probabilities(laps, channels)
     edges = detector.channel_edges
-    traces = [lap_traces(lap, p, channels, edges) for lap, p in zip(laps, probs, strict=True)]
+    traces = [  # the edges of the channels detection reads from each lap
+        lap_traces(lap, p, detector.channels_for(lap, channels), edges)
+        for lap, p in zip(laps, probs, strict=True)
+    ]
     labels = labels if labels is not None else [reference_events(lap) for lap in laps]
     widen = [median_interval(lap.times) / 2 for lap in laps]
     chosen = {}
@@ -63,7 +67,9 @@ def tune_thresholds(
                     th["min_duration"] = shortest
                 score = TypeScore()
                 for spans, labelled, w in zip(found, truth, widen, strict=True):
-                    lasting = spans[spans[:, 1] - spans[:, 0] >= th["min_duration"]]
+                    lasting = spans[
+                        spans[:, 1] - spans[:, 0] >= th["min_duration"] - SPAN_TOLERANCE
+                    ]
                     add_matches(score, lasting, labelled, False, w)
                 f1 = score.f1 or 0.0
                 if f1 > best[0]:

@@ -22,7 +22,7 @@ A run of samples i..j spans times t_i..t_j; a point event has start == end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -119,15 +119,16 @@ def rule_parts(
     moving = moving_mask(cols)
     move = moving if moving is not None else True  # events cover the moving car only
     measured = measured_samples(cols, seg)  # where entry speeds are read
-    conditions = event_conditions(cols, seg)
+    rule_types = ("braking", "drs") + (tuple(MIN_SPAN) if "Brake" in cols else ())
+    conditions = event_conditions(cols, seg, rule_types)  # lifts and clips: the whole rule
     parts: list[dict[str, Any]] = []
     if "braking" in conditions:
         brake = conditions["braking"].mask & move
         parts.append(run_columns(brake, t, d, "braking", 1, None, speed, seg, measured=measured))
     if "drs" in conditions:
         parts.append(run_columns(conditions["drs"].mask & move, t, d, "drs", 1, None, None, seg))
-    for name in ("lift_coast", "clipping"):
-        if name in conditions and conditions[name].whole:
+    for name in MIN_SPAN:
+        if name in conditions:
             mask = conditions[name].mask
             extras = SPEED_EXTRAS[name]
             parts.append(
@@ -158,31 +159,36 @@ class Condition(NamedTuple):
 
 
 def event_conditions(
-    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
+    cols: Mapping[str, np.ndarray],
+    segments: np.ndarray | None = None,
+    types: Collection[str] = ("braking", "drs", "lift_coast", "clipping"),
 ) -> dict[str, Condition]:
-    """Per interval type the channels in ``cols`` can check: its rule's sample condition
-    (a run of it is an event once it spans the type's :data:`MIN_SPAN`), whole where every
-    channel the rule reads is there. ``braking`` with ``Brake``, ``drs`` with ``DRS``;
-    ``lift_coast`` and ``clipping`` with ``Throttle`` and ``Speed``, whole with ``Brake`` too
-    (without it the brake counts as off: the rest of the condition). No standstill rule here
-    (:func:`~telecnn.telemetry.events.table.moving_mask`)."""
+    """Per interval type of ``types`` the channels in ``cols`` can check: its rule's sample
+    condition (a run of it is an event; a lift or a clipping run once it spans the type's
+    :data:`MIN_SPAN`), whole where every channel the rule reads is there. ``braking`` with
+    ``Brake``, ``drs`` with ``DRS``; ``lift_coast`` and ``clipping`` with ``Throttle`` and
+    ``Speed``, whole with ``Brake`` too (without it the brake counts as off: the rest of the
+    condition). No standstill rule here (:func:`~telecnn.telemetry.events.table.moving_mask`)."""
     out: dict[str, Condition] = {}
-    if "Brake" in cols:
+    if "braking" in types and "Brake" in cols:
         out["braking"] = Condition(np.asarray(cols["Brake"]) > 0, True)
-    if "DRS" in cols:
+    if "drs" in types and "DRS" in cols:
         code = np.asarray(cols["DRS"])
         out["drs"] = Condition(np.isin(code, _OPEN) & channel_varies(code, segments), True)
-    if all(name in cols for name in ("Throttle", "Speed")):
+    energy = [name for name in ("lift_coast", "clipping") if name in types]
+    if energy and all(name in cols for name in ("Throttle", "Speed")):
         t = np.asarray(cols["Time"], dtype=float)
         speed = np.asarray(cols["Speed"], dtype=float)
         throttle = np.asarray(cols["Throttle"], dtype=float)
         whole = "Brake" in cols
         off_brake = np.asarray(cols["Brake"]) <= 0 if whole else np.ones(len(t), dtype=bool)
-        full = (throttle >= CLIP_THROTTLE) & off_brake
-        lift = (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED)
-        clip = full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments)
-        out["lift_coast"] = Condition(lift, whole)
-        out["clipping"] = Condition(clip, whole)
+        if "lift_coast" in energy:
+            lift = (throttle < LIFT_THROTTLE_BELOW) & off_brake & (speed >= LIFT_MIN_SPEED)
+            out["lift_coast"] = Condition(lift, whole)
+        if "clipping" in energy:
+            full = (throttle >= CLIP_THROTTLE) & off_brake
+            clip = full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments)
+            out["clipping"] = Condition(clip, whole)
     return out
 
 
@@ -194,8 +200,8 @@ def energy_conditions(
     and Speed."""
     if "Brake" not in cols:
         return {}
-    conditions = event_conditions(cols, segments)
-    return {name: conditions[name].mask for name in MIN_SPAN if name in conditions}
+    conditions = event_conditions(cols, segments, tuple(MIN_SPAN))
+    return {name: condition.mask for name, condition in conditions.items()}
 
 
 def full_throttle_held(

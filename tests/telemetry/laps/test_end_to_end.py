@@ -84,7 +84,7 @@ def test_groups_keep_first_seen_order() -> None:
     assert groups(["a", "b", "a", "c", "b"]) == {"a": [0, 2], "b": [1, 4], "c": [3]}
 
 
-@pytest.mark.parametrize("channels", [None, ["Speed"]])
+@pytest.mark.parametrize("channels", [None, ["Speed"], ["Speed", "Throttle"]])
 def test_the_cnn_post_processing_of_a_race_at_once_equals_it_lap_by_lap(
     mixed_laps, channels
 ) -> None:
