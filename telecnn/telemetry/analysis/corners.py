@@ -128,11 +128,12 @@ def slowest_points(
     look = np.zeros(len(kinds))
     for kind, metres in LOOKAHEAD_M.items():
         look[kinds == kind] = metres
-    lo = np.searchsorted(distance, starts, side="left")
-    hi = np.searchsorted(distance, ends + look, side="right")
-    valid = hi > lo
-    hi = np.maximum(hi, lo + 1)
-    j = np.minimum(np.searchsorted(distance, ends, side="right"), hi - 1)
+    reach = np.fmax.accumulate(distance)  # searched in order where the distance steps back
+    lo = np.searchsorted(reach, starts, side="left")
+    hi = np.searchsorted(reach, ends + look, side="right")
+    valid = (hi > lo) & np.isfinite(starts) & np.isfinite(ends)
+    hi = np.where(valid, hi, lo + 1)  # one sample: no window wider than a real one
+    j = np.minimum(np.searchsorted(reach, ends, side="right"), hi - 1)
     dip = kinds != "clipping"
     # a dip lasts while each next sample is at most RISE_KMH above the lowest so far
     lowest = _windows(speed, lo, j - lo + 1).min(axis=1)
@@ -160,6 +161,8 @@ def label_corners(events: pd.DataFrame, lap: Lap) -> pd.DataFrame:
     if lap.corners is None:
         return events
     corner = np.full(len(events), None, dtype=object)
+    if not len(events):
+        return events.assign(corner=corner)
     kinds = events["event"].to_numpy()
     leads = np.isin(kinds, CORNER_EVENTS)
     if leads.any():

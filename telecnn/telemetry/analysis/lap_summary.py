@@ -94,7 +94,10 @@ def summarize_laps(
 ) -> pd.DataFrame:
     """The per-lap table of laps whose events are ``found`` (from any detector)."""
     drs = drs_in_use(laps)
-    rows = [lap_row(lap, ev, channels, drs) for lap, ev in zip(laps, found, strict=True)]
+    rows = [
+        lap_row(lap, events, channels, uses)
+        for lap, events, uses in zip(laps, found, drs, strict=True)
+    ]
     table = pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, *TIMING_COLUMNS, "whole"])
     empty = [c for c in TIMING_COLUMNS if table[c].isna().all()]
     table = table.drop(columns=empty)
@@ -107,14 +110,16 @@ def summarize_laps(
     return table
 
 
-def drs_in_use(laps: Sequence[Lap]) -> bool:
-    """Whether any lap's DRS channel changes: cars without DRS (the 2026 cars, whose feed reads
-    0 throughout; a session with DRS disabled) have no DRS seconds, not 0 s of it. Judged over
-    all the laps given, a session at a time: a 2025 car that never opened its flap in a race
-    still shows 0 s (:func:`~telecnn.telemetry.events.rules.channel_varies` judges a lap)."""
-    return any(
+def drs_in_use(laps: Sequence[Lap]) -> list[bool]:
+    """Per lap: whether its session uses DRS (any lap's ``DRS`` channel changes, as judged
+    where laps are made over the whole session: :attr:`LapMeta.session_drs`; over the laps
+    given where not judged). Cars without DRS (the 2026 cars, whose feed reads 0 throughout;
+    a session with DRS disabled) have no DRS seconds, not 0 s of it; a 2025 car that never
+    opened its flap in a race still shows 0 s, whichever laps are picked."""
+    given = any(
         "DRS" in lap.columns and len(lap) and channel_varies(lap.columns["DRS"])[0] for lap in laps
     )
+    return [given if lap.meta.session_drs is None else lap.meta.session_drs for lap in laps]
 
 
 def summarize(
@@ -204,5 +209,8 @@ DIGITS = {"lap_time": 3}
 def format_summary(table: pd.DataFrame) -> str:
     """A summary table as aligned text (:func:`~telecnn.telemetry.analysis.tables.format_table`),
     without the figures no row has (DRS on 2026 cars, clipping read through ``Speed``)."""
-    empty = [c for c in MEDIAN_COLUMNS if c in table and table[c].isna().all()]
+    shown_missing = ("lap_time",)  # shown as -, with a note
+    empty = [
+        c for c in MEDIAN_COLUMNS if c in table and c not in shown_missing and table[c].isna().all()
+    ]
     return format_table(table.drop(columns=empty), DIGITS)

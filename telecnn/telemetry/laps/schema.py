@@ -110,6 +110,9 @@ class LapMeta:
     accurate: bool | None = None
     #: Whether the trace covers the whole circuit (None: not judged).
     whole: bool | None = None
+    #: Whether any lap of its session opens DRS (its ``DRS`` channel changes; False: cars
+    #: without DRS, the 2026 cars, or DRS never used; None: not judged).
+    session_drs: bool | None = None
 
     def label(self) -> str:
         """A short human label such as ``VER lap 12``."""

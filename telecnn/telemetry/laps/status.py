@@ -138,6 +138,8 @@ class LapTrace:
     start_xy: tuple[float, float] | None
     end_xy: tuple[float, float] | None
     pit: PitLook | None = None
+    #: Whether its ``DRS`` channel changes (the flap opens; a constant one: no DRS).
+    drs_changes: bool = False
 
     @property
     def racing(self) -> bool:
@@ -175,8 +177,16 @@ def lap_trace(lap: Lap) -> LapTrace:
         end_speed=np.nan if speed is None else float(speed[-1]),
         start_xy=None if xy is None else (float(xy[0][0]), float(xy[1][0])),
         end_xy=None if xy is None else (float(xy[0][-1]), float(xy[1][-1])),
+        drs_changes="DRS" in cols and _changes(cols["DRS"]),
     )
     return replace(trace, pit=_pit_look(t, speed, xy, trace))
+
+
+def _changes(values: np.ndarray) -> bool:
+    """Whether a channel takes more than one value (unreadable cells aside)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(len(v)) and bool(v.max() > v.min())
 
 
 def _pit_look(
@@ -276,6 +286,7 @@ class SessionRefs:
     racing: _RacingLine | None
     fast_line: bool
     laps: int
+    drs: bool = False
 
     @classmethod
     def of(
@@ -293,6 +304,7 @@ class SessionRefs:
             racing=_RacingLine.of(candidates, length),
             fast_line=_crosses_line_fast(list(traces)),
             laps=len(traces),
+            drs=any(trace.drs_changes for trace in traces),
         )
 
 
@@ -312,7 +324,7 @@ def judge(meta: LapMeta, trace: LapTrace, refs: SessionRefs) -> LapMeta:
         source = "timing"
     return replace(
         meta, whole=whole, pit_in=pit_in, pit_out=pit_out, lap_time=lap_time,
-        lap_time_source=source,
+        lap_time_source=source, session_drs=refs.drs,
     )  # fmt: skip
 
 

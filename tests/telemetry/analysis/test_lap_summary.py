@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -56,6 +57,16 @@ def test_2026_laps_have_clipping_and_no_drs(bahrain_laps: list[Lap]) -> None:
     assert "drs_s" not in format_summary(driver_medians(table))
     fast = table[table.lap_time < table.lap_time.min() * 1.03]  # push laps
     assert len(fast) and (fast.clipping_s > 0).all()
+
+
+def test_drs_seconds_are_the_sessions_whichever_laps_are_picked(china_laps: list[Lap]) -> None:
+    """Most China race laps never open DRS (a constant channel, as a 2026 car's): picked
+    alone they still show 0 s, for the race used DRS."""
+    constant = [lap for lap in china_laps if np.ptp(lap.columns["DRS"]) == 0]
+    assert len(constant) > 20 and all(lap.meta.session_drs for lap in constant)
+    table = summarize(constant[:4], "rules")
+    assert (table.drs_s == 0).all()
+    assert "drs_s" in format_summary(driver_medians(table, "all"))
 
 
 def test_what_the_channels_cannot_show_is_missing_not_zero(china_laps: list[Lap]) -> None:
