@@ -274,6 +274,9 @@ def eval_events(
     """Score a detector against the rule labels (and the simulator's truth) of laps.
 
     The labels always come from all the lap's channels, whatever --channels the detector reads.
+    Types whose rule the channels read check wholly (braking with Brake, DRS, lift-and-coast and
+    clipping with Throttle, Brake and Speed) take their edges from those channels, so their
+    scores say which stretches the CNN picks (a note says which types).
 
     Per event type: precision, recall, F1 (IoU >= 0.5 after widening by half the median sample
     interval; shifts within 0.5 s) and, for braking, the median onset error in metres. Many
@@ -300,6 +303,16 @@ def eval_events(
         click.echo(chosen.card_text())
     click.echo(f"{laps_count} laps, detector {detector}" + (f" on {channels}" if channels else ""))
     click.echo(format_scores(scores))
+    if chosen != "rules" and chosen.channel_edges:
+        from telecnn.telemetry.detector.postprocess import edge_types
+
+        exact = [t for t in edge_types(chans or chosen.channels) if t in scores]
+        if exact:
+            click.echo(
+                f"note: {', '.join(exact)} take their edges from the channels read: their scores "
+                "say which stretches the CNN picks, not where it would put their edges",
+                err=True,
+            )
     if out is not None:
         write_json(
             out,

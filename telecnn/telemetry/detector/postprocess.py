@@ -222,6 +222,13 @@ def _event_parts(
 EDGE_CHANNELS = ("Brake", "DRS", "Throttle", "Speed")
 
 
+def edge_types(read: Sequence[str]) -> tuple[str, ...]:
+    """The interval types whose edges the channels ``read`` give wholly (their rule's whole
+    condition: :func:`on_condition`)."""
+    cols = {name: np.zeros(1) for name in ("Time", *read)}
+    return tuple(name for name, condition in event_conditions(cols).items() if condition.whole)
+
+
 def on_condition(
     starts: np.ndarray,
     ends: np.ndarray,

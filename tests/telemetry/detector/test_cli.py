@@ -74,6 +74,12 @@ def test_eval_events_scores_to_json(tmp_path: Path, quali_laps) -> None:
     assert result.exit_code == 0, result.output
     scores = json.loads(out.read_text())["scores"]
     assert scores["braking"]["f1"] >= 0.9 and scores["braking"]["labelled"] >= 30
+    # with Brake read, braking's edges are the channel's: a note says the scores are the CNN's
+    # choice of zones; through Speed alone they are the CNN's own, and no note
+    note = [line for line in result.stderr.split("\r") if "take their edges" in line]
+    assert note and note[0].startswith("note: braking, drs, lift_coast"), result.stderr[-400:]
+    speed = run("eval-events", "--file", str(source), "--channels", "Speed")
+    assert speed.exit_code == 0 and "take their edges" not in speed.stderr
 
 
 def _one_line_exit_2(result: object, *words: str) -> None:
