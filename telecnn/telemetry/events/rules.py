@@ -222,9 +222,10 @@ def speed_not_rising(
 ) -> np.ndarray:
     """Per sample: ``Speed`` >= 200, at least 1.0 s into its lap and at most 1 km/h above the
     lap's own speed 1.0 s earlier (interpolated over time): the speed part of ``clipping``."""
-    first = segment_starts(segments, len(t)) if len(t) else np.zeros(0, dtype=bool)
-    starts = np.flatnonzero(first)
-    since = t - np.repeat(t[starts], np.diff(np.append(starts, len(t)))) if len(t) else t
+    if not len(t):
+        return np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(segment_starts(segments, len(t)))
+    since = t - np.repeat(t[starts], np.diff(np.append(starts, len(t))))
     # each lap on its own (laps laid end to end get exactly what they get alone: one time axis
     # shared by all would round the look-back differently from lap to lap)
     before = np.empty(len(t))

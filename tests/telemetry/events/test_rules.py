@@ -337,3 +337,13 @@ def test_measured_samples_are_the_laps_whatever_the_channels_read(china_laps):
     for a, b in zip(every, few, strict=True):
         a, b = a[a.event == "braking"], b[b.event == "braking"]
         assert a.entry_speed.tolist() == b.entry_speed.tolist() and len(a)
+
+
+def test_the_rule_conditions_of_no_samples_are_empty() -> None:
+    from telecnn.telemetry.events.rules import event_conditions
+
+    empty = np.zeros(0)
+    cols = {"Time": empty, "Speed": empty, "Throttle": empty, "Brake": empty, "DRS": empty}
+    conditions = event_conditions(cols)
+    assert set(conditions) == {"braking", "drs", "lift_coast", "clipping"}
+    assert all(len(c.mask) == 0 for c in conditions.values())
