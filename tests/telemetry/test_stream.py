@@ -75,3 +75,34 @@ def test_detect_events_streams_a_large_file(wet_race: Path, tmp_path: Path, monk
     assert len(whole) == len(streamed) > 10_000
     for column in ("driver", "lap", "event", "start_time", "end_time", "status"):
         assert list(whole[column]) == list(streamed[column]), column
+
+
+def test_a_lap_whose_rows_come_back_at_the_files_end_is_refused(
+    wet_race: Path, tmp_path: Path
+) -> None:
+    frame = pd.read_parquet(wet_race)
+    one = frame[(frame.Driver == "ALB") & (frame.LapNumber == 2)]
+    other = frame[(frame.Driver == "ALO") & (frame.LapNumber == 2)]
+    back = tmp_path / "back.parquet"
+    pd.concat([one.iloc[:200], other, one.iloc[200:]]).to_parquet(back)  # ALB 2 ends the file
+    with pytest.raises(TelecnnError, match="not together"):
+        list(files.frame_chunks(back, rows=100))
+
+
+def test_timing_of_some_drivers_times_a_streamed_file_as_a_whole_one(
+    wet_race: Path, f1_data: Path, tmp_path: Path
+) -> None:
+    """Timing that holds only ALB's laps: chunks holding only other drivers' laps are no
+    reason to refuse it; the laps come as they do from the whole file."""
+    frame = pd.read_parquet(wet_race)
+    race = tmp_path / "three.parquet"
+    frame[frame.Driver.isin(["ALB", "ALO", "ANT"])].to_parquet(race)
+    timing = pd.read_parquet(f1_data / "australia-2025" / "laps.parquet")
+    alb = tmp_path / "alb_laps.parquet"
+    timing[(timing.Session == "race") & (timing.Driver == "ALB")].to_parquet(alb)
+    whole = load_laps(files=[race], drivers=["ALB"], laps_file=alb)
+    streamed = [lap for chunk in stream_laps(race, ["ALB"], laps_file=alb, rows=2_000)
+                for lap in chunk]  # fmt: skip
+    assert len(whole) > 50 and [lap.meta for lap in streamed] == [lap.meta for lap in whole]
+    assert all(lap.meta.lap_time_source == "timing" for lap in streamed if lap.meta.lap_time)
+    assert all(len(a) == len(b) for a, b in zip(streamed, whole, strict=True))

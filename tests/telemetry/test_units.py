@@ -179,3 +179,5 @@ def test_a_runs_settings_hold_what_changes_its_tables_not_how_it_ran() -> None:
     assert (
         job.settings() == UnitJob(**{**job.__dict__, "engine": "torch", "batch_size": 8}).settings()
     )
+    # the same file however it is named
+    assert job.settings() == UnitJob(**{**job.__dict__, "laps_file": "./sub/../a.csv"}).settings()

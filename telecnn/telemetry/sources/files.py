@@ -23,15 +23,12 @@ from telecnn.errors import DataNotFoundError, TelecnnError, one_line
 from telecnn.telemetry.laps.clean import clean_lap, finish_lap, merge_position, normalise_frame
 from telecnn.telemetry.laps.end_to_end import end_to_end
 from telecnn.telemetry.laps.schema import Lap, LapMeta
-from telecnn.telemetry.laps.status import judge_laps
 from telecnn.telemetry.sources.json_files import read_json
 from telecnn.telemetry.sources.lap_folders import is_lap_file, lap_file_frame, lap_file_meta
 from telecnn.telemetry.sources.openf1 import car_data_frame, is_car_data, name_drivers
 from telecnn.telemetry.sources.selection import (
     Held,
     LapSelection,
-    parse_lap_choice,
-    select_laps,
 )
 from telecnn.telemetry.sources.timing import (
     apply_timing,
@@ -57,12 +54,14 @@ def read_laps(
     (:mod:`telecnn.telemetry.laps.status`). ``laps_file`` is lap timing (fastf1's
     ``session.laps`` exported, OpenF1's laps export); an OpenF1 ``car_data`` file is cut into
     laps by its laps export, given positions by ``location_file`` and its drivers' names by
-    ``drivers_file``; without a laps export each driver's data is one stretch."""
-    choice, held = parse_lap_choice(laps), Held()
-    found = read_file(path, laps_file, location_file, drivers_file, held)
-    if laps_file is not None:
-        found = timed(found, load_timing(laps_file, drivers_file))
-    return select_laps(judge_laps(found), drivers, choice, Path(path).name, lap_filter, held)[0]
+    ``drivers_file``; without a laps export each driver's data is one stretch (as
+    :func:`~telecnn.telemetry.sources.load_laps` reads one file)."""
+    from telecnn.telemetry.sources import load_laps
+
+    return load_laps(
+        files=[Path(path)], drivers=drivers, laps=laps, laps_file=laps_file,
+        location_file=location_file, drivers_file=drivers_file, lap_filter=lap_filter,
+    )  # fmt: skip
 
 
 def read_file(
@@ -99,16 +98,18 @@ def frame_laps(
     base: LapMeta,
     path: Path,
     held: Held | None = None,
+    teams: dict[str, str] | None = None,
 ) -> list[Lap]:
     """The laps of a file's rows (all of them, or a chunk of whole laps): ``held`` told what
-    they hold, cleaned, each lap's driver (the file's where the rows name none) and team.
+    they hold, cleaned, each lap's driver (the file's where the rows name none) and team
+    (``teams``: by driver code; default: ``drivers.json`` beside the file).
     Every lap is kept, whatever is picked later:
     a lap's status is judged against its session's laps (the lap length, the racing line), not
     against those picked (a pit lap picked alone would have no racing line to leave)."""
     if held is not None:
         _tell(held, frame, base, path)
     laps = split_laps(frame, base)
-    teams = teams_beside(path)
+    teams = teams_beside(path) if teams is None else teams
     for lap in laps:
         driver = lap.meta.driver or (path.stem if len(laps) == 1 else None)
         team = lap.meta.team or teams.get(str(driver).upper())
@@ -123,7 +124,8 @@ def timed(laps: list[Lap], timing: pd.DataFrame) -> list[Lap]:
 
 
 def load_timing(laps_file: str | Path, drivers_file: str | Path | None = None) -> pd.DataFrame:
-    """The timing table of ``laps_file``, read once for all the files it times; an OpenF1 laps
+    """The timing table of ``laps_file``, read once for all the files it times (an OpenF1
+    ``car_data`` file reads the export again to cut its laps: :func:`read_file`); an OpenF1 laps
     export names its drivers by number, which ``drivers_file`` (OpenF1's drivers export)
     turns into codes."""
     timing = read_timing(laps_file)
@@ -174,7 +176,7 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
     seen: set[str] = set()
     for batch in _batches(path, rows):
         frame = batch if carry is None else pd.concat([carry, batch], ignore_index=True)
-        keys = frame["Driver"].astype(str) + "\0" + frame["LapNumber"].astype(str)
+        keys = _lap_keys(frame)
         last = keys.iloc[-1]
         cut = len(frame) - int((keys.iloc[::-1] == last).cummin().sum())
         if cut == 0:  # the chunk is one lap so far: carry it all
@@ -183,10 +185,7 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
         laps = keys.iloc[:cut]
         starts = laps[laps.ne(laps.shift())]  # each run of one lap's rows
         if starts.duplicated().any() or not seen.isdisjoint(starts):
-            raise TelecnnError(
-                f"{path.name}: a lap's rows are not together (sorted by time across drivers?); "
-                "sort the file by Driver and LapNumber"
-            )
+            raise _apart(path)
         seen.update(starts)
         carry = frame.iloc[cut:].reset_index(drop=True).copy()  # not a view of the chunk
         piece = frame.iloc[:cut].reset_index(drop=True)
@@ -194,7 +193,22 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
         yield piece
         del piece
     if carry is not None and len(carry):
+        if _lap_keys(carry.iloc[:1]).iloc[0] in seen:  # the last lap's rows came earlier too
+            raise _apart(path)
         yield carry
+
+
+def _apart(path: Path) -> TelecnnError:
+    """The refusal of a file whose laps' rows are not together."""
+    return TelecnnError(
+        f"{path.name}: a lap's rows are not together (sorted by time across drivers?); "
+        "sort the file by Driver and LapNumber"
+    )
+
+
+def _lap_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each row's lap as one string: its driver and lap number."""
+    return frame["Driver"].astype(str) + "|" + frame["LapNumber"].astype(str)
 
 
 def _batches(path: Path, rows: int) -> Iterator[pd.DataFrame]:

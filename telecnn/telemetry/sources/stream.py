@@ -3,17 +3,18 @@
 Two passes over the file, a chunk of whole laps at a time (:func:`~.files.frame_chunks`): the
 first keeps of each lap only what judging its status needs (:class:`~telecnn.telemetry.laps.
 status.LapTrace`, and the positions of a few laps that could give the racing line), decides
-every lap's status against its session and picks the laps asked for; the second cleans each
-chunk again and hands its chosen laps on, each with its final status. Memory follows the chunk,
-not the file; the file is read twice.
+every lap's status against its session (timing matched over all of them at once) and picks the
+laps asked for; the second cleans only the chosen laps' rows of each chunk and hands them on,
+each with its final status. Memory follows the chunk, not the file; the file is read twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from telecnn.progress import progress_bar
 from telecnn.telemetry.laps.schema import Lap, LapMeta
@@ -25,16 +26,19 @@ from telecnn.telemetry.sources.selection import (
     parse_lap_choice,
     select_laps,
 )
+from telecnn.telemetry.sources.timing import teams_beside
 
 #: How many laps a driver keeps for the racing line while a file streams by (its fastest).
 LINE_CANDIDATES = 2
 
 
 class _Stand:
-    """A lap's final metadata standing in for it while laps are picked (``meta`` only)."""
+    """A lap standing in for itself once its samples are gone: its metadata and its first and
+    last times, what timing is matched by and laps are picked by."""
 
-    def __init__(self, meta: LapMeta, position: int) -> None:
+    def __init__(self, meta: LapMeta, position: int, duration: float = 0.0) -> None:
         self.meta, self.position = meta, position
+        self.times = np.array([0.0, duration])
 
 
 def stream_laps(
@@ -55,38 +59,49 @@ def stream_laps(
     timing = None if laps_file is None else load_timing(laps_file)
     base = LapMeta(source=f"file:{path.name}")  # what the file says of its laps: its name
     held = Held()
+    teams = teams_beside(path)
     metas: list[LapMeta] = []
     traces: list[LapTrace] = []
     paths: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     chunks = frame_chunks(path, rows)
     for chunk in progress_bar(chunks, what="judging laps", unit="chunk", show=progress):
-        laps = frame_laps(chunk, base, path, held)
-        for lap in laps if timing is None else timed(laps, timing):
-            trace = lap_trace(lap)
+        for lap in frame_laps(chunk, base, path, held, teams):
             position = len(metas)
             metas.append(lap.meta)
-            traces.append(trace)
+            traces.append(lap_trace(lap))
             _keep_line(paths, position, lap, metas, traces)
+    keys = [(meta.driver, meta.lap_number) for meta in metas]  # the rows' own, as read
+    if timing is not None:  # matched over every lap of the file at once, as a whole file is
+        stands = [_Stand(meta, k, traces[k].duration) for k, meta in enumerate(metas)]
+        metas = [stand.meta for stand in timed(stands, timing)]
     final = judge_metas(metas, traces, paths)
     chosen, left = select_laps(
         [_Stand(m, k) for k, m in enumerate(final)], drivers, choice, path.name, lap_filter, held
     )
     if notes is not None:
         notes += left
-    keep = {stand.position for stand in chosen}
-    position = 0
+    wanted = {keys[stand.position]: final[stand.position] for stand in chosen}
     chunks = frame_chunks(path, rows)
     for chunk in progress_bar(chunks, what="detecting", unit="chunk", show=progress):
-        out = []
-        for lap in frame_laps(chunk, base, path):  # timed and judged in the first pass
-            if position in keep:
-                lap.meta = final[position]
-                out.append(lap)
-            position += 1
+        picked = chunk if len(wanted) == len(keys) else _rows_of(chunk, wanted)
         del chunk  # only the laps handed on stay alive while the next chunk is read
+        out = frame_laps(picked, base, path, teams=teams) if len(picked) else []
+        for lap in out:  # timed and judged in the first pass; only those picked are cleaned
+            lap.meta = wanted[(lap.meta.driver, lap.meta.lap_number)]
+        del picked
         if out:
             yield out
         del out
+
+
+def _rows_of(chunk: pd.DataFrame, laps: Collection[tuple[str | None, int | None]]) -> pd.DataFrame:
+    """The chunk's rows of ``laps`` (driver and lap number, as the rows say them)."""
+    if not laps:
+        return chunk.iloc[:0]
+    key = pd.MultiIndex.from_arrays(
+        [chunk["Driver"].astype(str), pd.to_numeric(chunk["LapNumber"], errors="coerce")]
+    )
+    return chunk[key.isin(list(laps))]
 
 
 def _keep_line(

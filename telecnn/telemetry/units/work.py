@@ -44,13 +44,17 @@ class UnitJob:
 
     def settings(self) -> dict[str, Any]:
         """What makes two runs' files alike (a dataset folder keeps one run's): every field
-        that changes a unit's table, not those of how it is run."""
+        that changes a unit's table, not those of how it is run; files by where they are
+        (``laps.csv`` and ``./laps.csv`` are one)."""
         how = {"engine", "batch_size", "progress", "cache", "offline"}
-        return {
-            name: list(value) if isinstance(value, tuple) else value
-            for name, value in asdict(self).items()
-            if name not in how
-        }
+        out = {}
+        for name, value in asdict(self).items():
+            if name in how:
+                continue
+            if name.endswith("_file") and value is not None:
+                value = str(Path(value).resolve())
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
 
 @dataclass
