@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from telecnn.atomic import write_json
 from telecnn.errors import CheckpointError, TelecnnError, TrainingStopped
+from telecnn.progress import progress_bar
 from telecnn.training.batch_norm import recalibrate_batch_norm
 from telecnn.training.checkpoint import CHECKPOINT_NAME, HISTORY_NAME, save_checkpoint
 from telecnn.training.distributed import DistContext, all_reduce_sum, barrier, broadcast_buffers
@@ -228,14 +229,12 @@ class _Run:
         replayed, not trained)."""
         started = time.perf_counter()
         self.net.train()
-        bar = tqdm(
+        bar = progress_bar(
             self.train_batches(epoch),
-            total=self.steps_per_epoch,
-            desc=f"epoch {epoch + 1}/{self.epochs}",
+            what=f"epoch {epoch + 1}/{self.epochs}",
             unit="batch",
-            leave=False,
-            disable=not (self.show_progress and self.ctx.is_main),
-            file=sys.stderr,
+            total=self.steps_per_epoch,
+            show=self.show_progress and self.ctx.is_main,
         )
         per_batch = self.scheduler if self.step_scheduler_per_batch else None
         totals, done, stopped = _train_batches(

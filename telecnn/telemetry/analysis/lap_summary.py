@@ -116,10 +116,13 @@ def drs_in_use(laps: Sequence[Lap]) -> list[bool]:
     given where not judged). Cars without DRS (the 2026 cars, whose feed reads 0 throughout;
     a session with DRS disabled) have no DRS seconds, not 0 s of it; a 2025 car that never
     opened its flap in a race still shows 0 s, whichever laps are picked."""
+    judged = [lap.meta.session_drs for lap in laps]
+    if all(uses is not None for uses in judged):
+        return [bool(uses) for uses in judged]
     given = any(
         "DRS" in lap.columns and len(lap) and channel_varies(lap.columns["DRS"])[0] for lap in laps
     )
-    return [given if lap.meta.session_drs is None else lap.meta.session_drs for lap in laps]
+    return [given if uses is None else uses for uses in judged]
 
 
 def summarize(

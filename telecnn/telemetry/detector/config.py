@@ -53,19 +53,21 @@ class DetectorTrainConfig:
     def build_model_config(self, norm: Normalisation) -> dict[str, Any]:
         """The model config the checkpoint stores (the architecture's defaults, then ours);
         ``norm`` places the rules' levels in the model's normalised units."""
+        # every index in the model's order of channels: the normalisation's
+        channels = list(norm.channels)
         # the speed's change over the clipping rule's look-back, as an input of its own
-        trend_rows = [self.channels.index("Speed")] if "Speed" in self.channels else []
+        trend_rows = [channels.index("Speed")] if "Speed" in channels else []
         config = {
-            "in_channels": len(self.channels),
+            "in_channels": len(channels),
             **MODEL_DEFAULTS,
             "width": self.width,
             "dilations": list(self.dilations),
-            "channel_dropout": self.channel_dropout and len(self.channels) > 1,
+            "channel_dropout": self.channel_dropout and len(channels) > 1,
             "solo_share": self.solo_share,
             "dropout_subsets": [
-                [self.channels.index(c) for c in feed]
+                [channels.index(c) for c in feed]
                 for feed in REDUCED_FEEDS
-                if len(feed) > 1 and set(feed) <= set(self.channels)
+                if len(feed) > 1 and set(feed) <= set(channels)
             ],
             "subset_share": self.subset_share,
             "trend_rows": trend_rows,

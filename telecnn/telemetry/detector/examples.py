@@ -17,7 +17,7 @@ import torch
 
 from telecnn.telemetry.detector.features import Normalisation, lap_inputs
 from telecnn.telemetry.events.labels import SIM_ONLY_ROWS, reference_events, sample_labels
-from telecnn.telemetry.events.rules import energy_conditions
+from telecnn.telemetry.events.rules import MIN_SPAN, event_conditions
 from telecnn.telemetry.events.table import run_bounds, runs_mask
 from telecnn.telemetry.laps.grid import grid_index, previous_index
 from telecnn.telemetry.laps.schema import EVENT_TYPES, POINT_EVENTS, Lap
@@ -47,8 +47,10 @@ def boundary_weights(lap: Lap, grid: np.ndarray) -> np.ndarray:
     weights = np.ones((len(EVENT_TYPES), len(grid)), dtype=np.float32)
     times = lap.times
     at = previous_index(times, grid)
-    for name, mask in energy_conditions(lap.columns).items():
-        starts, ends = run_bounds(mask)
+    for name, condition in event_conditions(lap.columns, types=tuple(MIN_SPAN)).items():
+        if not condition.whole:  # the rule labels no lift without Brake
+            continue
+        starts, ends = run_bounds(condition.mask)
         short = times[ends] - times[starts] < BOUNDARY_SPAN
         marked = runs_mask(starts[short], ends[short], len(times))
         weights[EVENT_TYPES.index(name), marked[at]] = BOUNDARY_WEIGHT

@@ -27,7 +27,6 @@ from telecnn.telemetry.detector.peaks import find_peaks
 from telecnn.telemetry.events.matching import POINT_TOLERANCE
 from telecnn.telemetry.events.rules import event_conditions
 from telecnn.telemetry.events.table import (
-    SPAN_TOLERANCE,
     SPEED_EXTRAS,
     gear_columns,
     moving_mask,
@@ -198,8 +197,7 @@ def _event_parts(
         if name in conditions:  # the channels read check the rule's condition: its edges
             mask = conditions[name].mask if moving is None else conditions[name].mask & moving
             starts, ends = on_condition(starts, ends, mask, seg, conditions[name].whole)
-        long_enough = times[ends] - times[starts] >= th["min_duration"] - SPAN_TOLERANCE
-        mask = runs_mask(starts[long_enough], ends[long_enough], len(p))
+        mask = runs_mask(starts, ends, len(p))  # runs apart: run_columns finds them again
         parts.append(
             run_columns(
                 mask,
@@ -210,7 +208,7 @@ def _event_parts(
                 p,
                 speed if name in SPEED_EXTRAS else None,
                 seg,
-                0.0,
+                th["min_duration"],
                 SPEED_EXTRAS.get(name, ()),
                 measured,
             )

@@ -119,8 +119,8 @@ def rule_parts(
     moving = moving_mask(cols)
     move = moving if moving is not None else True  # events cover the moving car only
     measured = measured_samples(cols, seg)  # where entry speeds are read
-    rule_types = ("braking", "drs") + (tuple(MIN_SPAN) if "Brake" in cols else ())
-    conditions = event_conditions(cols, seg, rule_types)  # lifts and clips: the whole rule
+    # a rule labels only where its whole condition is checked (no lifts without Brake)
+    conditions = {n: c for n, c in event_conditions(cols, seg).items() if c.whole}
     parts: list[dict[str, Any]] = []
     if "braking" in conditions:
         brake = conditions["braking"].mask & move
@@ -190,18 +190,6 @@ def event_conditions(
             clip = full_throttle_held(t, full, segments) & speed_not_rising(t, speed, segments)
             out["clipping"] = Condition(clip, whole)
     return out
-
-
-def energy_conditions(
-    cols: Mapping[str, np.ndarray], segments: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """Per sample, whether it meets ``lift_coast``'s and ``clipping``'s sample conditions
-    (a run of them is an event once it spans :data:`MIN_SPAN`); empty without Throttle, Brake
-    and Speed."""
-    if "Brake" not in cols:
-        return {}
-    conditions = event_conditions(cols, segments, tuple(MIN_SPAN))
-    return {name: condition.mask for name, condition in conditions.items()}
 
 
 def full_throttle_held(

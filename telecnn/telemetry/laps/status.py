@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from telecnn.telemetry.events.rules import channel_varies
 from telecnn.telemetry.events.table import STANDSTILL_KMH, run_bounds, runs_mask
 from telecnn.telemetry.laps.axes import distance_from_speed
 from telecnn.telemetry.laps.schema import Lap, LapMeta
@@ -177,16 +178,9 @@ def lap_trace(lap: Lap) -> LapTrace:
         end_speed=np.nan if speed is None else float(speed[-1]),
         start_xy=None if xy is None else (float(xy[0][0]), float(xy[1][0])),
         end_xy=None if xy is None else (float(xy[0][-1]), float(xy[1][-1])),
-        drs_changes="DRS" in cols and _changes(cols["DRS"]),
+        drs_changes="DRS" in cols and len(t) > 0 and bool(channel_varies(cols["DRS"])[0]),
     )
     return replace(trace, pit=_pit_look(t, speed, xy, trace))
-
-
-def _changes(values: np.ndarray) -> bool:
-    """Whether a channel takes more than one value (unreadable cells aside)."""
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    return bool(len(v)) and bool(v.max() > v.min())
 
 
 def _pit_look(
