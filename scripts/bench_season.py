@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from wall_clock import wall
 
 from telecnn.atomic import write_json
 
@@ -82,11 +83,9 @@ def measure(cmd: list[str]) -> dict[str, float]:
 
 def floor(paths: list[Path]) -> float:
     """A fresh Python importing pandas and reading ``paths`` (what the command reads): this
-    machine's floor for it, in the same run."""
+    machine's floor for it, in the same run, the median of 3 as the commands are."""
     code = f"import pandas as pd\nfor p in {[str(p) for p in paths]!r}: pd.read_parquet(p)"
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
-    return round(time.perf_counter() - started, 2)
+    return round(wall([sys.executable, "-c", code]), 2)
 
 
 def with_floor(run: dict[str, float], paths: list[Path]) -> dict[str, float]:

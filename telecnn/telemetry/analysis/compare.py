@@ -20,7 +20,7 @@ import pandas as pd
 
 from telecnn.errors import TelecnnError
 from telecnn.telemetry.analysis.alignment import ReferencePath, monotone_distance, on_reference
-from telecnn.telemetry.analysis.corners import label_corners, label_laps
+from telecnn.telemetry.analysis.corners import label_laps
 from telecnn.telemetry.analysis.tables import format_table
 from telecnn.telemetry.events.matching import match_type
 from telecnn.telemetry.events.rules import rule_events
@@ -133,9 +133,7 @@ def _merged(ref: pd.DataFrame, zones: pd.DataFrame) -> set[int]:
     a0, a1 = zones["start_distance"].to_numpy(float), zones["end_distance"].to_numpy(float)
     b0, b1 = ref["start_distance"].to_numpy(float), ref["end_distance"].to_numpy(float)
     overlaps = (a0[:, None] < b1[None]) & (a1[:, None] > b0[None])
-    if not _knows_corners(ref):
-        return set(np.flatnonzero(overlaps.sum(axis=1) >= 2).tolist())
-    corners = ref["corner"].to_numpy()
+    corners = ref["corner"].to_numpy() if _knows_corners(ref) else np.arange(len(ref))
     return {k for k, row in enumerate(overlaps) if len(set(corners[row])) >= 2}
 
 
@@ -212,7 +210,6 @@ def pedal_braking(
             pedal = rule_events(pedal_cols)
             events = pd.concat([events[events["event"] != "braking"], pedal], ignore_index=True)
             events = events.sort_values("start_time", kind="stable").reset_index(drop=True)
-            events = label_corners(events, lap)
             sources.append("Brake channel")
         else:
             sources.append("detector")
@@ -232,7 +229,7 @@ def compare_found(
     if event != "braking":
         return compare_laps(laps, label_laps(laps, found), event)
     found, sources = pedal_braking(laps, found, channels)
-    comparison = compare_laps(laps, found, event)
+    comparison = compare_laps(laps, label_laps(laps, found), event)  # pedal's and detector's
     by_label = dict(zip(comparison.labels, sources, strict=True))
     comparison.zones["onset_from"] = comparison.zones["label"].map(by_label)
     return comparison

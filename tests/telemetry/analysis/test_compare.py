@@ -212,6 +212,25 @@ def test_a_corner_braked_twice_still_matches_a_zone_held_through(
     assert "no matching zone" not in done.stderr + done.stdout
 
 
+def test_zones_a_detector_found_without_the_pedal_carry_their_corners(f1_data: Path) -> None:
+    """Through Speed alone the zones are the detector's, not the Brake channel's: they are
+    labelled with their corners as the pedal's are, so laps are still paired corner by
+    corner."""
+    from telecnn.telemetry.analysis.compare import compare_found
+    from telecnn.telemetry.analysis.corners import with_corners
+    from telecnn.telemetry.detector.running import detect_laps
+    from telecnn.telemetry.sources.corners import read_corners
+
+    folder = f1_data / "australia-2025"
+    laps = read_laps(folder / "qualifying.parquet", ["NOR", "VER"], "fastest",
+                     laps_file=folder / "laps.parquet")  # fmt: skip
+    with_corners(laps, read_corners(folder / "corners.json"))
+    found = detect_laps(laps, "rules", ["Speed"])
+    zones = compare_found(laps, found, "braking", ["Speed"]).zones
+    assert set(zones.onset_from) == {"detector"} and len(zones) >= 10
+    assert zones.corner.notna().mean() > 0.8 and zones.corner.str.startswith("T").any()
+
+
 @pytest.mark.parametrize(
     ("folder", "telemetry", "drivers"),
     [

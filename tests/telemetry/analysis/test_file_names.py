@@ -87,8 +87,9 @@ def test_lap_figure_paths_of_one_lap_is_the_path_itself(hungary_laps) -> None:
 
 
 @pytest.mark.parametrize("command", [["telemetry", "show"], ["summarize"]])
-def test_names_the_font_cannot_draw_are_one_note(hungary_laps, tmp_path, command) -> None:
-    """matplotlib warns once per glyph and drawing; the command says it once, naming them."""
+def test_names_the_font_cannot_draw_are_one_note(hungary_laps, tmp_path, command, recwarn) -> None:
+    """matplotlib warns once per glyph and drawing; the command says it once, naming them
+    (under pytest a warning is recorded, not printed: ``recwarn`` sees one that got out)."""
     source = _file_of_drivers(hungary_laps["LEC"], ["東京", "北京"], tmp_path / "laps.csv")
     args = [*command, "--file", str(source), "--plot", str(tmp_path / "f.png")]
     done = CliRunner().invoke(main, args, catch_exceptions=False)
@@ -96,3 +97,4 @@ def test_names_the_font_cannot_draw_are_one_note(hungary_laps, tmp_path, command
     notes = [line for line in done.stderr.splitlines() if "no glyph for" in line]
     assert len(notes) == 1 and "Warning" not in done.stderr, done.stderr[-2000:]
     assert all(char in notes[0] for char in "東京北") and "DejaVu Sans" in notes[0]
+    assert not [w for w in recwarn if "missing from font" in str(w.message)]
