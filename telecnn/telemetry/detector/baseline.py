@@ -44,12 +44,13 @@ def rule_detect_laps(
     """:func:`rule_detect` of every lap (the rules run once over laps with the same columns)."""
     use = known_channels(channels) if channels is not None else CHANNELS
     reads = [[c for c in lap.columns if c in use or c in _KEEP] for lap in laps]
-    found = rule_events_laps([_read(lap, read) for lap, read in zip(laps, reads, strict=True)])
+    columns = [_read(lap, read) for lap, read in zip(laps, reads, strict=True)]
+    found = rule_events_laps(columns)
     if "Speed" not in use:
         return found
-    for k, (lap, read) in enumerate(zip(laps, reads, strict=True)):
+    for k, read in enumerate(reads):
         if "Brake" not in read and ("Speed" in read or "Distance" in read):
-            braking = speed_rule_events(_read(lap, read))
+            braking = speed_rule_events(columns[k])
             events = pd.concat(
                 [e for e in (found[k], braking) if len(e)] or [found[k]], ignore_index=True
             )

@@ -158,7 +158,9 @@ def load_laps(
     ``"fastest"`` (the default for sessions: each driver's fastest of the laps
     ``lap_filter`` counts, clean ones by default), ``"all"`` (the default for files and the
     simulator), lap numbers, or per driver (``"VER:70,PIA:60"``). What picking left out is
-    added to ``notes`` when given.
+    added to ``notes`` when given. Multi-lap files are judged whole, then picked from; a
+    folder of per-lap files is picked from by its paths first (a season's folders hold
+    thousands), so its laps are judged among those read.
     """
     if isinstance(files, (str, Path)):
         files = [files]

@@ -189,7 +189,7 @@ def frame_chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataF
         seen.update(starts)
         carry = frame.iloc[cut:].reset_index(drop=True).copy()  # not a view of the chunk
         piece = frame.iloc[:cut].reset_index(drop=True)
-        del frame, keys, batch  # one chunk alive while the next is read: the one handed on
+        del frame, keys, batch, laps, starts  # one chunk alive while the next is read
         yield piece
         del piece
     if carry is not None and len(carry):
